@@ -1,0 +1,83 @@
+# Posko LBK. `make run` and `make test` work on a fresh Debian machine with Python 3.11+.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Debian libraries: WeasyPrint (pango, harfbuzz-subset for fast font subsetting), gettext
+# for the message catalogues, Noto fonts for letters.
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-noto-core
+# Tests also drive a real browser and read PDFs.
+APT_TEST := chromium poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e
+
+run: setup migrate demo
+	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+
+setup: apt-run $(VENV)/.installed
+
+setup-test: apt-test $(VENV)/.installed-test
+
+apt-run:
+	@$(call apt_install,$(APT_RUN))
+
+apt-test: apt-run
+	@$(call apt_install,$(APT_TEST))
+
+# Installs only what is missing; `apt-get update` once, before the first install.
+define apt_install
+missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+  echo "apt-get install:$$missing"; \
+  $(SUDO) apt-get update -qq && \
+  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+fi
+endef
+
+$(VENV)/bin/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+migrate: setup
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py createcachetable
+
+demo: migrate
+	DEBUG=true $(PY) manage.py loaddata fixtures/master.json
+	DEBUG=true $(PY) manage.py seed_demo
+
+# The whole suite; honours DATABASE_URL (SQLite in memory by default).
+test: setup-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: setup-test
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: setup-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r lbk accounts cases referrals
+	$(VENV)/bin/pip-audit --skip-editable || echo "pip-audit: registry not reachable or advisory found; see above"
+
+fmt: setup-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Update the catalogues after changing translatable strings, then fill in the Indonesian text.
+messages: setup
+	DEBUG=true $(PY) manage.py makemessages -l id --no-location --no-obsolete -i '.venv/*' -i 'tests/*' -i 'staticfiles/*'
+	DEBUG=true $(PY) manage.py compilemessages -l id -i .venv
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,178 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Agency, Kelurahan, Membership, User
+
+admin.site.site_header = _("Posko LBK administration")
+admin.site.site_title = _("Posko LBK")
+admin.site.index_title = _("Users and master data")
+
+
+class LbkAdminOnly:
+    """Only application admins (and superusers) manage master data; nothing is ever deleted."""
+
+    def _allowed(self, request):
+        u = request.user
+        return u.is_active and u.is_staff and (u.is_lbk_admin or u.is_superuser)
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def scope(self, request):
+        return "" if request.user.is_superuser else request.user.admin_scope
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = [
+            "user",
+            "kelurahan",
+            "agency",
+            "role",
+            "valid_from",
+            "valid_until",
+            "title",
+            "rank",
+            "nip",
+        ]
+
+    def __init__(self, *args, request_user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request_user = request_user
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user") or getattr(self.instance, "user", None)
+        if self.request_user is not None and user is not None and user.pk == self.request_user.pk:
+            raise ValidationError(_("An admin cannot give a membership to themselves."))
+        return data
+
+
+@admin.register(Membership)
+class MembershipAdmin(LbkAdminOnly, SimpleHistoryAdmin):
+    form = MembershipForm
+    list_display = ("user", "role", "kelurahan", "agency", "valid_from", "valid_until")
+    list_filter = ("role", "kelurahan", "agency")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    autocomplete_fields = ("user",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+
+        class WithUser(form_class):
+            def __init__(self, *args, **kw):
+                kw["request_user"] = request.user
+                super().__init__(*args, **kw)
+
+        return WithUser
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("user", "kelurahan", "agency")
+        scope = self.scope(request)
+        if scope:
+            qs = qs.filter(Q(kelurahan__kota_code=scope) | Q(agency__kota_code=scope))
+        return qs
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    form = MembershipForm
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        form_class = formset.form
+
+        class WithUser(form_class):
+            def __init__(self, *args, **kw):
+                kw["request_user"] = request.user
+                super().__init__(*args, **kw)
+
+        formset.form = WithUser
+        return formset
+
+    def has_add_permission(self, request, obj=None):
+        # The inline is hidden on the admin's own user page: no membership for oneself.
+        return obj is None or obj.pk != request.user.pk
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.pk != request.user.pk
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+@admin.register(User)
+class UserAdmin(LbkAdminOnly, DjangoUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ("username", "first_name", "last_name", "is_active", "is_lbk_admin")
+    list_filter = ("is_active", "is_lbk_admin")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "email", "phone")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_lbk_admin", "admin_scope")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_readonly_fields(self, request, obj=None):
+        ro = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # An admin does not widen their own or anyone's admin powers.
+            ro += ["is_staff", "is_lbk_admin", "admin_scope"]
+        return ro
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        scope = self.scope(request)
+        if scope:
+            qs = qs.filter(
+                Q(memberships__kelurahan__kota_code=scope)
+                | Q(memberships__agency__kota_code=scope)
+                | Q(pk=request.user.pk)
+            ).distinct()
+        return qs
+
+
+@admin.register(Kelurahan)
+class KelurahanAdmin(LbkAdminOnly, admin.ModelAdmin):
+    list_display = ("name", "kind", "code", "kecamatan", "kota", "region_code", "is_active")
+    search_fields = ("name", "code", "region_code")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        scope = self.scope(request)
+        return qs.filter(kota_code=scope) if scope else qs
+
+
+@admin.register(Agency)
+class AgencyAdmin(LbkAdminOnly, admin.ModelAdmin):
+    list_display = ("name", "kind", "kota", "has_users", "is_active")
+    list_filter = ("kind", "has_users")
+    search_fields = ("name",)
+    filter_horizontal = ("kelurahan_served",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        scope = self.scope(request)
+        return qs.filter(kota_code=scope) if scope else qs

@@ -1,0 +1,236 @@
+"""People and places: users, kelurahan, agencies and the memberships that link them."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    RELAWAN = "relawan", _("Posko volunteer")
+    PENDAMPING = "pendamping", _("LBK-KK companion")
+    KOORDINATOR = "koordinator", _("LBK-KK coordinator")
+    KASI_KESRA = "kasi_kesra", _("Kasi Kesra")
+    LURAH = "lurah", _("Lurah")
+    PETUGAS = "petugas", _("Agency officer")
+
+
+KELURAHAN_ROLES = frozenset(
+    {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH}
+)
+AGENCY_ROLES = frozenset({Role.PETUGAS})
+# "Kelurahan staff" in PROCEDURE.md.
+STAFF_ROLES = frozenset({Role.KASI_KESRA, Role.LURAH})
+# Roles that see every case of their kelurahan.
+KELURAHAN_WIDE_ROLES = frozenset({Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH})
+
+
+class User(AbstractUser):
+    """A person who logs in. Deactivated (is_active=False), never deleted."""
+
+    is_lbk_admin = models.BooleanField(
+        _("application admin"),
+        default=False,
+        help_text=_("Keeps users and master data; sees no case content."),
+    )
+    admin_scope = models.CharField(
+        _("admin scope (kota region code)"),
+        max_length=13,
+        blank=True,
+        help_text=_("Empty: all kota. Otherwise the region code of one kota, e.g. 73.72."),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Users are deactivated, never deleted."))
+
+    def active_memberships(self, on=None):
+        on = on or timezone.localdate()
+        return (
+            self.memberships.filter(valid_from__lte=on)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+            .select_related("kelurahan", "agency")
+        )
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.username
+
+
+class Kelurahan(models.Model):
+    class Kind(models.TextChoices):
+        KELURAHAN = "kelurahan", _("Kelurahan")
+        DESA = "desa", _("Desa")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.KELURAHAN)
+    region_code = models.CharField(_("region code (kode wilayah)"), max_length=13, unique=True)
+    code = models.CharField(
+        _("short code"), max_length=6, unique=True, help_text=_("Used in numbers, e.g. WS.")
+    )
+    kecamatan = models.CharField(_("kecamatan"), max_length=120)
+    kota = models.CharField(_("kota/kabupaten"), max_length=120)
+    kota_code = models.CharField(_("kota region code"), max_length=13)
+    province = models.CharField(_("province"), max_length=120)
+    address = models.CharField(_("office address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    logo = models.CharField(
+        _("logo (static file path)"), max_length=200, default="img/lambang-kota.svg"
+    )
+    letter_number_format = models.CharField(
+        _("letter number format"),
+        max_length=120,
+        default="{seq:03d}/LBK-KK/{kode}/{bulan_romawi}/{tahun}",
+        help_text=_("Fields: {seq}, {kode}, {bulan_romawi}, {bulan}, {tahun}, {klasifikasi}."),
+    )
+    letter_classification = models.CharField(
+        _("archive classification code"), max_length=20, blank=True
+    )
+    letter_copies = models.TextField(
+        _("copies (tembusan)"), default="Arsip", help_text=_("One per line.")
+    )
+    sk_number = models.CharField(_("SK Lurah number"), max_length=100, blank=True)
+    sk_date = models.DateField(_("SK Lurah date"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("kelurahan / desa")
+        verbose_name_plural = _("kelurahan / desa")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.name}"
+
+    @property
+    def head_title(self):
+        return "Lurah" if self.kind == self.Kind.KELURAHAN else "Kepala Desa"
+
+
+class Agency(models.Model):
+    class Kind(models.TextChoices):
+        DP3A = "dp3a", _("DP3A")
+        UPTD_PPA = "uptd_ppa", _("UPTD PPA")
+        DINSOS = "dinsos", _("Dinas Sosial")
+        POLICE = "police", _("Police (PPA unit)")
+        HEALTH = "health", _("Health service")
+        CIVIL_REGISTRY = "civil_registry", _("Civil registry (Disdukcapil)")
+        LEGAL_AID = "legal_aid", _("Legal aid")
+        SOCIAL_WELFARE = "social_welfare", _("Social-welfare services (Puskesos/SLRT, TKSK, PKH)")
+        RELIGIOUS = "religious", _("Religious affairs (KUA)")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    kota = models.CharField(_("kota/kabupaten"), max_length=120)
+    kota_code = models.CharField(_("kota region code"), max_length=13)
+    kelurahan_served = models.ManyToManyField(
+        Kelurahan,
+        blank=True,
+        related_name="agencies",
+        verbose_name=_("kelurahan served"),
+        help_text=_("Empty: the whole kota."),
+    )
+    head_title = models.CharField(
+        _("addressee"),
+        max_length=200,
+        blank=True,
+        help_text=_("How letters address the head, e.g. Kepala UPTD PPA Kota Parepare."),
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    has_users = models.BooleanField(_("has users in the app"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def addressee(self):
+        return self.head_title or f"Kepala {self.name}"
+
+
+class Membership(models.Model):
+    """A user's role at exactly one kelurahan or one agency, for a period."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
+    )
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("kelurahan"),
+    )
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("agency"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    valid_from = models.DateField(_("valid from"), default=timezone.localdate)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # Copied onto each letter the member signs.
+    title = models.CharField(_("official title"), max_length=120, blank=True)
+    rank = models.CharField(_("rank/grade"), max_length=120, blank=True)
+    nip = models.CharField(_("NIP"), max_length=18, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                name="membership_exactly_one_place",
+                condition=(
+                    Q(kelurahan__isnull=False, agency__isnull=True)
+                    | Q(kelurahan__isnull=True, agency__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="membership_role_fits_place",
+                condition=(
+                    Q(kelurahan__isnull=False, role__in=[r.value for r in KELURAHAN_ROLES])
+                    | Q(agency__isnull=False, role__in=[r.value for r in AGENCY_ROLES])
+                ),
+            ),
+            models.CheckConstraint(
+                name="membership_period_ordered",
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} - {self.get_role_display()} - {self.place}"
+
+    @property
+    def place(self):
+        return self.kelurahan or self.agency
+
+    def clean(self):
+        if bool(self.kelurahan_id) == bool(self.agency_id):
+            raise ValidationError(_("Choose exactly one: a kelurahan or an agency."))
+        if self.kelurahan_id and self.role not in KELURAHAN_ROLES:
+            raise ValidationError({"role": _("This role is not valid for a kelurahan.")})
+        if self.agency_id and self.role not in AGENCY_ROLES:
+            raise ValidationError({"role": _("This role is not valid for an agency.")})
+        if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The end date is before the start date.")})

@@ -1,0 +1,40 @@
+"""Navigation per role: each app contributes its entries here, so base.html has no role logic."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
+from .roles import roles_of
+
+# (url name, label, roles that see it, or "admin"); a url that does not exist yet is skipped.
+NAV_ITEMS = [
+    ("home", _("Home"), None),
+    ("cases:create", _("New complaint"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("cases:list", _("Cases"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("cases:tasks", _("My tasks"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("referrals:queue", _("Approval queue"), set(STAFF_ROLES)),
+    ("referrals:register", _("Referral register"), set(KELURAHAN_WIDE_ROLES)),
+    ("cases:dashboard", _("Dashboard"), set(KELURAHAN_WIDE_ROLES)),
+    ("referrals:inbox", _("Referral inbox"), {Role.PETUGAS}),
+    ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
+    ("admin:index", _("Administration"), "admin"),
+]
+
+
+def nav_for(user):
+    roles = roles_of(user)
+    held = roles.all_roles
+    items = []
+    for name, label, who in NAV_ITEMS:
+        if who == "admin":
+            if not roles.is_admin:
+                continue
+        elif who is not None and not (held & who):
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"name": name, "label": label, "url": url})
+    return items

@@ -1,0 +1,70 @@
+"""What roles a user holds today, computed once per request and cached on the user object.
+
+Every permission check of the app starts from here (cases/access.py, referrals/access.py).
+"""
+
+from dataclasses import dataclass, field
+
+from .models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
+
+
+@dataclass
+class UserRoles:
+    # kelurahan id -> set of roles held there today
+    by_kelurahan: dict[int, set[str]] = field(default_factory=dict)
+    # agency id -> set of roles held there today
+    by_agency: dict[int, set[str]] = field(default_factory=dict)
+    kelurahan_names: dict[int, str] = field(default_factory=dict)
+    agency_names: dict[int, str] = field(default_factory=dict)
+    is_admin: bool = False
+
+    def at(self, kelurahan_id) -> set[str]:
+        return self.by_kelurahan.get(kelurahan_id, set())
+
+    def has(self, role, kelurahan_id=None) -> bool:
+        if kelurahan_id is not None:
+            return role in self.at(kelurahan_id)
+        return any(role in roles for roles in self.by_kelurahan.values()) or any(
+            role in roles for roles in self.by_agency.values()
+        )
+
+    def kelurahan_with(self, *roles) -> list[int]:
+        wanted = set(roles)
+        return [k for k, rs in self.by_kelurahan.items() if rs & wanted]
+
+    @property
+    def all_roles(self) -> set[str]:
+        out = set()
+        for rs in self.by_kelurahan.values():
+            out |= rs
+        for rs in self.by_agency.values():
+            out |= rs
+        return out
+
+    def is_staff_at(self, kelurahan_id) -> bool:
+        return bool(self.at(kelurahan_id) & STAFF_ROLES)
+
+    def sees_whole_kelurahan(self, kelurahan_id) -> bool:
+        return bool(self.at(kelurahan_id) & KELURAHAN_WIDE_ROLES)
+
+    @property
+    def agency_ids(self) -> list[int]:
+        return [a for a, rs in self.by_agency.items() if Role.PETUGAS in rs]
+
+
+def roles_of(user) -> UserRoles:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return UserRoles()
+    cached = getattr(user, "_lbk_roles", None)
+    if cached is not None:
+        return cached
+    roles = UserRoles(is_admin=user.is_lbk_admin)
+    for m in user.active_memberships():
+        if m.kelurahan_id and m.kelurahan.is_active:
+            roles.by_kelurahan.setdefault(m.kelurahan_id, set()).add(m.role)
+            roles.kelurahan_names[m.kelurahan_id] = m.kelurahan.name
+        elif m.agency_id and m.agency.is_active:
+            roles.by_agency.setdefault(m.agency_id, set()).add(m.role)
+            roles.agency_names[m.agency_id] = m.agency.name
+    user._lbk_roles = roles
+    return roles

@@ -1,0 +1,58 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+
+from .forms import LoginForm
+from .nav import nav_for
+from .roles import roles_of
+
+
+@login_not_required
+def root(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect("home")
+
+
+def home(request):
+    roles = roles_of(request.user)
+    places = [
+        {"name": roles.kelurahan_names[k], "roles": sorted(rs)}
+        for k, rs in roles.by_kelurahan.items()
+    ] + [{"name": roles.agency_names[a], "roles": sorted(rs)} for a, rs in roles.by_agency.items()]
+    # Each app adds its own home panels through accounts.home.panels_for (a registry), so this
+    # view stays the same as apps grow.
+    from .home import panels_for
+
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "places": places,
+            "roles": roles,
+            "shortcuts": [i for i in nav_for(request.user) if i["name"] != "home"],
+            "panels": panels_for(request),
+        },
+    )
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "registration/password_change_done.html"

@@ -1,0 +1,572 @@
+"""What a case records (DATA.md). Every table holding case data carries its kelurahan (tenant key).
+
+Models hold data and derived read-only properties; everything that writes lives in services.py.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Agency, Kelurahan
+
+from . import vocab
+from .vocab import Status
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .access import visible_cases
+
+        return visible_cases(self, user)
+
+    def real(self):
+        return self.filter(is_roleplay=False)
+
+
+class Case(models.Model):
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="cases", verbose_name=_("kelurahan")
+    )
+    number = models.CharField(_("case number"), max_length=30, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    seq = models.PositiveIntegerField(_("sequence"))
+    is_roleplay = models.BooleanField(
+        _("role-play case"), default=False, help_text=_("Fixed at registration.")
+    )
+    is_violence = models.BooleanField(_("violence"), default=True)
+    is_social_protection = models.BooleanField(_("social protection"), default=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True
+    )
+    # Where "return" of a closure proposal goes back to.
+    status_before_closure = models.CharField(max_length=20, choices=Status.choices, blank=True)
+
+    # Intake
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=vocab.Channel.choices, default=vocab.Channel.WALK_IN
+    )
+    received_at = models.DateTimeField(_("complaint received at"), default=timezone.now)
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="registered_cases",
+        verbose_name=_("registered by"),
+    )
+    intake_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    incident_date = models.DateField(_("incident date"), null=True, blank=True)
+    incident_date_approximate = models.BooleanField(_("the date is approximate"), default=False)
+    incident_place = models.CharField(
+        _("incident place"), max_length=20, choices=vocab.Place.choices, blank=True
+    )
+    incident_online = models.BooleanField(_("happened online"), default=False)
+    incident_rt = models.CharField(_("RT"), max_length=5, blank=True)
+    incident_rw = models.CharField(_("RW"), max_length=5, blank=True)
+    narrative = models.TextField(_("what happened"), blank=True)
+    danger_now = models.BooleanField(_("the victim is in danger now"), default=False)
+    injured_needs_care = models.BooleanField(_("injured and needs care now"), default=False)
+    violence_types = models.JSONField(_("violence types"), default=list, blank=True)
+    tpks_types = models.JSONField(_("sexual violence types (UU TPKS)"), default=list, blank=True)
+    gbv_answers = models.JSONField(_("GBVIMS answers"), default=dict, blank=True)
+    gbv_type = models.CharField(
+        _("GBVIMS core type"), max_length=20, choices=vocab.GbvType.choices, blank=True
+    )
+    social_problems = models.JSONField(_("social-protection problems"), default=list, blank=True)
+
+    # Reporter
+    reporter_is_victim = models.BooleanField(_("reported by the victim"), default=False)
+    reporter_anonymous = models.BooleanField(_("reporter stays anonymous"), default=False)
+    reporter_name = models.CharField(_("reporter's name"), max_length=120, blank=True)
+    reporter_relation = models.CharField(
+        _("reporter's relation to the victim"),
+        max_length=20,
+        choices=vocab.ReporterRelation.choices,
+        blank=True,
+    )
+    reporter_contact = models.CharField(_("reporter's contact"), max_length=120, blank=True)
+    reporter_wants_feedback = models.BooleanField(_("reporter wants to hear back"), default=False)
+
+    # Procedure
+    companion = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="companion_cases",
+        verbose_name=_("companion"),
+    )
+    ever_assigned = models.BooleanField(default=False, editable=False)
+    assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    first_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
+    handling_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    monitoring_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_visit_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closure_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closure_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=vocab.ClosureReason.choices, blank=True
+    )
+    not_pursued_reason = models.CharField(
+        _("reason not pursued"), max_length=20, choices=vocab.NotPursuedReason.choices, blank=True
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["intake_token"])
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-registered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "year", "is_roleplay", "seq"], name="case_seq_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["kelurahan", "status"]),
+            models.Index(fields=["kelurahan", "-registered_at"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_emergency(self):
+        return self.danger_now or self.injured_needs_care
+
+    @property
+    def is_sexual_violence(self):
+        return vocab.ViolenceType.SEXUAL in (self.violence_types or []) or bool(self.tpks_types)
+
+    @property
+    def is_open(self):
+        return self.status in vocab.OPEN_STATES
+
+    def violence_type_labels(self):
+        return [vocab.ViolenceType(v).label for v in self.violence_types or []]
+
+    def tpks_type_labels(self):
+        return [vocab.TpksType(v).label for v in self.tpks_types or []]
+
+    def social_problem_labels(self):
+        return [vocab.SocialProblem(v).label for v in self.social_problems or []]
+
+    def derived_contexts(self, victims=None, links=None):
+        """Intimate-partner violence, child sexual abuse, child marriage (DATA.md)."""
+        victims = list(victims if victims is not None else self.victims.all())
+        links = list(
+            links
+            if links is not None
+            else PerpetratorLink.objects.filter(victim__case=self).only("relation")
+        )
+        out = []
+        if any(link.relation in vocab.PARTNER_RELATIONS for link in links):
+            out.append(_("Intimate-partner violence"))
+        child = any(v.is_child for v in victims)
+        if child and self.is_sexual_violence:
+            out.append(_("Child sexual abuse"))
+        forced_marriage = (
+            vocab.TpksType.FORCED_MARRIAGE in (self.tpks_types or [])
+            or self.gbv_type == vocab.GbvType.FORCED_MARRIAGE
+        )
+        if child and forced_marriage:
+            out.append(_("Child marriage"))
+        return out
+
+
+class Victim(models.Model):
+    """A victim, or in a social-protection case a person served (penerima layanan)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="victims")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+    full_name = models.CharField(_("full name"), max_length=120)
+    initials = models.CharField(_("alias or initials"), max_length=40, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=vocab.Sex.choices, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
+    nik = models.CharField(_("NIK"), max_length=16, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=5, blank=True)
+    rw = models.CharField(_("RW"), max_length=5, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    safe_contact = models.CharField(_("safe way and time to contact"), max_length=255, blank=True)
+    marital_status = models.CharField(
+        _("marital status"), max_length=10, choices=vocab.MaritalStatus.choices, blank=True
+    )
+    education = models.CharField(
+        _("education"), max_length=10, choices=vocab.Education.choices, blank=True
+    )
+    occupation = models.CharField(_("occupation"), max_length=120, blank=True)
+    vulnerable_groups = models.JSONField(_("vulnerable groups"), default=list, blank=True)
+    dtsen_status = models.CharField(
+        _("registered in DTSEN"),
+        max_length=10,
+        choices=vocab.DtsenStatus.choices,
+        default=vocab.DtsenStatus.UNKNOWN,
+    )
+    dtsen_decile = models.PositiveSmallIntegerField(_("DTSEN decile"), null=True, blank=True)
+    assistance = models.JSONField(_("assistance received"), default=list, blank=True)
+    disability_types = models.JSONField(_("disability (UU 8/2016)"), default=list, blank=True)
+    wg_seeing = models.CharField(max_length=1, choices=vocab.WgAnswer.choices, blank=True)
+    wg_hearing = models.CharField(max_length=1, choices=vocab.WgAnswer.choices, blank=True)
+    wg_walking = models.CharField(max_length=1, choices=vocab.WgAnswer.choices, blank=True)
+    wg_cognition = models.CharField(max_length=1, choices=vocab.WgAnswer.choices, blank=True)
+    wg_selfcare = models.CharField(max_length=1, choices=vocab.WgAnswer.choices, blank=True)
+    wg_communication = models.CharField(max_length=1, choices=vocab.WgAnswer.choices, blank=True)
+    accommodations = models.JSONField(_("accommodation needs"), default=list, blank=True)
+    recovery = models.JSONField(_("recovery and reintegration"), default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("victim / person served")
+        verbose_name_plural = _("victims / persons served")
+        ordering = ["case", "position", "pk"]
+        indexes = [models.Index(fields=["kelurahan", "full_name"])]
+
+    def __str__(self):
+        return self.full_name
+
+    def age_on(self, day=None):
+        day = day or timezone.localdate()
+        if self.birth_date:
+            b = self.birth_date
+            return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+        return self.estimated_age
+
+    @property
+    def age(self):
+        return self.age_on()
+
+    @property
+    def age_band(self):
+        return vocab.age_band(self.age)
+
+    @property
+    def is_child(self):
+        age = self.age
+        return age is not None and age < 18
+
+    @property
+    def has_disability(self):
+        if self.disability_types:
+            return True
+        return any(
+            getattr(self, f) in (vocab.WgAnswer.A_LOT, vocab.WgAnswer.CANNOT)
+            for f, _label in vocab.WG_DOMAINS
+        )
+
+    @property
+    def display_initials(self):
+        if self.initials:
+            return self.initials
+        return ".".join(p[0].upper() for p in self.full_name.split() if p) + "."
+
+    @property
+    def nik_masked(self):
+        return mask(self.nik)
+
+    @property
+    def phone_masked(self):
+        return mask(self.phone)
+
+
+def mask(value, keep=4):
+    if not value:
+        return ""
+    return "•" * max(len(value) - keep, 0) + value[-keep:]
+
+
+class Perpetrator(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="perpetrators")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=vocab.Sex.choices, blank=True)
+    age = models.PositiveSmallIntegerField(_("age"), null=True, blank=True)
+    age_band = models.CharField(
+        _("age band"), max_length=5, choices=vocab.AgeBand.choices, blank=True
+    )
+    is_child = models.BooleanField(_("child (under 18)"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("alleged perpetrator")
+        verbose_name_plural = _("alleged perpetrators")
+        ordering = ["case", "position", "pk"]
+
+    def __str__(self):
+        return self.name or str(_("(name unknown)"))
+
+
+class PerpetratorLink(models.Model):
+    perpetrator = models.ForeignKey(Perpetrator, on_delete=models.PROTECT, related_name="links")
+    victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="perpetrator_links")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    relation = models.CharField(
+        _("relation to the victim"), max_length=20, choices=vocab.Relation.choices, blank=True
+    )
+    lives_together = models.BooleanField(_("lives with the victim"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("perpetrator-victim link")
+        constraints = [
+            models.UniqueConstraint(fields=["perpetrator", "victim"], name="link_unique")
+        ]
+
+
+class CaseCounter(models.Model):
+    """Last number used per kelurahan, year and series: gapless under row locks."""
+
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    is_roleplay = models.BooleanField(default=False)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "year", "is_roleplay"], name="case_counter_unique"
+            )
+        ]
+
+
+class ImmutableModel(models.Model):
+    """Rows that are written once: no update, no delete, through the app or the admin."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("This record cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("This record cannot be deleted."))
+
+
+class CaseEvent(ImmutableModel):
+    """The timeline: registration, transitions and the events that feed the record."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        TRANSITION = "transition", _("Status change")
+        ASSIGNMENT = "assignment", _("Companion assigned")
+        FIRST_CONTACT = "first_contact", _("First contact")
+        ASSESSMENT = "assessment", _("Assessment")
+        CONSENT = "consent", _("Consent")
+        PLAN = "plan", _("Case plan")
+        VISIT = "visit", _("Visit or note")
+        REFERRAL = "referral", _("Referral")
+        DUPLICATE = "duplicate", _("Possible duplicate")
+        EDIT = "edit", _("Record updated")
+        ATTACHMENT = "attachment", _("Attachment")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    action = models.CharField(max_length=40, blank=True)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(blank=True)
+    # Seen only by the assigned companion and the coordinator (confidential notes).
+    confidential = models.BooleanField(default=False)
+    # Small structured payload, e.g. {"referral": 12}; never personal data.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"])]
+
+
+class AccessLog(ImmutableModel):
+    """Who read which case, when, how and from where. Never updated, never deleted."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="access_logs"
+    )
+    action = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["kelurahan", "-at"])]
+
+
+class DuplicateFlag(models.Model):
+    """A possible duplicate found after saving (same NIK, or same name and birth date)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="duplicate_flags")
+    other = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "other", "reason"], name="dup_unique")
+        ]
+
+
+class Assessment(ImmutableModel):
+    """One assessment of one victim; a reassessment is a new row, earlier ones stay visible."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assessments")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="assessments")
+    answers = models.JSONField(_("risk questions"), default=dict)
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=vocab.RiskLevel.choices)
+    needs = models.JSONField(_("needs"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["victim", "-assessed_at", "-pk"]
+
+
+class Consent(models.Model):
+    """The consent ledger: one entry per victim and purpose (and agency, for sharing)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=vocab.ConsentPurpose.choices)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("agency")
+    )
+    shared_fields = models.JSONField(_("what may be shared"), default=list, blank=True)
+    given_by = models.CharField(_("given by"), max_length=20, choices=vocab.ConsentGiver.choices)
+    giver_name = models.CharField(_("name of guardian or supporter"), max_length=120, blank=True)
+    child_view = models.TextField(_("the child's own view"), blank=True)
+    how = models.CharField(_("how"), max_length=20, choices=vocab.ConsentHow.choices)
+    given_at = models.DateTimeField(_("when"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["victim", "given_at", "pk"]
+        indexes = [models.Index(fields=["victim", "purpose"])]
+
+    @property
+    def is_effective(self):
+        """In force: not withdrawn, and a best-interest decision confirmed by the coordinator."""
+        if self.withdrawn_at:
+            return False
+        if self.given_by == vocab.ConsentGiver.BEST_INTEREST and not self.confirmed_at:
+            return False
+        return True
+
+
+class PlannedAction(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="actions")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    victim = models.ForeignKey(Victim, on_delete=models.PROTECT, related_name="actions")
+    service_type = models.CharField(_("service"), max_length=20, choices=vocab.ServiceType.choices)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("provider"),
+        help_text=_("Empty: LBK-KK itself."),
+    )
+    target_date = models.DateField(_("target date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=vocab.ActionStatus.choices,
+        default=vocab.ActionStatus.PLANNED,
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "victim", "created_at", "pk"]
+
+    @property
+    def provider_label(self):
+        return self.agency.name if self.agency_id else "LBK-KK"
+
+
+class Visit(ImmutableModel):
+    """A visit or a note on the accompaniment; confidential ones are seen by few."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="visits")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    victim = models.ForeignKey(
+        Victim, on_delete=models.PROTECT, null=True, blank=True, related_name="visits"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=vocab.VisitKind.choices)
+    visited_on = models.DateField(_("date"), default=timezone.localdate)
+    text = models.TextField(_("notes"))
+    next_visit_on = models.DateField(_("next visit"), null=True, blank=True)
+    confidential = models.BooleanField(_("confidential note"), default=False)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+
+
+class ClockSetting(models.Model):
+    """A kelurahan's deadline for one clock of cases/workflow.py (CLOCKS), in hours."""
+
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="clock_settings"
+    )
+    key = models.CharField(_("clock"), max_length=30)
+    hours = models.PositiveIntegerField(_("hours"))
+
+    class Meta:
+        verbose_name = _("deadline setting")
+        verbose_name_plural = _("deadline settings")
+        constraints = [models.UniqueConstraint(fields=["kelurahan", "key"], name="clock_unique")]
+
+    def __str__(self):
+        return f"{self.kelurahan} {self.key}: {self.hours}"

@@ -1,0 +1,20 @@
+from django.conf.urls.i18n import set_language
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.root, name="root"),
+    path("home/", account_views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("cases/", include("cases.urls")),
+    path("", include("referrals.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "lbk.errors.not_found"
+handler500 = "lbk.errors.server_error"
+handler403 = "lbk.errors.forbidden"

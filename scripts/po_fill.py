@@ -1,0 +1,35 @@
+"""Fill Indonesian translations into locale/id/LC_MESSAGES/django.po from a Python dict file.
+
+Usage: python scripts/po_fill.py TRANSLATIONS.py   (the file defines T = {msgid: msgstr, ...})
+Also prints the msgids still untranslated. Then run `make messages` to compile.
+"""
+
+import runpy
+import sys
+from pathlib import Path
+
+import polib
+
+PO = Path(__file__).resolve().parents[1] / "locale" / "id" / "LC_MESSAGES" / "django.po"
+
+
+def main():
+    po = polib.pofile(str(PO), wrapwidth=100)
+    table = runpy.run_path(sys.argv[1])["T"] if len(sys.argv) > 1 else {}
+    for e in po:
+        if e.msgid in table:
+            if e.msgid_plural:
+                e.msgstr_plural = {0: table[e.msgid]}
+            else:
+                e.msgstr = table[e.msgid]
+            if "fuzzy" in e.flags:
+                e.flags.remove("fuzzy")
+    po.save()
+    left = [e.msgid for e in po.untranslated_entries()] + [e.msgid for e in po.fuzzy_entries()]
+    for m in left:
+        print(repr(m))
+    print(f"{len(left)} untranslated", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
