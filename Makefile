@@ -74,9 +74,10 @@ fmt: setup-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Update the catalogues after changing translatable strings, then fill in the Indonesian text.
+# Regenerate the catalogue: collect strings, fill them from locale_src/*.py, compile.
 messages: setup
 	DEBUG=true $(PY) manage.py makemessages -l id --no-location --no-obsolete -i '.venv/*' -i 'tests/*' -i 'staticfiles/*'
+	$(PY) scripts/po_fill.py locale_src/*.py
 	DEBUG=true $(PY) manage.py compilemessages -l id -i .venv
 
 clean:

@@ -1,7 +1,8 @@
-"""Fill Indonesian translations into locale/id/LC_MESSAGES/django.po from a Python dict file.
+"""Fill Indonesian translations into locale/id/LC_MESSAGES/django.po from dict files.
 
-Usage: python scripts/po_fill.py TRANSLATIONS.py   (the file defines T = {msgid: msgstr, ...})
-Also prints the msgids still untranslated. Then run `make messages` to compile.
+Usage: python scripts/po_fill.py locale_src/*.py   (each file defines T = {msgid: msgstr, ...})
+Prints the msgids still untranslated. `make messages` runs makemessages, this, and compilemessages,
+so the .po file is generated: edit locale_src/, never the .po by hand (it would merge badly).
 """
 
 import runpy
@@ -15,7 +16,9 @@ PO = Path(__file__).resolve().parents[1] / "locale" / "id" / "LC_MESSAGES" / "dj
 
 def main():
     po = polib.pofile(str(PO), wrapwidth=100)
-    table = runpy.run_path(sys.argv[1])["T"] if len(sys.argv) > 1 else {}
+    table = {}
+    for path in sys.argv[1:]:
+        table.update(runpy.run_path(path)["T"])
     for e in po:
         if e.msgid in table:
             if e.msgid_plural:

@@ -1,0 +1,33 @@
+"""Sections of the case page contributed by each part of the app (procedure, referrals, files).
+
+The case page view renders its own intake sections, then every registered provider's sections in
+`order`. A provider gets the request and the case (already fetched through cases.access, with
+`case.access_level` set) and returns a list of Section; it must itself respect the access level
+(INTAKE users see intake data and status only) and confidentiality rules.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Section:
+    id: str  # HTML id, also the anchor of the in-page navigation
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+SECTION_PROVIDERS = []
+
+
+def register_section_provider(provider):
+    SECTION_PROVIDERS.append(provider)
+    return provider
+
+
+def sections_for(request, case):
+    out = []
+    for provider in SECTION_PROVIDERS:
+        out.extend(provider(request, case) or [])
+    return sorted(out, key=lambda s: s.order)
