@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+"""URLs of the cases app: records (intake, list, case page, access log) and the procedure."""
+
+from .urls_procedure import urlpatterns as procedure_urls
+from .urls_records import urlpatterns as records_urls
 
 app_name = "cases"
 
-urlpatterns = []
+urlpatterns = records_urls + procedure_urls

@@ -155,5 +155,4 @@ T = {
 "Back to the login page": "Kembali ke halaman masuk", "Log in": "Masuk", "Case management for the LBK-KK complaint post.": "Manajemen kasus Posko Pengaduan LBK-KK.",
 "Password changed": "Kata sandi diganti", "Your password has been changed.": "Kata sandi Anda sudah diganti.", "Change password": "Ganti kata sandi",
 "Use at least 10 characters. A long phrase of several words is easy to remember and hard to guess.": "Gunakan paling sedikit 10 karakter. Frasa panjang dari beberapa kata mudah diingat dan sulit ditebak.",
-"Cases": "Kasus",
 }
