@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Referrals")
+
+    def ready(self):
+        from cases.page import register_section_provider
+
+        from .sections import case_referrals_section
+
+        if case_referrals_section not in __import__("cases.page").page.SECTION_PROVIDERS:
+            register_section_provider(case_referrals_section)
