@@ -172,6 +172,8 @@ def render_letter_pdf(referral, *, fetched=None):
     """The letter's PDF bytes. `fetched`, if a list, collects every URL the renderer asked for."""
     from weasyprint import HTML
 
+    # WeasyPrint logs each rendering step at INFO; keep the logs for what matters.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     fetcher = StaticOnlyFetcher(log=fetched)
     ctx = letter_context(referral)
     with translation.override("id"):
@@ -205,7 +207,3 @@ def read_letter(referral):
     if hashlib.sha256(data).hexdigest() != referral.pdf_sha256:
         raise ValidationError("stored letter does not match its SHA-256")
     return data
-
-
-# WeasyPrint logs each rendering step at INFO; keep the logs for what matters.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

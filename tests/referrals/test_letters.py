@@ -179,9 +179,7 @@ def test_number_format_with_classification(master, personas):
 def test_numbers_are_sequential_per_kelurahan_and_year(master, personas):
     a = f.approved(master, personas)
     b = f.approved(master, personas)
-    c = f.approved(
-        master, personas, kel="wb", companion="wb.pendamping", signer="wb.kasikesra"
-    )
+    c = f.approved(master, personas, kel="wb", companion="wb.pendamping", signer="wb.kasikesra")
     assert (a.letter_seq, b.letter_seq, c.letter_seq) == (1, 2, 1)
     assert c.letter_number.startswith("001/LBK-KK/WB/")
 

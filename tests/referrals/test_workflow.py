@@ -122,7 +122,13 @@ def test_case_state_guard(master, personas):
 
 def test_only_the_companion_requests(master, personas):
     r = f.draft(master, personas)
-    for name in ("ws.pendamping2", "ws.relawan", "ws.kasikesra", "uptdppa.petugas", "wb.koordinator"):
+    for name in (
+        "ws.pendamping2",
+        "ws.relawan",
+        "ws.kasikesra",
+        "uptdppa.petugas",
+        "wb.koordinator",
+    ):
         refused(r, "request", personas[name])
     # The coordinator may do what the companion may.
     assert advance(r, "request", personas["ws.koordinator"]).state == State.REQUESTED
@@ -132,8 +138,9 @@ def test_four_eyes_requester_cannot_approve(master, personas):
     """A coordinator who is also kasi kesra requested: they cannot approve it."""
     from accounts.models import Membership
 
-    Membership.objects.create(user=personas["ws.kasikesra"], kelurahan=master["ws"],
-                              role="koordinator")
+    Membership.objects.create(
+        user=personas["ws.kasikesra"], kelurahan=master["ws"], role="koordinator"
+    )
     personas["ws.kasikesra"].__dict__.pop("_lbk_roles", None)
     r = f.draft(master, personas)
     r = advance(r, "request", personas["ws.kasikesra"])
@@ -213,9 +220,12 @@ def test_outcome_sets_referral_state_and_action_status(master, personas, outcome
     assert r.state == state
     r.action.refresh_from_db()
     assert r.action.status == action_status
-    assert Notification.objects.filter(
-        user=personas["ws.pendamping"], kind="referral_answered"
-    ).count() == 2
+    assert (
+        Notification.objects.filter(
+            user=personas["ws.pendamping"], kind="referral_answered"
+        ).count()
+        == 2
+    )
 
 
 def test_other_agency_officer_cannot_answer(master, personas):
@@ -394,6 +404,9 @@ def test_referred_badge_tag(master, personas):
     )
     assert "Dirujuk" in html or "Referred" in html
     other = f.make_case(master, personas)
-    assert Template("{% load referrals %}{% referred_badge case %}").render(
-        Context({"case": other})
-    ).strip() == ""
+    assert (
+        Template("{% load referrals %}{% referred_badge case %}")
+        .render(Context({"case": other}))
+        .strip()
+        == ""
+    )
