@@ -220,4 +220,6 @@ T = {
     "Referrals": "Rujukan",
     "Emergency": "Darurat",
     "Status": "Status",
+    "Draft prepared": "Draf disiapkan",
+    "Emergency referral recorded": "Rujukan darurat dicatat",
 }

@@ -18,7 +18,7 @@ class StyledMixin:
         for f in self.fields.values():
             w = f.widget
             if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                w.attrs.setdefault("class", "form-check-input")
+                w.attrs.setdefault("class", "choice-input")
             elif isinstance(w, forms.Select):
                 w.attrs.setdefault("class", "form-select")
             elif not isinstance(w, forms.HiddenInput):
@@ -43,9 +43,15 @@ class SharedFieldsMixin:
         return sorted(chosen & allowed)
 
 
+class ActionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        service = obj.get_service_type_display()
+        return f"{service} · {obj.provider_label} · {obj.victim.display_initials}"
+
+
 class ReferralForm(StyledMixin, SharedFieldsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
-    action = forms.ModelChoiceField(label=_("Planned action it serves"), queryset=None)
+    action = ActionChoiceField(label=_("Planned action it serves"), queryset=None)
     services_requested = forms.CharField(
         label=_("Services requested"),
         help_text=_("One per line; they are numbered in the letter."),
@@ -75,7 +81,7 @@ class ReferralForm(StyledMixin, SharedFieldsMixin, forms.Form):
 
         self.fields["action"].queryset = PlannedAction.objects.filter(
             case_id=referral.case_id, victim_id=referral.victim_id, agency_id=referral.agency_id
-        )
+        ).select_related("agency", "victim")
         _s, _share, allowed = consents_for(referral.victim, referral.agency)
         self.allowed = allowed
         if allowed:

@@ -78,12 +78,27 @@ def _step_forms(referral, roles, bound=None):
     return out
 
 
-def _timeline(referral):
-    return (
-        CaseEvent.objects.filter(case_id=referral.case_id, data__referral=referral.pk)
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
+# What an agency sees of a referral's history: from sending on, never the kelurahan's drafting.
+AGENCY_EVENTS = (
+    "emergency",
+    "send",
+    "ratify",
+    "acknowledge",
+    "complete",
+    "decline",
+    "cancel",
+    "refuse",
+)
+
+
+def _timeline(referral, agency_view=False):
+    qs = CaseEvent.objects.filter(case_id=referral.case_id, data__referral=referral.pk)
+    if agency_view:
+        qs = qs.filter(action__in=AGENCY_EVENTS)
+    events = list(qs.select_related("actor").order_by("at", "pk"))
+    for e in events:
+        e.label = wf.EVENT_LABELS.get(e.action, e.action)
+    return events
 
 
 def _detail_context(request, referral, bound=None):
@@ -98,7 +113,7 @@ def _detail_context(request, referral, bound=None):
         "roles": roles,
         "is_agency_view": is_agency_view,
         "steps": _step_forms(referral, roles, bound),
-        "timeline": _timeline(referral),
+        "timeline": _timeline(referral, is_agency_view),
         "case_url": "" if is_agency_view else case_url(referral.case),
         "identity": letters.letter_context(referral)["identity"] if referral.pk else [],
         "shown": shown,

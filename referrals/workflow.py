@@ -322,6 +322,12 @@ STEPS = (
 )
 
 STEPS_BY_ACTION = {s.action: s for s in STEPS}
+# How each timeline entry of a referral reads (step labels, plus the events that are not steps).
+EVENT_LABELS = {
+    "create": _("Draft prepared"),
+    "emergency": _("Emergency referral recorded"),
+    **{s.action: s.label for s in STEPS},
+}
 
 
 CLOCKS = (

@@ -4,6 +4,7 @@ confirms receipt and records the service -> companion sees the answer; then the 
 verification page. The emergency form and the register are audited too."""
 
 import io
+from pathlib import Path
 
 import pypdf
 import pytest
@@ -73,7 +74,7 @@ def test_referral_round_trip(new_page, personas, master):
     # 3. The letter is downloaded and read.
     with page.expect_download() as dl:
         page.get_by_role("link", name="Unduh surat (PDF)").click()
-    data = open(dl.value.path(), "rb").read()
+    data = Path(dl.value.path()).read_bytes()
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(data)).pages)
     text = " ".join(text.split())
     assert r.letter_number in text and "Yth. Kepala UPTD PPA Kota Parepare" in text
