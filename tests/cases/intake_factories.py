@@ -1,0 +1,59 @@
+"""Helpers for the case-records tests: register cases through the service, build intake POSTs."""
+
+import uuid
+
+from cases.services.intake import case_register
+
+
+def make_case(kelurahan, actor, *, victims=None, perpetrators=(), links=(), roleplay=False, **data):
+    victims = victims or [{"full_name": "Andi Korban", "estimated_age": 10}]
+    case_data = {"is_violence": True, "violence_types": ["physical"], **data}
+    return case_register(
+        kelurahan=kelurahan,
+        actor=actor,
+        case_data=case_data,
+        victims=victims,
+        perpetrators=list(perpetrators),
+        links=list(links),
+        token=uuid.uuid4(),
+        is_roleplay=roleplay,
+    ).case
+
+
+def intake_post(victims=None, perps=None, token=None, **case):
+    """The POST of the intake form: case fields, victims-N-*, perps-N-* with management forms."""
+    data = {
+        "intake_token": str(token or uuid.uuid4()),
+        "kinds": ["violence"],
+        "channel": "walk_in",
+        "received_at": "",
+        "incident_date": "",
+        "incident_place": "household",
+        "narrative": "Tetangga mendengar anak-anak menangis setiap malam.",
+        "danger_now": "no",
+        "injured_needs_care": "no",
+        "violence_types": ["physical"],
+        "reporter_kind": "other",
+        "reporter_relation": "neighbour",
+        "save": "1",
+    }
+    data.update(case)
+    victims = (
+        victims if victims is not None else [{"full_name": "Nur Aisyah", "estimated_age": "9"}]
+    )
+    perps = perps if perps is not None else []
+    data["victims-TOTAL_FORMS"] = str(max(len(victims), 1))
+    data["victims-INITIAL_FORMS"] = "0"
+    data["victims-MIN_NUM_FORMS"] = "1"
+    data["victims-MAX_NUM_FORMS"] = "1000"
+    for i, v in enumerate(victims):
+        for k, val in v.items():
+            data[f"victims-{i}-{k}"] = val
+    data["perps-TOTAL_FORMS"] = str(len(perps))
+    data["perps-INITIAL_FORMS"] = "0"
+    data["perps-MIN_NUM_FORMS"] = "0"
+    data["perps-MAX_NUM_FORMS"] = "1000"
+    for i, p in enumerate(perps):
+        for k, val in p.items():
+            data[f"perps-{i}-{k}"] = val
+    return {k: v for k, v in data.items() if v is not None}
