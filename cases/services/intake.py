@@ -284,7 +284,7 @@ def check_duplicates(*, case, actor, ip=None, victims=None):
                     found.setdefault(m.case_id, set()).add("nik")
                 elif (
                     v.birth_date
-                    and m.birth_date == v.birth_date
+                    and str(m.birth_date) == str(v.birth_date)
                     and m.full_name.strip().lower() == v.full_name.strip().lower()
                 ):
                     found.setdefault(m.case_id, set()).add("name_birth")

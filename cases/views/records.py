@@ -479,7 +479,9 @@ def case_detail(request, pk):
     )
     full = case.access_level == FULL
     victims = list(case.victims.all())
-    perps = list(case.perpetrators.prefetch_related("links"))
+    perps = list(case.perpetrators.all())
+    # One query for the links, whatever the number of perpetrators (constant query count).
+    all_links = list(PerpetratorLink.objects.filter(perpetrator__case=case))
     by_pk = {v.pk: v for v in victims}
     wg_answers = dict(vocab.WgAnswer.choices)
     for v in victims:
@@ -495,10 +497,11 @@ def case_detail(request, pk):
     links = []
     for p in perps:
         p.link_rows = []
-        for link in p.links.all():
-            link.victim_obj = by_pk.get(link.victim_id)
-            p.link_rows.append(link)
-            links.append(link)
+        for link in all_links:
+            if link.perpetrator_id == p.pk:
+                link.victim_obj = by_pk.get(link.victim_id)
+                p.link_rows.append(link)
+                links.append(link)
     events = CaseEvent.objects.filter(case=case).select_related("actor")
     if not can_see_confidential(request.user, case):
         events = events.filter(confidential=False)

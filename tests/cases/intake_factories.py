@@ -57,3 +57,75 @@ def intake_post(victims=None, perps=None, token=None, **case):
         for k, val in p.items():
             data[f"perps-{i}-{k}"] = val
     return {k: v for k, v in data.items() if v is not None}
+
+
+def form_data(html, form_class="intake-form"):
+    """What a browser would submit from the form in `html` (inputs, checked boxes, selected
+    options, textareas), without pressing any named button."""
+    from html.parser import HTMLParser
+
+    class P(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside = False
+            self.data = []
+            self.select = None
+            self.textarea = None
+            self.select_first = None
+            self.select_chosen = False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form" and form_class in (a.get("class") or ""):
+                self.inside = True
+            if not self.inside:
+                return
+            if tag == "input":
+                kind = a.get("type", "text")
+                if kind in ("submit", "button") or not a.get("name"):
+                    return
+                if kind in ("checkbox", "radio"):
+                    if "checked" in a:
+                        self.data.append((a["name"], a.get("value", "on")))
+                else:
+                    self.data.append((a["name"], a.get("value") or ""))
+            elif tag == "select":
+                self.select = a.get("name")
+                self.select_first = None
+                self.select_chosen = False
+            elif tag == "option" and self.select:
+                if self.select_first is None:
+                    self.select_first = a.get("value", "")
+                if "selected" in a:
+                    self.data.append((self.select, a.get("value", "")))
+                    self.select_chosen = True
+            elif tag == "textarea":
+                self.textarea = [a.get("name"), ""]
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.inside = False
+            if tag == "select" and self.select:
+                if not self.select_chosen and self.select_first is not None:
+                    self.data.append((self.select, self.select_first))
+                self.select = None
+            if tag == "textarea" and self.textarea:
+                self.data.append(tuple(self.textarea))
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.textarea[1] += data
+
+    p = P()
+    p.feed(html)
+    out = {}
+    for k, v in p.data:
+        if k in out:
+            out[k] = out[k] if isinstance(out[k], list) else [out[k]]
+            out[k].append(v)
+        else:
+            out[k] = v
+    if "textarea" in out:
+        del out["textarea"]
+    return out
