@@ -25,3 +25,16 @@ def cancel_unsent(case, actor, reason):
 def is_referred(case):
     """The "Dirujuk" badge: the case has an open referral."""
     return open_referrals(case).exists()
+
+
+def annotate_referred(qs):
+    """Case queryset with `has_open_referral` (the "Dirujuk" badge) in the same query."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import OPEN_STATES, Referral
+
+    return qs.annotate(
+        has_open_referral=Exists(
+            Referral.objects.filter(case=OuterRef("pk"), state__in=list(OPEN_STATES))
+        )
+    )

@@ -12,12 +12,14 @@ from .models import Referral
 
 
 def case_referrals_section(request, case):
-    # Volunteers with intake access see only intake data and status: no referrals.
-    if getattr(case, "access_level", None) != FULL:
-        return []
     referrals = list(
         Referral.objects.filter(case=case).select_related("agency", "victim", "action", "case")
     )
+    # The "Dirujuk" badge of the case page header (templates/cases/_badges.html).
+    case.has_open_referral = any(r.is_open for r in referrals)
+    # Volunteers with intake access see only intake data and status: no referrals.
+    if getattr(case, "access_level", None) != FULL:
+        return []
     from .views import _settings_map, annotate_due
 
     annotate_due(referrals, _settings_map([case.kelurahan_id]))

@@ -5,7 +5,7 @@ changes the state and writes an immutable timeline entry (cases.models.CaseEvent
 import secrets
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
@@ -23,13 +23,19 @@ ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII
 
 
 def _event(referral, actor, action, *, note="", from_state="", to_state=""):
+    """An immutable timeline entry of the case. Its text says what happened to which referral in
+    Indonesian (the case timeline shows the note), followed by what the person wrote."""
+    with translation.override("id"):
+        label = str(wf.EVENT_LABELS.get(action, action))
+        state = str(State(to_state).label) if to_state else ""
+        head = f"{_('Referral')} {referral.agency.name}: {label}" + (f" ({state})" if state else "")
     return CaseEvent.objects.create(
         case_id=referral.case_id,
         kelurahan_id=referral.kelurahan_id,
         kind=CaseEvent.Kind.REFERRAL,
         action=action,
         actor=actor,
-        note=note,
+        note=f"{head}\n{note}" if note else head,
         data={
             "referral": referral.pk,
             "from": from_state,

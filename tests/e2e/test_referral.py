@@ -10,7 +10,6 @@ import pypdf
 import pytest
 from django.core.management import call_command
 
-from referrals import services
 from referrals.models import Referral, State
 from tests.referrals import factories as f
 
@@ -34,13 +33,20 @@ def test_referral_round_trip(new_page, personas, master):
     victim = f.make_victim(case)
     f.full_consent(victim, master["uptd"], personas["ws.pendamping"], fields=["full_name"])
     action = f.action(victim, master["uptd"], personas["ws.pendamping"])
-    # "Buat rujukan" on the case page makes this draft (the case page comes with the intake work).
-    draft = services.referral_create(action=action, actor=personas["ws.pendamping"])
 
-    # 1. The companion completes the referral and requests approval (phone viewport).
+    # 1. On the case page the companion makes the referral from the planned action, completes
+    # it and requests approval (phone viewport).
     page = new_page(PHONE)
     login(page, "ws.pendamping", pw)
-    page.goto(f"/referrals/{draft.pk}/edit/")
+    page.goto(f"/cases/{case.pk}/")
+    section = page.locator("#rujukan")
+    assert section.get_by_text("Belum ada rujukan.").is_visible()
+    assert_no_axe_violations(page, "case page with the referral section")
+    screenshot(page, "referral-00-case-page-phone")
+    section.get_by_role("button", name="Buat rujukan").click()
+    page.wait_for_load_state()
+    draft = Referral.objects.get(action=action)
+    assert page.url.endswith(f"/referrals/{draft.pk}/edit/")
     assert_no_axe_violations(page, "referral edit")
     page.get_by_label("Ringkasan untuk instansi").fill("Korban perlu penguatan psikologis.")
     page.get_by_label("Nama lengkap", exact=False).check()
@@ -52,6 +58,10 @@ def test_referral_round_trip(new_page, personas, master):
     assert f"/referrals/{draft.pk}/" in page.url
     assert page.get_by_text("Diajukan").first.is_visible()
     assert_no_axe_violations(page, "referral detail (companion)")
+    # The case now shows "Dirujuk" and the referral with its state.
+    page.goto(f"/cases/{case.pk}/")
+    assert page.locator(".case-head").get_by_text("Dirujuk").is_visible()
+    assert page.locator("#rujukan").get_by_text("Diajukan").is_visible()
     logout(page)
 
     # 2. The kasi kesra approves from the queue.
@@ -118,6 +128,10 @@ def test_referral_round_trip(new_page, personas, master):
     assert page.get_by_text("Selesai").first.is_visible()
     action.refresh_from_db()
     assert action.status == "done"
+    # ... and on the case timeline.
+    page.goto(f"/cases/{case.pk}/")
+    assert page.locator("#timeline").get_by_text("Catat layanan yang diberikan").is_visible()
+    assert not page.locator(".case-head").get_by_text("Dirujuk").is_visible()
     logout(page)
 
     # 6. The public verification page from the QR code.

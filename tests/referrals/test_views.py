@@ -503,9 +503,24 @@ def test_case_section_buttons_from_steps(master, personas, rf):
 
     from django.template.loader import render_to_string
 
-    html = render_to_string(sec.template, {**sec.context, "request": req, "csrf_token": "x"})
+    html = render_to_string(sec.template, {"ctx": sec.context, "request": req, "csrf_token": "x"})
     assert reverse("referrals:start", args=[pa.pk]) in html
     assert reverse("referrals:emergency", args=[case.pk]) in html
 
     case.access_level = "intake"
     assert case_referrals_section(req, case) == []
+
+
+def test_case_page_shows_referral_section_and_badge(master, personas):
+    r = f.requested(master, personas)
+    url = reverse("cases:detail", args=[r.case.pk])
+    html = personas.client("ws.pendamping").get(url).content.decode()
+    assert 'id="rujukan"' in html and "Dirujuk" in html
+    assert reverse("referrals:detail", args=[r.pk]) in html
+    staff = personas.client("ws.kasikesra").get(url).content.decode()
+    assert reverse("referrals:step", args=[r.pk, "approve"]) in staff
+    # The volunteer who registered it sees intake data and status only: no referral section.
+    vol = personas.client("ws.relawan").get(url)
+    assert vol.status_code == 200 and 'id="rujukan"' not in vol.content.decode()
+    for name in OFFICERS + ("wb.koordinator",):
+        assert personas.client(name).get(url).status_code == 404
