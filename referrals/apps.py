@@ -7,6 +7,11 @@ class ReferralsConfig(AppConfig):
     verbose_name = _("Referrals")
 
     def ready(self):
+        import logging
+
+        # WeasyPrint logs each rendering step at INFO (before letters.py imports it).
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
         from cases.page import register_section_provider
 
         from .sections import case_referrals_section

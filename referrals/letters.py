@@ -4,7 +4,6 @@ no request, through a url_fetcher that reads only our own static files, and stor
 
 import hashlib
 import io
-import logging
 
 import segno
 from django.conf import settings
@@ -172,8 +171,6 @@ def render_letter_pdf(referral, *, fetched=None):
     """The letter's PDF bytes. `fetched`, if a list, collects every URL the renderer asked for."""
     from weasyprint import HTML
 
-    # WeasyPrint logs each rendering step at INFO; keep the logs for what matters.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     fetcher = StaticOnlyFetcher(log=fetched)
     ctx = letter_context(referral)
     with translation.override("id"):

@@ -68,6 +68,12 @@ def _set_action_status(action, status):
 # Drafting
 
 
+def _service_label(code):
+    # The letter is in Indonesian whatever the user's language.
+    with translation.override("id"):
+        return str(vocab.ServiceType(code).label)
+
+
 @transaction.atomic
 def referral_create(*, action, actor, kind=None, services_requested=None, summary=""):
     """A draft from a planned action whose provider is an agency ("Buat rujukan")."""
@@ -96,7 +102,7 @@ def referral_create(*, action, actor, kind=None, services_requested=None, summar
         kind=kind or "layanan",
         services_requested=services_requested
         if services_requested is not None
-        else str(vocab.ServiceType(action.service_type).label),
+        else _service_label(action.service_type),
         summary=summary,
         created_by=actor,
     )
@@ -170,7 +176,7 @@ def referral_create_emergency(
         agency=agency,
         action=action,
         kind=kind,
-        services_requested=services_requested or str(vocab.ServiceType(service_type).label),
+        services_requested=services_requested or _service_label(service_type),
         summary=summary,
         shared_fields=list(shared_fields),
         state=State.SENT,
