@@ -212,5 +212,9 @@ T = {
     "SIMULATION: a role-play letter, not a real referral.": "SIMULASI: surat latihan bermain peran, bukan rujukan sungguhan.",
     "Addressed to": "Ditujukan kepada",
     "Draft prepared": "Draf disiapkan",
+    "Referrals waiting for your decision": "Rujukan menunggu keputusan Anda",
+    "New referrals to your agency": "Rujukan baru ke instansi Anda",
+    "%(n)s referral": "%(n)s rujukan",
+    "%(n)s emergency to ratify": "%(n)s rujukan darurat perlu disahkan",
     "Emergency referral recorded": "Rujukan darurat dicatat",
 }

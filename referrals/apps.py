@@ -12,9 +12,13 @@ class ReferralsConfig(AppConfig):
         # WeasyPrint logs each rendering step at INFO (before letters.py imports it).
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
-        from cases.page import register_section_provider
+        from accounts import home
+        from cases import page
 
+        from .home import referral_panels
         from .sections import case_referrals_section
 
-        if case_referrals_section not in __import__("cases.page").page.SECTION_PROVIDERS:
-            register_section_provider(case_referrals_section)
+        if referral_panels not in home.PANEL_PROVIDERS:
+            home.register(referral_panels)
+        if case_referrals_section not in page.SECTION_PROVIDERS:
+            page.register_section_provider(case_referrals_section)

@@ -115,9 +115,9 @@ def qr_svg(url):
     return segno.make(url, error="m").svg_inline(scale=2.4, border=2)
 
 
-def letter_context(referral):
+def identity_rows(referral):
+    """The identity block of the person referred: only what consent allows for the letter."""
     r = referral
-    kel = r.kelurahan
     victim = r.victim
     shown = set(r.letter_shared_fields or [])
     on_day = timezone.localdate(r.issued_at) if r.issued_at else timezone.localdate()
@@ -136,6 +136,14 @@ def letter_context(referral):
             identity.append(("Alamat", addr or "-"))
         if "contact" in shown:
             identity.append(("Kontak", victim.phone or victim.safe_contact or "-"))
+    return identity
+
+
+def letter_context(referral):
+    r = referral
+    kel = r.kelurahan
+    shown = set(r.letter_shared_fields or [])
+    identity = identity_rows(r)
     companion = r.case.companion or r.requested_by or r.created_by
     head = kel.head_title.upper()
     return {

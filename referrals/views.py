@@ -3,6 +3,7 @@ cases.access; buttons come from referrals.workflow, never from template conditio
 
 import csv
 import datetime
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -115,7 +116,7 @@ def _detail_context(request, referral, bound=None):
         "steps": _step_forms(referral, roles, bound),
         "timeline": _timeline(referral, is_agency_view),
         "case_url": "" if is_agency_view else case_url(referral.case),
-        "identity": letters.letter_context(referral)["identity"] if referral.pk else [],
+        "identity": letters.identity_rows(referral),
         "shown": shown,
         "is_roleplay": referral.case.is_roleplay,
         "can_edit": COMPANION in roles and referral.state in (State.DRAFT, State.RETURNED),
@@ -256,7 +257,7 @@ def letter_download(request, pk):
     if not referral.pdf_sha256:
         raise Http404
     data = letters.read_letter(referral)
-    safe = referral.letter_number.replace("/", "-")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", referral.letter_number)
     resp = HttpResponse(data, content_type="application/pdf")
     resp["Content-Disposition"] = f'attachment; filename="surat-rujukan-{safe}.pdf"'
     return resp

@@ -524,3 +524,14 @@ def test_case_page_shows_referral_section_and_badge(master, personas):
     assert vol.status_code == 200 and 'id="rujukan"' not in vol.content.decode()
     for name in OFFICERS + ("wb.koordinator",):
         assert personas.client(name).get(url).status_code == 404
+
+
+def test_home_panels(master, personas):
+    f.requested(master, personas)
+    f.approved(master, personas)
+    html = personas.client("ws.kasikesra").get(reverse("home")).content.decode()
+    assert "Rujukan menunggu keputusan Anda" in html and "1 rujukan" in html
+    html = personas.client("uptdppa.petugas").get(reverse("home")).content.decode()
+    assert "Rujukan baru ke instansi Anda" in html and "1 rujukan" in html
+    html = personas.client("dinsos.petugas").get(reverse("home")).content.decode()
+    assert "0 rujukan" in html
