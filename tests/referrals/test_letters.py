@@ -228,3 +228,17 @@ def test_median_render_time(master, personas, capsys):
     with capsys.disabled():
         print(f"\nletter render median over 20 warm renders: {median * 1000:.0f} ms")
     assert median < 2.0
+
+
+def test_long_letter_numbers_pages_and_marks_every_page(master, personas):
+    r = f.approved(master, personas, roleplay=True)
+    long = "\n".join(f"Baris ringkasan keadaan nomor {i} untuk instansi." for i in range(60))
+    Referral.objects.filter(pk=r.pk).update(summary=long)
+    r = Referral.objects.select_related("case", "kelurahan", "agency", "victim").get(pk=r.pk)
+    reader = pypdf.PdfReader(io.BytesIO(letters.render_letter_pdf(r)))
+    assert len(reader.pages) >= 2
+    for i, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert "SIMULASI" in text
+        assert f"Halaman {i} dari {len(reader.pages)}" in text
+        assert "Keaslian surat ini" in text
