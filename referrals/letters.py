@@ -46,6 +46,11 @@ MIME = {
 }
 
 
+# WeasyPrint's cache of loaded resources, shared by renders: it can only ever hold our own static
+# files (the fetcher refuses everything else), which do not change while the process runs.
+_RESOURCE_CACHE = {}
+
+
 class FetchRefused(ValueError):
     pass
 
@@ -183,13 +188,17 @@ def render_letter_pdf(referral, *, fetched=None):
     ctx = letter_context(referral)
     with translation.override("id"):
         html = render_to_string("referrals/letter_pdf.html", ctx)
-        doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render()
+        doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
+            cache=_RESOURCE_CACHE
+        )
         if len(doc.pages) > 1:
             # Page numbers only when there is more than one page.
             html = render_to_string("referrals/letter_pdf.html", {**ctx, "numbered": True})
-            doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render()
+            doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
+                cache=_RESOURCE_CACHE
+            )
     out = io.BytesIO()
-    doc.write_pdf(out)
+    doc.write_pdf(out, cache=_RESOURCE_CACHE)
     return out.getvalue()
 
 
