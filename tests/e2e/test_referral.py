@@ -148,8 +148,23 @@ def test_emergency_form_and_register_pages(new_page, personas, master):
     case = f.make_case(master, personas, status="received", companion=None)
     f.make_victim(case)
     f.approved(master, personas)
+    police = f.approved(master, personas, agency="police")
     page = new_page(DESKTOP)
     login(page, "ws.koordinator", pw)
+    # An agency without users: the coordinator (as companion) records sending and receipt.
+    page.goto(f"/referrals/{police.pk}/")
+    assert_no_axe_violations(page, "referral detail, agency without users")
+    page.locator("#id_send-how").select_option("hand")
+    page.get_by_role("button", name="Catat pengiriman").click()
+    page.wait_for_load_state()
+    page.locator("#id_acknowledge-proof").fill("Tanda terima dari Unit PPA")
+    page.get_by_role("button", name="Konfirmasi penerimaan").click()
+    page.wait_for_load_state()
+    assert_no_axe_violations(page, "referral detail, answer for an agency without users")
+    police.refresh_from_db()
+    assert police.state == State.ACKNOWLEDGED
+    assert police.acknowledged_proof == "Tanda terima dari Unit PPA"
+    screenshot(page, "referral-10-police-acknowledged")
     page.goto(f"/referrals/emergency/{case.pk}/")
     assert_no_axe_violations(page, "emergency form")
     page.get_by_role("button", name="Catat rujukan darurat").click()
