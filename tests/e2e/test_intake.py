@@ -1,5 +1,5 @@
-"""Browser: the volunteer of Watang Soreang registers a complaint on a phone (360x640), without
-JavaScript-dependent widgets, and finds it again; axe on the intake form, the list and the case page.
+"""Browser: the volunteer of Watang Soreang registers a complaint on a phone (360x640) without
+JavaScript-dependent widgets, and finds it again; axe on the intake form, list and case page.
 """
 
 import re
