@@ -115,7 +115,7 @@ def procedure_rows(kelurahan):
 # ---------------------------------------------------------------------------------------------
 # Flow chart
 
-BOX_W, BOX_H = 168, 44
+BOX_W, BOX_H = 184, 44
 POSITIONS = {  # centre of each state's box; the layout is presentation, the edges come from STEPS
     Status.RECEIVED: (380, 40),
     Status.NOT_PURSUED: (640, 150),

@@ -69,6 +69,13 @@ class Ctx:
         return self._victims
 
 
+def hides(guard):
+    """Mark a guard that hides its step while it refuses (e.g. a first contact already
+    recorded): offering a button that can only be refused helps nobody."""
+    guard.hides = True
+    return guard
+
+
 def needs_input(guard):
     """Mark a guard that judges the submitted data (it cannot be evaluated before the POST)."""
     guard.needs_input = True
@@ -174,7 +181,7 @@ def every_victim_assessed(ctx):
     if not ctx.victims():
         return [_("The case has no victim recorded.")]
     return [
-        _("Record the risk level and needs of %(victim)s.") % {"victim": v.display_initials}
+        _("%(victim)s: record the risk level and needs.") % {"victim": v.display_initials}
         for v in missing
     ]
 
@@ -186,7 +193,7 @@ def every_victim_consented(ctx):
         if c.is_effective
     }
     return [
-        _("Record the consent to services of %(victim)s.") % {"victim": v.display_initials}
+        _("%(victim)s: record the consent to services.") % {"victim": v.display_initials}
         for v in ctx.victims()
         if v.pk not in given
     ]
@@ -222,12 +229,14 @@ def four_eyes(ctx):
     return []
 
 
+@hides
 def is_emergency(ctx):
     if not ctx.case.is_emergency:
         return [_("Before assignment only an emergency case's first contact is recorded here.")]
     return []
 
 
+@hides
 def first_contact_not_recorded(ctx):
     if ctx.case.first_contact_at:
         return [_("The first contact is already recorded.")]
@@ -658,7 +667,9 @@ def steps_for_roles(status, roles):
 
 def available_steps(case, user):
     """Steps this user may take on this case now (by state and role; guards run on firing)."""
-    return steps_for_roles(case.status, actor_roles(case, user))
+    steps = steps_for_roles(case.status, actor_roles(case, user))
+    ctx = Ctx(case=case, actor=user)
+    return [s for s in steps if not any(getattr(g, "hides", False) and g(ctx) for g in s.guards)]
 
 
 def pending_reasons(case, user, step):

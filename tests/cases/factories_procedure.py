@@ -61,7 +61,9 @@ def prepare_plan(case, companion, *, agency=None):
             data={
                 "victim": v,
                 "purpose": vocab.ConsentPurpose.SERVICES,
-                "given_by": vocab.ConsentGiver.GUARDIAN if v.is_child else vocab.ConsentGiver.VICTIM,
+                "given_by": vocab.ConsentGiver.GUARDIAN
+                if v.is_child
+                else vocab.ConsentGiver.VICTIM,
                 "giver_name": "Ibu Wali" if v.is_child else "",
                 "child_view": "Setuju" if v.is_child else "",
                 "how": vocab.ConsentHow.WRITTEN,
