@@ -206,6 +206,8 @@ def act(request, pk, action):
 def tasks(request):
     now = timezone.now()
     items = clocks.tasks_for(request.user, now)
+    for t in items:
+        t.url = case_url(t.case)
     return render(request, "cases/procedure/tasks.html", {"tasks": items, "now": now})
 
 
@@ -222,6 +224,9 @@ def dashboard(request):
     data = clocks.dashboard(kel_ids)
     names = dict(Kelurahan.objects.filter(pk__in=kel_ids).values_list("pk", "name"))
     blocks = [{"name": names[k], **data[k]} for k in sorted(kel_ids, key=lambda k: names[k])]
+    for block in blocks:
+        for run in block["oldest"]:
+            run.url = case_url(run.case)
     return render(request, "cases/procedure/dashboard.html", {"blocks": blocks})
 
 
