@@ -7,7 +7,6 @@ from .views import procedure as views
 
 urlpatterns = [
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
-    path("<int:pk>/procedure/", views.case_procedure, name="case_procedure"),
     path("tasks/", views.tasks, name="tasks"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("procedure/", views.procedure, name="procedure"),

@@ -221,4 +221,5 @@ T = {
     "since": "sejak",
     "Handling procedure": "Alur Penanganan",
     "Waiting for": "Menunggu",
+    "Risk": "Risiko",
 }

@@ -4,7 +4,7 @@ kelurahan dashboard and the printed procedure (Alur Penanganan)."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,18 +34,8 @@ SECTION_OF = {
 }
 
 
-def case_url(case):
-    try:
-        return reverse("cases:detail", args=[case.pk]) + "#procedure"
-    except NoReverseMatch:
-        return reverse("cases:case_procedure", args=[case.pk])
-
-
-def visible_events(case, user):
-    qs = case.events.select_related("actor")
-    if not can_see_confidential(user, case):
-        qs = qs.exclude(confidential=True)
-    return qs
+def case_url(case, anchor="procedure"):
+    return reverse("cases:detail", args=[case.pk]) + f"#{anchor}"
 
 
 def visible_visits(case, user):
@@ -92,9 +82,6 @@ def procedure_context(request, case):
         x.shared_labels = [
             str(SharedField(f).label) for f in x.shared_fields or [] if f in SharedField.values
         ]
-    events = list(visible_events(case, user))
-    for e in events:
-        e.action_label = workflow.label_of_action(e.action) if e.action else ""
     latest = {}
     for a in sorted(assessments, key=lambda a: (a.assessed_at, a.pk)):
         latest[a.victim_id] = a
@@ -119,7 +106,6 @@ def procedure_context(request, case):
         "planned": actions,
         "visits": list(visible_visits(case, user)),
         "recovery": recovery,
-        "events": events,
         "risk_rule": workflow.RISK_RULE,
     }
 
@@ -137,23 +123,7 @@ def procedure_sections(request, case):
         ),
         Section("plan", _("Case plan"), "cases/_procedure_plan.html", ctx, 30),
         Section("accompaniment", _("Accompaniment"), "cases/_procedure_visits.html", ctx, 40),
-        Section("timeline", _("Procedure history"), "cases/_procedure_timeline.html", ctx, 90),
     ]
-
-
-@require_GET
-def case_procedure(request, pk):
-    """The procedure's sections of one case on their own page."""
-    case = get_case_for_user(request, pk, action="procedure", need=FULL)
-    return render(
-        request,
-        "cases/procedure/case.html",
-        {
-            "case": case,
-            "sections": procedure_sections(request, case),
-            "is_roleplay": case.is_roleplay,
-        },
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -184,7 +154,7 @@ def act(request, pk, action):
                     request,
                     _("Done: %(step)s.") % {"step": workflow.label_of_action(action)},
                 )
-                return redirect(case_url(case))
+                return redirect(case_url(case, SECTION_OF.get(action, "procedure")))
     return render(
         request,
         "cases/procedure/act.html",

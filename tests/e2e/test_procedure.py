@@ -1,6 +1,5 @@
-"""The procedure walked in a browser by the personas, assignment to closure, on a phone, with
-axe on each new page. Runs on the procedure's own case view (/cases/<pk>/procedure/), which
-renders the same sections the case page shows."""
+"""The procedure walked in a browser by the personas on the case page, assignment to closure,
+on a phone, with axe on each new page."""
 
 import pytest
 
@@ -36,7 +35,7 @@ def no_overflow(page):
 def test_walk_assignment_to_closure(new_page, personas, master):
     pw = personas.password
     case = make_case(master["ws"], personas["ws.relawan"], child=False)
-    url = f"/cases/{case.pk}/procedure/"
+    url = f"/cases/{case.pk}/"
 
     koor = new_page(PHONE)
     login(koor, "ws.koordinator", pw)
