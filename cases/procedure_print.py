@@ -57,7 +57,7 @@ def clock_deadline(hmap, kelurahan_id, clock):
 
 def _sorted_states(states):
     order = {s: i for i, s in enumerate(Status.values)}
-    return sorted(states, key=lambda s: order.get(str(s), 99))
+    return sorted(states, key=lambda s: (order.get(str(s), 99), str(s)))
 
 
 def _target_words(step):
@@ -117,15 +117,20 @@ def procedure_rows(kelurahan):
 
 BOX_W, BOX_H = 184, 44
 POSITIONS = {  # centre of each state's box; the layout is presentation, the edges come from STEPS
-    Status.RECEIVED: (380, 40),
-    Status.NOT_PURSUED: (640, 150),
-    Status.ASSESSMENT: (380, 150),
-    Status.HANDLING: (170, 280),
-    Status.MONITORING: (170, 420),
-    Status.CLOSURE_REQUESTED: (590, 280),
-    Status.CLOSED: (590, 420),
+    Status.RECEIVED: (300, 60),
+    Status.NOT_PURSUED: (600, 60),
+    Status.ASSESSMENT: (300, 170),
+    Status.HANDLING: (150, 310),
+    Status.MONITORING: (150, 440),
+    Status.CLOSURE_REQUESTED: (560, 310),
+    Status.CLOSED: (560, 440),
 }
-WIDTH, HEIGHT = 760, 470
+# Long edges routed around the chart (polylines from box border to box border).
+ROUTES = {
+    (Status.CLOSED, Status.ASSESSMENT): [(652, 440), (735, 440), (735, 180), (392, 180)],
+    (Status.CLOSED, Status.RECEIVED): [(652, 452), (762, 452), (762, 16), (300, 16), (300, 38)],
+}
+WIDTH, HEIGHT = 780, 480
 FILL = {
     Status.CLOSED: "#e9ecef",
     Status.NOT_PURSUED: "#e9ecef",
@@ -160,14 +165,15 @@ def _edges():
     return merged
 
 
-def _clip(cx, cy, dx, dy):
-    if dx == 0 and dy == 0:
-        return cx, cy
-    t = min(
-        (BOX_W / 2) / abs(dx) if dx else math.inf,
-        (BOX_H / 2) / abs(dy) if dy else math.inf,
-    )
-    return cx + dx * t, cy + dy * t
+def _exit(px, py, dx, dy, cx, cy):
+    """Where a line from (px, py), inside the box centred at (cx, cy), leaves the box."""
+    ts = []
+    if dx:
+        ts.append((cx + math.copysign(BOX_W / 2, dx) - px) / dx)
+    if dy:
+        ts.append((cy + math.copysign(BOX_H / 2, dy) - py) / dy)
+    t = min(ts) if ts else 0
+    return px + dx * t, py + dy * t
 
 
 def flow_chart_svg():
@@ -184,21 +190,36 @@ def flow_chart_svg():
     parts.append(f'<desc id="chart-desc">{escape(desc)}</desc>')
     labels = []
     for (a, b), e in edges.items():
-        (ax, ay), (bx, by) = POSITIONS[a], POSITIONS[b]
-        dx, dy = bx - ax, by - ay
-        length = math.hypot(dx, dy) or 1
-        # Two edges between the same states in opposite directions run side by side.
-        off = 7 if (b, a) in edges else 0
-        nx, ny = -dy / length * off, dx / length * off
-        x1, y1 = _clip(ax, ay, dx, dy)
-        x2, y2 = _clip(bx, by, -dx, -dy)
-        x1, y1, x2, y2 = x1 + nx, y1 + ny, x2 + nx, y2 + ny
         colour = "#6c757d" if e["dashed"] else "#0b3d6e"
         dash = ' stroke-dasharray="6 4"' if e["dashed"] else ""
-        parts.append(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-            f'stroke="{colour}" stroke-width="1.6"{dash}/>'
-        )
+        route = ROUTES.get((Status(a), Status(b)))
+        if route:
+            pts = " ".join(f"{x},{y}" for x, y in route)
+            parts.append(
+                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.6"{dash}/>'
+            )
+            (x1, y1), (x2, y2) = route[-2], route[-1]
+            longest = max(zip(route, route[1:], strict=False), key=lambda s: math.dist(*s))
+            mx = (longest[0][0] + longest[1][0]) / 2
+            my = (longest[0][1] + longest[1][1]) / 2
+            nx = ny = 0
+        else:
+            (ax, ay), (bx, by) = POSITIONS[a], POSITIONS[b]
+            dx, dy = bx - ax, by - ay
+            length = math.hypot(dx, dy) or 1
+            # Two edges between the same states in opposite directions run side by side.
+            off = 7 if (b, a) in edges else 0
+            nx, ny = -dy / length * off, dx / length * off
+            # Clip the shifted line at the boxes, so both arrows stay outside the boxes.
+            x1, y1 = _exit(ax + nx, ay + ny, dx, dy, ax, ay)
+            x2, y2 = _exit(bx + nx, by + ny, -dx, -dy, bx, by)
+            parts.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                f'stroke="{colour}" stroke-width="1.6"{dash}/>'
+            )
+            mx, my = (x1 + x2) / 2 + nx * 1.6, (y1 + y2) / 2 + ny * 1.6
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy) or 1
         ux, uy = dx / length, dy / length
         hx, hy = x2 - ux * 10, y2 - uy * 10
         parts.append(
@@ -206,7 +227,6 @@ def flow_chart_svg():
             f'{hx + uy * 4.5:.1f},{hy - ux * 4.5:.1f}" fill="{colour}"/>'
         )
         text = ", ".join(map(str, e["numbers"]))
-        mx, my = (x1 + x2) / 2 + nx * 1.6, (y1 + y2) / 2 + ny * 1.6
         w = 8 + 7 * len(text)
         labels.append(
             f'<rect x="{mx - w / 2:.1f}" y="{my - 9:.1f}" width="{w}" height="18" rx="9" '
