@@ -282,8 +282,9 @@ def case_advance(*, case, action, actor, data=None):
         kelurahan_id=locked.kelurahan_id,
         kind=kind,
         action=action,
-        from_status=from_status,
-        to_status=locked.status,
+        # Only a change of state carries from/to; an event keeps the state and leaves them empty.
+        from_status=from_status if step.target is not None else "",
+        to_status=locked.status if step.target is not None else "",
         actor=actor,
         at=now,
         note=note or "",
