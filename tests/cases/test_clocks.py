@@ -143,3 +143,23 @@ def test_dashboard_and_overdue_marks(personas, master):
     assert data["oldest"][0].case == late
     marks = clocks.overdue_marks([late], now)
     assert [r.key for r in marks[late.pk]] == ["assign"]
+
+
+def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
+    admin = personas["admin"]
+    admin.is_staff = True
+    admin.save()
+    c = personas.client("admin")
+    r = c.get("/admin/cases/clocksetting/add/")
+    assert r.status_code == 200 and "first_contact.emergency" in r.content.decode()
+    r = c.post(
+        "/admin/cases/clocksetting/add/",
+        {"kelurahan": master["wb"].pk, "key": "nonsense", "hours": 5},
+    )
+    assert r.status_code == 200 and not ClockSetting.objects.exists()
+    r = c.post(
+        "/admin/cases/clocksetting/add/",
+        {"kelurahan": master["wb"].pk, "key": "visit", "hours": 240},
+    )
+    assert r.status_code == 302
+    assert clocks.hours_for(clocks.hours_map([master["wb"].pk]), master["wb"].pk, "visit") == 240
