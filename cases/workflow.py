@@ -168,7 +168,10 @@ def no_open_referral(ctx):
 def no_referral_waiting_approval(ctx):
     from referrals import api
 
-    if any(getattr(r, "status", None) == "requested" for r in api.open_referrals(ctx.case)):
+    def state(r):  # the referral model may name its field state or status
+        return getattr(r, "status", None) or getattr(r, "state", None)
+
+    if any(state(r) == "requested" for r in api.open_referrals(ctx.case)):
         return [_("A referral is waiting for the kelurahan staff's approval.")]
     return []
 

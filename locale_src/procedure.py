@@ -222,4 +222,5 @@ T = {
     "Handling procedure": "Alur Penanganan",
     "Waiting for": "Menunggu",
     "Risk": "Risiko",
+    "The case was closed.": "Kasus ditutup.",
 }

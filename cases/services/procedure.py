@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
 from ..models import Assessment, Case, CaseEvent, Consent, PlannedAction, Visit
+from ..vocab import Status
 from ..workflow import TransitionRefused
 
 __all__ = ["TransitionRefused", "case_advance"]
@@ -291,6 +292,18 @@ def case_advance(*, case, action, actor, data=None):
         confidential=bool(payload.get("confidential")),
         data=payload,
     )
+    if locked.status in (Status.CLOSED, Status.NOT_PURSUED) and from_status != locked.status:
+        _cancel_unsent_referrals(locked, actor, note)
     for name in CASE_FIELDS:
         setattr(case, name, getattr(locked, name))
     return event
+
+
+def _cancel_unsent_referrals(case, actor, note):
+    """Drafts and returned referrals are cancelled when the case closes or is not pursued
+    (PROCEDURE.md), in the same transaction, when the referrals app provides it."""
+    from referrals import api
+
+    cancel = getattr(api, "cancel_unsent", None)
+    if cancel is not None:
+        cancel(case, actor, note or str(_("The case was closed.")))

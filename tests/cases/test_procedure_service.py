@@ -445,3 +445,41 @@ def test_refused_step_on_stale_page_version(personas, master):
     assert "changed this case" in refused(
         stale, "approve_closure", p["ws.kasikesra"], {"version": seen}
     )
+
+
+def test_closing_cancels_unsent_referrals_when_the_referrals_app_offers_it(
+    personas, master, monkeypatch
+):
+    from referrals import api
+
+    calls = []
+    monkeypatch.setattr(
+        api,
+        "cancel_unsent",
+        lambda case, actor, reason: calls.append((case.pk, actor, reason)),
+        raising=False,
+    )
+    p = personas
+    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "closure_requested", p)
+    assert calls == []  # a proposal may still be returned
+    case_advance(case=case, action="approve_closure", actor=p["ws.lurah"], data={"note": "selesai"})
+    declined = make_case(master["ws"], p["ws.relawan"])
+    case_advance(
+        case=declined,
+        action="decline",
+        actor=p["ws.koordinator"],
+        data={"not_pursued_reason": "duplicate", "note": "sama"},
+    )
+    assert calls == [
+        (case.pk, p["ws.lurah"], "selesai"),
+        (declined.pk, p["ws.koordinator"], "sama"),
+    ]
+
+
+def test_referral_state_field_is_read_too(personas, master, monkeypatch):
+    from referrals import api
+
+    p = personas
+    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    monkeypatch.setattr(api, "open_referrals", lambda c: [types.SimpleNamespace(state="requested")])
+    assert "approval" in refused(case, "start_monitoring", p["ws.pendamping"])
