@@ -223,4 +223,6 @@ T = {
     "Waiting for": "Menunggu",
     "Risk": "Risiko",
     "The case was closed.": "Kasus ditutup.",
+    "No consent in force is recorded.": "Belum ada persetujuan yang berlaku.",
+    "No best-interest decision waits for confirmation.": "Tidak ada keputusan kepentingan terbaik yang menunggu konfirmasi.",
 }
