@@ -58,8 +58,10 @@ demo: migrate
 	DEBUG=true $(PY) manage.py seed_demo
 
 # The whole suite; honours DATABASE_URL (SQLite in memory by default).
+# Two workers: the machine has two cores (JOBS=0 runs in one process).
+JOBS ?= 2
 test: setup-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 e2e: setup-test
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)

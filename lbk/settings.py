@@ -167,6 +167,14 @@ STORAGES = {
     },
 }
 
+# Letter fonts (TTF) are read by the PDF renderer, never sent to browsers; source maps are for
+# developers: compressing them (brotli) only slows collectstatic down.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg jpeg png gif webp zip gz tgz bz2 tbz xz br swf flv woff woff2".split()),
+    "ttf",
+    "map",
+]
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
