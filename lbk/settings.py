@@ -170,7 +170,26 @@ STORAGES = {
 # Letter fonts (TTF) are read by the PDF renderer, never sent to browsers; source maps are for
 # developers: compressing them (brotli) only slows collectstatic down.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
-    *("jpg jpeg png gif webp zip gz tgz bz2 tbz xz br swf flv woff woff2".split()),
+    *(
+        [
+            "jpg",
+            "jpeg",
+            "png",
+            "gif",
+            "webp",
+            "zip",
+            "gz",
+            "tgz",
+            "bz2",
+            "tbz",
+            "xz",
+            "br",
+            "swf",
+            "flv",
+            "woff",
+            "woff2",
+        ]
+    ),
     "ttf",
     "map",
 ]
