@@ -10,6 +10,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -169,30 +170,7 @@ STORAGES = {
 
 # Letter fonts (TTF) are read by the PDF renderer, never sent to browsers; source maps are for
 # developers: compressing them (brotli) only slows collectstatic down.
-WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
-    *(
-        [
-            "jpg",
-            "jpeg",
-            "png",
-            "gif",
-            "webp",
-            "zip",
-            "gz",
-            "tgz",
-            "bz2",
-            "tbz",
-            "xz",
-            "br",
-            "swf",
-            "flv",
-            "woff",
-            "woff2",
-        ]
-    ),
-    "ttf",
-    "map",
-]
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "map"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
