@@ -95,7 +95,7 @@ def on_user_saved(sender, instance, created, **kwargs):
 
 # Runs of 11 or more digits: a NIK (16), a KK number (16), a phone number (08..., 10-13 digits).
 # Ten digits are left alone (Unix timestamps), so are ids and counts.
-_LONG_NUMBER = re.compile(r"(?<!\d)(\+?\d[\d ]{9,}\d)(?!\d)")
+_LONG_NUMBER = re.compile(r"(?<![\d#])(\+?\d[\d ]{9,}\d)(?!\d)")
 # PostgreSQL repeats the offending values in "DETAIL:  Key (nik)=(3201...) already exists."
 _PG_DETAIL = re.compile(r"DETAIL:.*", re.MULTILINE)
 
