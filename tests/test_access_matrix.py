@@ -257,10 +257,7 @@ def media(settings, tmp_path):
 
 def test_access_matrix(personas, master, media):
     data = build_data(personas, master, media)
-    clients = {}
-    for group, names in GROUPS.items():
-        for name in names:
-            clients[name] = personas.client(name)
+    clients = {name: personas.client(name) for names in GROUPS.values() for name in names}
     failures = []
     for route in all_routes():
         expected = expected_for(route.key)
