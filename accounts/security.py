@@ -141,3 +141,11 @@ class NoPersonalDataReporterFilter(SafeExceptionReporterFilter):
         if not self.is_active(request):
             return super().get_traceback_frame_variables(request, tb_frame)
         return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the Indonesian 403 page (an expired or missing form token), no details."""
+    from django.shortcuts import render
+
+    log.warning("csrf refused path=%s", request.path)
+    return render(request, "errors/403.html", status=403)

@@ -249,7 +249,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="posko-lbk@localhost")
 
 # Logs carry no personal data (docs/KEAMANAN.md): ids and keyed hashes only; long digit runs
 # (NIK, phone numbers) and database error details are masked by accounts.security.RedactFilter.
-# django.db.backends stays at WARNING: its DEBUG records hold SQL parameters, i.e. case data.
+# django.db.backends stays at WARNING: its DEBUG records hold SQL parameters, i.e. case data;
+# django.template at INFO: its DEBUG records dump whole template contexts (case data too).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -262,8 +263,11 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        "django.template": {"level": "INFO"},
         "lbk.security": {"level": "INFO"},
     },
 }
+# A refused form token gets the Indonesian 403 page, not Django's English one.
+CSRF_FAILURE_VIEW = "accounts.security.csrf_failure"
 # Error reports (mails to ADMINS) carry neither form data nor local variables.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.security.NoPersonalDataReporterFilter"
