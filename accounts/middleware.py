@@ -127,7 +127,8 @@ def _previous_user_id(request):
         return None
     try:
         user_id = row.get_decoded().get("_auth_user_id")
-    except Exception:  # noqa: BLE001  # nosec B110 - an unreadable session names nobody
+    # An unreadable session names nobody.
+    except Exception:  # noqa: BLE001
         user_id = None
     # The row has expired (or the request would be authenticated): remove it now.
     row.delete()

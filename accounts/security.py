@@ -76,7 +76,8 @@ def end_sessions_of(user_id):
     for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         try:
             data = s.get_decoded()
-        except Exception:  # noqa: S112  # nosec B112 - a corrupt session cannot be the user's
+        # A corrupt session cannot be the user's (bandit B112).
+        except Exception:  # noqa: S112  # nosec B112
             continue
         if str(data.get("_auth_user_id")) == str(user_id):
             doomed.append(s.session_key)
