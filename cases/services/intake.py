@@ -1,0 +1,405 @@
+"""Registering and correcting case records: the only code that writes a case's intake data.
+
+- `case_register`: one transaction; the number is allocated only here (abandoned forms use up
+  no numbers), per kelurahan, year and series, gapless under a row lock; the first timeline entry;
+  the duplicate check. A double submit of the same form (same intake token) gives the same case.
+- `case_update`: corrections with optimistic locking (the form carries the version it was
+  loaded with); every change lands in the change history (django-simple-history).
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import (
+    AccessLog,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    DuplicateFlag,
+    Perpetrator,
+    PerpetratorLink,
+    Victim,
+)
+from ..vocab import Status
+
+CASE_FIELDS = frozenset(
+    {
+        "is_violence",
+        "is_social_protection",
+        "channel",
+        "received_at",
+        "incident_date",
+        "incident_date_approximate",
+        "incident_place",
+        "incident_online",
+        "incident_rt",
+        "incident_rw",
+        "narrative",
+        "danger_now",
+        "injured_needs_care",
+        "violence_types",
+        "tpks_types",
+        "gbv_answers",
+        "gbv_type",
+        "social_problems",
+        "reporter_is_victim",
+        "reporter_anonymous",
+        "reporter_name",
+        "reporter_relation",
+        "reporter_contact",
+        "reporter_wants_feedback",
+    }
+)
+VICTIM_FIELDS = frozenset(
+    {
+        "full_name",
+        "initials",
+        "sex",
+        "birth_date",
+        "estimated_age",
+        "nik",
+        "address",
+        "rt",
+        "rw",
+        "phone",
+        "safe_contact",
+        "marital_status",
+        "education",
+        "occupation",
+        "vulnerable_groups",
+        "dtsen_status",
+        "dtsen_decile",
+        "assistance",
+        "disability_types",
+        "wg_seeing",
+        "wg_hearing",
+        "wg_walking",
+        "wg_cognition",
+        "wg_selfcare",
+        "wg_communication",
+        "accommodations",
+    }
+)
+PERPETRATOR_FIELDS = frozenset({"name", "sex", "age", "age_band", "is_child"})
+
+
+class StaleEdit(Exception):
+    """Someone else saved the case after this form was loaded."""
+
+    message = _(
+        "Someone else saved this case after you opened the form. Your changes were not saved: "
+        "check the current record (open it in a new tab), then save again. "
+        "What you typed is still below."
+    )
+
+
+@dataclass
+class Registered:
+    case: Case
+    created: bool
+
+
+def _pick(data, allowed):
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    return dict(data)
+
+
+def case_number(kelurahan, year, seq, is_roleplay):
+    series = f"{kelurahan.code}-SIM" if is_roleplay else kelurahan.code
+    return f"{series}-{year}-{seq:04d}"
+
+
+def allocate_seq(*, kelurahan, year, is_roleplay):
+    """Next number of the series under a row lock (call inside a transaction).
+
+    The counter row is created race-free (insert ignoring conflicts), then locked, so two
+    concurrent registrations wait for each other and neither skips nor repeats a number.
+    """
+    CaseCounter.objects.bulk_create(
+        [CaseCounter(kelurahan=kelurahan, year=year, is_roleplay=is_roleplay, last=0)],
+        ignore_conflicts=True,
+    )
+    counter = CaseCounter.objects.select_for_update().get(
+        kelurahan=kelurahan, year=year, is_roleplay=is_roleplay
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def case_register(
+    *,
+    kelurahan,
+    actor,
+    case_data,
+    victims,
+    perpetrators=(),
+    links=(),
+    token=None,
+    is_roleplay=False,
+    ip=None,
+):
+    """Register a complaint as a Case in state `received`.
+
+    victims / perpetrators: lists of field dicts, in order; links: (perpetrator index, victim
+    index, relation, lives_together). Returns Registered(case, created); created is False when the
+    same intake token was already saved (a double submit).
+    """
+    if not victims:
+        raise ValueError("a case needs at least one victim")
+    if token:
+        existing = Case.objects.filter(intake_token=token).first()
+        if existing is not None:
+            return Registered(existing, False)
+    try:
+        with transaction.atomic():
+            case = _register(
+                kelurahan=kelurahan,
+                actor=actor,
+                case_data=_pick(case_data, CASE_FIELDS),
+                victims=[_pick(v, VICTIM_FIELDS) for v in victims],
+                perpetrators=[_pick(p, PERPETRATOR_FIELDS) for p in perpetrators],
+                links=links,
+                token=token,
+                is_roleplay=is_roleplay,
+                ip=ip,
+            )
+    except IntegrityError:
+        # A concurrent double submit of the same form: its twin won; everything here (the
+        # number included) was rolled back, so the series stays gapless.
+        if token:
+            existing = Case.objects.filter(intake_token=token).first()
+            if existing is not None:
+                return Registered(existing, False)
+        raise
+    return Registered(case, True)
+
+
+def _register(*, kelurahan, actor, case_data, victims, perpetrators, links, token, is_roleplay, ip):
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    seq = allocate_seq(kelurahan=kelurahan, year=year, is_roleplay=is_roleplay)
+    case = Case(
+        kelurahan=kelurahan,
+        year=year,
+        seq=seq,
+        number=case_number(kelurahan, year, seq, is_roleplay),
+        is_roleplay=is_roleplay,
+        status=Status.RECEIVED,
+        registered_at=now,
+        registered_by=actor,
+        intake_token=token,
+        status_changed_at=now,
+        **case_data,
+    )
+    if not case_data.get("received_at"):
+        case.received_at = now
+    case._history_user = actor
+    case.save()
+    victim_objs = []
+    for i, data in enumerate(victims, start=1):
+        v = Victim(case=case, kelurahan=kelurahan, position=i, **data)
+        v._history_user = actor
+        v.save()
+        victim_objs.append(v)
+    perp_objs = []
+    for i, data in enumerate(perpetrators, start=1):
+        p = Perpetrator(case=case, kelurahan=kelurahan, position=i, **data)
+        p._history_user = actor
+        p.save()
+        perp_objs.append(p)
+    _write_links(perp_objs, victim_objs, links, actor)
+    CaseEvent.objects.create(
+        case=case,
+        kelurahan=kelurahan,
+        kind=CaseEvent.Kind.REGISTERED,
+        to_status=Status.RECEIVED,
+        actor=actor,
+        at=now,
+        data={"victims": len(victim_objs), "perpetrators": len(perp_objs)},
+    )
+    check_duplicates(case=case, actor=actor, ip=ip, victims=victim_objs)
+    return case
+
+
+def _write_links(perps, victims, links, actor):
+    """Create or update links; a perpetrator linked to nobody is linked to every victim (an
+    alleged perpetrator is always alleged against someone of the case). Links are never removed."""
+    wanted = {}
+    for p_idx, v_idx, relation, together in links:
+        wanted[(p_idx, v_idx)] = (relation or "", bool(together))
+    for p_idx in range(len(perps)):
+        if not any(k[0] == p_idx for k in wanted):
+            for v_idx in range(len(victims)):
+                wanted[(p_idx, v_idx)] = ("", False)
+    existing = {
+        (link.perpetrator_id, link.victim_id): link
+        for link in PerpetratorLink.objects.filter(
+            perpetrator__in=[p for p in perps if p.pk], victim__in=[v for v in victims if v.pk]
+        )
+    }
+    for (p_idx, v_idx), (relation, together) in sorted(wanted.items()):
+        perp, victim = perps[p_idx], victims[v_idx]
+        link = existing.get((perp.pk, victim.pk))
+        if link is None:
+            link = PerpetratorLink(perpetrator=perp, victim=victim, kelurahan_id=perp.kelurahan_id)
+        elif link.relation == relation and link.lives_together == together:
+            continue
+        link.relation = relation
+        link.lives_together = together
+        link._history_user = actor
+        link.save()
+
+
+def check_duplicates(*, case, actor, ip=None, victims=None):
+    """Flag possible duplicates in the same kelurahan (same NIK, or same name and birth date) on
+    both cases. Nothing is shown while typing; each check is logged without personal data."""
+    victims = list(victims if victims is not None else case.victims.all())
+    conditions = []
+    for v in victims:
+        if v.nik:
+            conditions.append(Q(nik=v.nik))
+        if v.full_name and v.birth_date:
+            conditions.append(Q(full_name__iexact=v.full_name.strip(), birth_date=v.birth_date))
+    found = {}
+    if conditions:
+        q = conditions[0]
+        for c in conditions[1:]:
+            q |= c
+        matches = (
+            Victim.objects.filter(q, kelurahan_id=case.kelurahan_id)
+            .exclude(case_id=case.pk)
+            .filter(case__is_roleplay=case.is_roleplay)
+            .only("case_id", "nik", "full_name", "birth_date")
+        )
+        for m in matches:
+            for v in victims:
+                if v.nik and m.nik == v.nik:
+                    found.setdefault(m.case_id, set()).add("nik")
+                elif (
+                    v.birth_date
+                    and str(m.birth_date) == str(v.birth_date)
+                    and m.full_name.strip().lower() == v.full_name.strip().lower()
+                ):
+                    found.setdefault(m.case_id, set()).add("name_birth")
+    flags = []
+    for other_id, reasons in found.items():
+        for reason in reasons:
+            flags.append(
+                DuplicateFlag(
+                    case=case, other_id=other_id, kelurahan_id=case.kelurahan_id, reason=reason
+                )
+            )
+            flags.append(
+                DuplicateFlag(
+                    case_id=other_id, other=case, kelurahan_id=case.kelurahan_id, reason=reason
+                )
+            )
+    if flags:
+        DuplicateFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    AccessLog.objects.create(
+        user=actor,
+        case=case,
+        kelurahan_id=case.kelurahan_id,
+        action="duplicate_check",
+        ip=ip,
+        detail=f"possible duplicates: {len(found)}",
+    )
+    return sorted(found)
+
+
+@transaction.atomic
+def case_update(
+    *,
+    case,
+    actor,
+    expected_version,
+    case_data,
+    victims,
+    perpetrators=(),
+    links=(),
+    ip=None,
+):
+    """Correct the intake data of a case.
+
+    victims / perpetrators: lists of (existing pk or None, field dict) in display order (new rows
+    are added; nothing is ever deleted). Refused with StaleEdit when the case changed since the
+    form was loaded (expected_version). Returns the list of changed field names.
+    """
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is None or int(expected_version) != locked.version:
+        raise StaleEdit()
+    case_data = _pick(case_data, CASE_FIELDS)
+    changed = [f for f, v in case_data.items() if getattr(locked, f) != v]
+    for f, v in case_data.items():
+        setattr(locked, f, v)
+
+    current_victims = {v.pk: v for v in locked.victims.all()}
+    victim_objs = []
+    next_pos = max((v.position for v in current_victims.values()), default=0) + 1
+    for pk, data in victims:
+        data = _pick(data, VICTIM_FIELDS)
+        if pk:
+            v = current_victims[int(pk)]
+            diff = [f for f, val in data.items() if getattr(v, f) != val]
+            if diff:
+                for f, val in data.items():
+                    setattr(v, f, val)
+                v.version += 1
+                v._history_user = actor
+                v.save()
+                changed += [f"victim.{f}" for f in diff]
+        else:
+            v = Victim(case=locked, kelurahan_id=locked.kelurahan_id, position=next_pos, **data)
+            next_pos += 1
+            v._history_user = actor
+            v.save()
+            changed.append("victim.added")
+        victim_objs.append(v)
+
+    current_perps = {p.pk: p for p in locked.perpetrators.all()}
+    perp_objs = []
+    next_pos = max((p.position for p in current_perps.values()), default=0) + 1
+    for pk, data in perpetrators:
+        data = _pick(data, PERPETRATOR_FIELDS)
+        if pk:
+            p = current_perps[int(pk)]
+            diff = [f for f, val in data.items() if getattr(p, f) != val]
+            if diff:
+                for f, val in data.items():
+                    setattr(p, f, val)
+                p.version += 1
+                p._history_user = actor
+                p.save()
+                changed += [f"perpetrator.{f}" for f in diff]
+        else:
+            p = Perpetrator(
+                case=locked, kelurahan_id=locked.kelurahan_id, position=next_pos, **data
+            )
+            next_pos += 1
+            p._history_user = actor
+            p.save()
+            changed.append("perpetrator.added")
+        perp_objs.append(p)
+    _write_links(perp_objs, victim_objs, links, actor)
+
+    locked.version += 1
+    locked._history_user = actor
+    locked.save()
+    CaseEvent.objects.create(
+        case=locked,
+        kelurahan_id=locked.kelurahan_id,
+        kind=CaseEvent.Kind.EDIT,
+        actor=actor,
+        # Field names only: the values stay in the change history, seen by fewer people.
+        data={"fields": sorted(set(changed))[:40]},
+    )
+    check_duplicates(case=locked, actor=actor, ip=ip, victims=victim_objs)
+    case.version = locked.version
+    return changed

@@ -1,0 +1,209 @@
+"""The case list (filters, search, pagination, masking, badges) and the constant query counts of
+list and case page at two data sizes; duplicates; home panels."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import AccessLog, Case, CaseEvent, DuplicateFlag
+from cases.services.intake import case_update
+
+from .intake_factories import make_case
+
+LIST = reverse("cases:list")
+
+
+def _rows(html):
+    return html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
+
+
+def test_filters_and_search(personas, master):
+    ws, rel = master["ws"], personas["ws.relawan"]
+    a = make_case(ws, rel, victims=[{"full_name": "Andi Makkawaru"}], danger_now=True)
+    b = make_case(
+        ws,
+        rel,
+        victims=[{"full_name": "Becce Lamba"}],
+        is_violence=False,
+        is_social_protection=True,
+        violence_types=[],
+    )
+    s = make_case(ws, rel, victims=[{"full_name": "Cicci Simulasi"}], roleplay=True)
+    Case.objects.filter(pk=b.pk).update(status="assessment")
+    c = personas.client("ws.koordinator")
+
+    def found(**params):
+        body = _rows(c.get(LIST, params).content.decode())
+        return {x.number for x in (a, b, s) if f">{x.number}<" in body}
+
+    assert found() == {a.number, b.number, s.number}
+    assert found(status="assessment") == {b.number}
+    assert found(kind="violence") == {a.number, s.number}
+    assert found(kind="social_protection") == {b.number}
+    assert found(emergency="yes") == {a.number}
+    assert found(roleplay="sim") == {s.number}
+    assert found(roleplay="real") == {a.number, b.number}
+    assert found(q=a.number) == {a.number}
+    assert found(q="becce") == {b.number}
+    assert found(q="tidak ada orang ini") == set()
+    html = c.get(LIST).content.decode()
+    assert "Darurat" in html and "SIMULASI" in html
+
+
+def test_kelurahan_filter_only_for_users_of_several(personas, master):
+    from accounts.models import Membership, Role
+
+    make_case(master["ws"], personas["ws.relawan"])
+    wb = make_case(master["wb"], personas["wb.relawan"])
+    html = personas.client("ws.koordinator").get(LIST).content.decode()
+    assert 'name="kelurahan"' not in html
+    Membership.objects.create(
+        user=personas["ws.koordinator"], kelurahan=master["wb"], role=Role.KOORDINATOR
+    )
+    c = personas.client("ws.koordinator")
+    html = c.get(LIST).content.decode()
+    assert 'name="kelurahan"' in html and wb.number in html
+    body = _rows(c.get(LIST, {"kelurahan": master["ws"].pk}).content.decode())
+    assert wb.number not in body
+
+
+def test_nik_and_phone_are_masked_in_the_list(personas, master):
+    make_case(
+        master["ws"],
+        personas["ws.relawan"],
+        victims=[{"full_name": "Andi", "nik": "7372011234567890", "phone": "081234567891"}],
+    )
+    html = personas.client("ws.koordinator").get(LIST).content.decode()
+    assert "7372011234567890" not in html and "081234567891" not in html
+    assert "••••••••••••7890" in html and "••••••••7891" in html
+
+
+def test_pagination_25(personas, master):
+    for _ in range(27):
+        make_case(master["ws"], personas["ws.relawan"])
+    c = personas.client("ws.koordinator")
+    html = c.get(LIST).content.decode()
+    assert _rows(html).count("<tr>") == 25 and "Halaman 1 dari 2" in html
+    assert _rows(c.get(LIST, {"page": 2}).content.decode()).count("<tr>") == 2
+
+
+def _fill(master, personas, n, victims_each=3):
+    for i in range(n):
+        make_case(
+            master["ws"],
+            personas["ws.relawan"],
+            victims=[
+                {"full_name": f"Korban {i}-{j}", "nik": f"73720112345{i:03d}{j:02d}"}
+                for j in range(victims_each)
+            ],
+        )
+
+
+def _count(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(url, params or {})
+    assert r.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_list_query_count_is_constant(personas, master):
+    c = personas.client("ws.koordinator")
+    _fill(master, personas, 3)
+    small = (_count(c, LIST), _count(c, LIST, {"q": "Korban"}))
+    _fill(master, personas, 27)
+    big = (_count(c, LIST), _count(c, LIST, {"q": "Korban"}))
+    print(f"\nQUERIES case list: 3 cases {small}, 30 cases {big}")
+    assert small == big
+
+
+def _big_case(master, personas):
+    ws, actor = master["ws"], personas["ws.relawan"]
+    case = make_case(
+        ws,
+        actor,
+        victims=[{"full_name": f"Korban {j}", "estimated_age": 5 + j} for j in range(6)],
+        perpetrators=[{"name": f"Pelaku {k}"} for k in range(3)],
+        links=[(k, j, "family", False) for k in range(3) for j in range(6)],
+    )
+    for n in range(4):
+        victims = [(v.pk, {"full_name": v.full_name + f" {n}"}) for v in case.victims.all()]
+        perps = [(p.pk, {"name": p.name + f" {n}"}) for p in case.perpetrators.all()]
+        links = [(k, j, "parent" if n % 2 else "family", True) for k in range(3) for j in range(6)]
+        case_update(
+            case=case,
+            actor=personas["ws.koordinator"],
+            expected_version=case.version,
+            case_data={"narrative": f"v{n}"},
+            victims=victims,
+            perpetrators=perps,
+            links=links,
+        )
+        CaseEvent.objects.create(case=case, kelurahan=ws, kind="visit", actor=actor, note="n")
+    return case
+
+
+def test_case_page_query_count_is_constant(personas, master):
+    c = personas.client("ws.koordinator")
+    small = make_case(master["ws"], personas["ws.relawan"])
+    big = _big_case(master, personas)
+    other = make_case(master["ws"], personas["ws.relawan"], victims=[{"full_name": "Korban 0 0"}])
+    DuplicateFlag.objects.create(case=big, other=other, kelurahan=master["ws"], reason="nik")
+    n_small = _count(c, reverse("cases:detail", args=[small.pk]))
+    n_big = _count(c, reverse("cases:detail", args=[big.pk]))
+    print(f"\nQUERIES case page: small case {n_small}, big case {n_big}")
+    html = c.get(reverse("cases:detail", args=[big.pk])).content.decode()
+    assert "Korban 5 0 1 2 3" in html and html.count("<li><time") >= 5
+    assert n_small == n_big
+
+
+def test_duplicates_flagged_on_both_cases_and_each_check_logged(personas, master):
+    ws, rel = master["ws"], personas["ws.relawan"]
+    first = make_case(ws, rel, victims=[{"full_name": "Nur Aisyah", "nik": "7372015002170001"}])
+    by_name = make_case(ws, rel, victims=[{"full_name": "Rahmat", "birth_date": "2017-03-02"}])
+    other_kel = make_case(
+        master["wb"],
+        personas["wb.relawan"],
+        victims=[{"full_name": "Nur A", "nik": "7372015002170001"}],
+    )
+    second = make_case(
+        ws,
+        rel,
+        victims=[
+            {"full_name": "Nur A.", "nik": "7372015002170001"},
+            {"full_name": "rahmat", "birth_date": "2017-03-02"},
+        ],
+    )
+    flags = set(DuplicateFlag.objects.values_list("case_id", "other_id", "reason"))
+    assert flags == {
+        (second.pk, first.pk, "nik"),
+        (first.pk, second.pk, "nik"),
+        (second.pk, by_name.pk, "name_birth"),
+        (by_name.pk, second.pk, "name_birth"),
+    }
+    assert not DuplicateFlag.objects.filter(case=other_kel).exists()
+    assert AccessLog.objects.filter(action="duplicate_check").count() == 4
+    for log in AccessLog.objects.filter(action="duplicate_check"):
+        assert "7372" not in log.detail and "Nur" not in log.detail
+    c = personas.client("ws.koordinator")
+    for case, other in ((first, second), (second, first)):
+        html = c.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        assert "Kemungkinan duplikat" in html
+        assert reverse("cases:detail", args=[other.pk]) in html
+
+
+def test_home_panels(personas, master):
+    case = make_case(master["ws"], personas["ws.relawan"])
+    html = personas.client("ws.relawan").get(reverse("home")).content.decode()
+    assert "Pengaduan terbaru saya" in html and case.number in html
+    assert reverse("cases:create") in html
+    html = personas.client("ws.koordinator").get(reverse("home")).content.decode()
+    assert "Kasus terbaru" in html and case.number in html
+    html = personas.client("wb.koordinator").get(reverse("home")).content.decode()
+    assert case.number not in html
+
+
+@pytest.mark.parametrize("who", ["ws.relawan", "ws.koordinator"])
+def test_navigation_lists_the_case_pages(personas, who):
+    html = personas.client(who).get(reverse("home")).content.decode()
+    assert f'href="{LIST}"' in html and f'href="{reverse("cases:create")}"' in html

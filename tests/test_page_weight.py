@@ -1,0 +1,84 @@
+"""Page weight as a phone on a weak connection pays for it: gzip bytes through whitenoise after
+collectstatic (the test server would send files uncompressed and uncached).
+
+Targets (issue 7): the first load of the login page, HTML and every asset, at most 100 KB; a next
+page with a warm cache (assets cached far-future by whitenoise's hashed names) at most 15 KB.
+"""
+
+import gzip
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+FIRST_LOAD_BUDGET = 100 * 1024
+NEXT_PAGE_BUDGET = 15 * 1024
+
+ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+@pytest.fixture
+def collected(tmp_path, settings):
+    root = tmp_path / "static"
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=root, STORAGES=storages, DEBUG=False):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        yield root
+
+
+def gz_len(body: bytes) -> int:
+    return len(gzip.compress(body, compresslevel=6))
+
+
+def fetch_assets(client, html):
+    total = 0
+    seen = {}
+    for url in sorted(set(ASSET_RE.findall(html))):
+        r = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        assert r.status_code == 200, url
+        body = b"".join(r.streaming_content) if r.streaming else r.content
+        # whitenoise serves the pre-compressed .gz when the client accepts it
+        size = len(body) if r.get("Content-Encoding") == "gzip" else gz_len(body)
+        assert "immutable" in r.get("Cache-Control", "") or "max-age" in r.get(
+            "Cache-Control", ""
+        ), url
+        seen[url] = size
+        total += size
+    return total, seen
+
+
+def page_weight_report(name, html_bytes, assets):
+    lines = [f"{name}: html {html_bytes} B gzip"]
+    lines += [f"  {u}: {s} B gzip" for u, s in assets.items()]
+    return "\n".join(lines)
+
+
+@pytest.mark.django_db
+def test_login_first_load_within_budget(collected, capsys):
+    client = Client()
+    r = client.get("/accounts/login/")
+    html = r.content.decode()
+    html_gz = gz_len(r.content)
+    assets_total, assets = fetch_assets(client, html)
+    total = html_gz + assets_total
+    with capsys.disabled():
+        print(
+            "\n" + page_weight_report("login first load", html_gz, assets), f"\n  total {total} B"
+        )
+    assert assets, "no asset found: the page must link its CSS"
+    assert total <= FIRST_LOAD_BUDGET
+
+
+@pytest.mark.django_db
+def test_home_next_page_within_budget(collected, personas, capsys):
+    client = personas.client("ws.koordinator")
+    r = client.get("/home/")
+    assert r.status_code == 200
+    html_gz = gz_len(r.content)
+    with capsys.disabled():
+        print(f"\nhome (warm cache): html {html_gz} B gzip")
+    assert html_gz <= NEXT_PAGE_BUDGET
