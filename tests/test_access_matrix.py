@@ -50,13 +50,15 @@ ADMIN_LOGIN = "admin_login"  # 302 to the Django admin's login page
 REDIRECT = "redirect"  # 302 anywhere
 
 
-def row(anon=LOGIN, **groups):
-    """Expected answer per group; `default` fills the groups not named."""
+def row(anon=LOGIN, *, personas=None, **groups):
+    """Expected answer per group; `default` fills the groups not named; `personas` overrides
+    single personas (e.g. {"wb.koordinator": 200})."""
     default = groups.pop("default", None)
     out = {g: groups.get(g, default) for g in GROUPS}
     out["anon"] = anon
     missing = [g for g, v in out.items() if v is None]
     assert not missing, missing
+    out.update(personas or {})
     return out
 
 
@@ -64,6 +66,9 @@ LOGGED_IN = row(default=200)
 # The full case record: the companion and the kelurahan-wide roles; everyone else 404.
 CASE_FULL = row(default=404, ws_pendamping=200, ws_wide=200)
 CASE_INTAKE = row(default=404, ws_relawan=200, ws_pendamping=200, ws_wide=200)
+KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, admin=404)
+WIDE_ROLES = ["koordinator", "kasikesra", "lurah"]
+KELURAHAN_WIDE = row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES})
 # Django admin pages: only the application admin; others are sent to the admin's login.
 # (The admin's index and login are public; its model pages are closed by LoginRequiredMiddleware.)
 ADMIN_PAGE = row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=200)
@@ -81,6 +86,12 @@ MATRIX = {
     "password_change_done": LOGGED_IN,
     "resubmit": row(default=REDIRECT),  # nothing saved: back home
     "set_language": row(anon=REDIRECT, default=REDIRECT),  # GET changes nothing
+    # cases: records (intake, list, case page, corrections, access log)
+    "cases:list": KELURAHAN_MEMBERS,
+    "cases:create": KELURAHAN_MEMBERS,
+    "cases:detail": CASE_INTAKE,  # the volunteer who registered it: intake data and status
+    "cases:edit": CASE_FULL,  # the volunteer only until a companion is assigned (it is here)
+    "cases:access_log": KELURAHAN_WIDE,
     # attachments
     "attachments:case": CASE_FULL,
     "attachments:download": CASE_FULL,
@@ -187,6 +198,8 @@ def params_for(route, data, personas):
         "id": personas["ws.relawan"].pk,
     }
     key = route.key
+    if key.startswith("cases:"):
+        values["pk"] = d["ws_case"].pk
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":
@@ -269,10 +282,11 @@ def test_access_matrix(personas, master, media):
         for group, names in GROUPS.items():
             for name in names:
                 resp = clients[name].get(path)
-                if not _check(resp, expected[group]):
+                want = expected.get(name, expected[group])
+                if not _check(resp, want):
                     failures.append(
                         f"{route.key} {path} as {name or 'anonymous'}: got {resp.status_code} "
-                        f"{resp.get('Location', '')}, expected {expected[group]}"
+                        f"{resp.get('Location', '')}, expected {want}"
                     )
                 body = _body(resp)
                 for secret in NEVER_SEES[group]:

@@ -237,7 +237,7 @@ def test_case_page_section_only_for_full_access(personas, attachment):
     request.user = personas["ws.koordinator"]
     case.access_level = FULL
     sec = [s for s in sections_for(request, case) if s.id == "lampiran"][0]
-    html = render_to_string(sec.template, sec.context, request=request)
+    html = render_to_string(sec.template, {"ctx": sec.context}, request=request)
     assert "visum korban.pdf" in html and 'enctype="multipart/form-data"' in html
 
 
