@@ -18,10 +18,12 @@ from django.urls import reverse
 
 from accounts.security import RedactFilter, redact
 from attachments.models import Attachment
+from cases.models import Case
+from tests.cases.intake_factories import intake_post
 from tests.urlwalk import all_routes
 
 from . import urls_probe  # noqa: F401  (the failing view used below)
-from .helpers import PDF_BYTES, make_case, upload
+from .helpers import PDF_BYTES, upload
 
 NAME = "Zulaikha Sentinelwati"
 NIK = "7372015512990004"
@@ -107,15 +109,22 @@ def test_full_flow_leaves_no_personal_data_in_logs(
     c = Client()
     r = c.post(reverse("login"), {"username": "ws.koordinator", "password": personas.password})
     assert r.status_code == 302
-    case = make_case(
-        master["ws"],
-        personas["ws.relawan"],
-        companion=personas["ws.pendamping"],
-        victim_name=NAME,
-        narrative=NARRATIVE,
-        reporter_contact=PHONE,
+    # The volunteer registers the complaint through the intake form.
+    volunteer = Client()
+    volunteer.post(reverse("login"), {"username": "ws.relawan", "password": personas.password})
+    r = volunteer.post(
+        reverse("cases:create"),
+        intake_post(
+            victims=[{"full_name": NAME, "nik": NIK, "phone": PHONE, "estimated_age": "9"}],
+            narrative=NARRATIVE,
+            reporter_name=NAME + " Ibu",
+            reporter_contact=PHONE,
+        ),
     )
-    case.victims.update(nik=NIK, phone=PHONE)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    case = Case.objects.get()
+    assert case.victims.get().nik == NIK
+    volunteer.get(reverse("cases:detail", args=[case.pk]))
     # An attachment named and described with the sentinels, then downloaded.
     r = c.post(
         reverse("attachments:case", kwargs={"case_pk": case.pk}),
