@@ -26,6 +26,29 @@ SAVED_POST_MAX_CHARS = 200_000
 _NOT_SAVED_NAMES = {"login", "logout", "resubmit", "set_language"}
 
 
+class TrustedProxyMiddleware:
+    """Behind a reverse proxy, REMOTE_ADDR is the proxy's address; the login lockout (per
+    username and address) and the access log need the visitor's. With TRUSTED_PROXY_COUNT = N
+    (nginx alone: 1), the address is taken from X-Forwarded-For as the N-th entry from the right:
+    the one the outermost trusted proxy saw. Entries further left are written by the client and
+    ignored. With 0 (the default: no proxy), nothing changes."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.count = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+
+    def __call__(self, request):
+        if self.count:
+            hops = [
+                h.strip()
+                for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                if h.strip()
+            ]
+            if len(hops) >= self.count:
+                request.META["REMOTE_ADDR"] = hops[-self.count]
+        return self.get_response(request)
+
+
 class NoStoreMiddleware:
     """Pages shown to a logged-in user hold case data: no browser or proxy may keep them."""
 

@@ -123,3 +123,22 @@ def test_password_change_form_shows_the_rule_in_indonesian(personas):
     html = r.content.decode()
     assert "terlalu pendek" in html
     assert "10 karakter" in html
+
+
+def test_lockout_counts_the_visitor_address_behind_the_proxy(personas, settings):
+    """Behind nginx every request comes from 127.0.0.1: the lockout must use the visitor's
+    address from X-Forwarded-For, or one attacker could lock a volunteer out everywhere."""
+    from django.test import override_settings
+
+    with override_settings(TRUSTED_PROXY_COUNT=1):
+        attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            _post(attacker, "ws.relawan", "wrong-password-1")
+        assert _post(attacker, "ws.relawan", personas.password).status_code == 429
+        assert AccessAttempt.objects.filter(ip_address="203.0.113.9").exists()
+        # A forged left-most entry does not let the attacker change address.
+        forged = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 203.0.113.9")
+        assert _post(forged, "ws.relawan", personas.password).status_code == 429
+        # The volunteer at the posko, through the same proxy, still logs in.
+        volunteer = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")
+        assert _post(volunteer, "ws.relawan", personas.password).status_code == 302
