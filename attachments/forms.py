@@ -9,7 +9,10 @@ class AttachmentForm(forms.Form):
         label=_("File"),
         help_text=_("A photo (JPEG, PNG, WebP) or a PDF. Location data is removed from photos."),
         widget=forms.ClearableFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp,application/pdf",
+                "class": "form-control",
+            }
         ),
     )
     description = forms.CharField(
@@ -17,4 +20,5 @@ class AttachmentForm(forms.Form):
         max_length=255,
         required=False,
         help_text=_("For example: visum letter, photo of the injury, police report."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
