@@ -257,3 +257,14 @@ def test_attachments_are_never_deleted(attachment):
 
     with pytest.raises(ValidationError):
         attachment.delete()
+
+
+def test_case_page_shows_the_section_to_full_access_only(personas, attachment):
+    url = reverse("cases:detail", args=[attachment.case_id])
+    html = personas.client("ws.pendamping").get(url).content.decode()
+    assert 'id="lampiran"' in html and "visum korban.pdf" in html
+    assert 'enctype="multipart/form-data"' in html
+    intake = personas.client("ws.relawan").get(url)
+    assert intake.status_code == 200
+    assert 'id="lampiran"' not in intake.content.decode()
+    assert "visum korban.pdf" not in intake.content.decode()

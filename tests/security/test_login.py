@@ -142,3 +142,16 @@ def test_lockout_counts_the_visitor_address_behind_the_proxy(personas, settings)
         # The volunteer at the posko, through the same proxy, still logs in.
         volunteer = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.20")
         assert _post(volunteer, "ws.relawan", personas.password).status_code == 302
+
+
+def test_lockout_of_unknown_username_looks_the_same(personas):
+    """Locking tells nothing either: an unknown name is locked out exactly like a known one."""
+    pages = []
+    for name in ("ws.lurah", "no.such.user"):
+        c = Client(REMOTE_ADDR="10.7.7.7")
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            _post(c, name, "wrong-password-1")
+        r = _post(c, name, "wrong-password-1")
+        assert r.status_code == 429
+        pages.append(r.content.decode().replace(name, "X").split("csrfmiddlewaretoken")[0])
+    assert pages[0] == pages[1]
