@@ -18,16 +18,28 @@ NEXT_PAGE_BUDGET = 15 * 1024
 ASSET_RE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 
 
-@pytest.fixture
-def collected(tmp_path, settings):
-    root = tmp_path / "static"
+def _static_settings(root):
+    from django.conf import settings
+
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
-    with override_settings(STATIC_ROOT=root, STORAGES=storages, DEBUG=False):
+    return override_settings(STATIC_ROOT=root, STORAGES=storages, DEBUG=False)
+
+
+@pytest.fixture(scope="module")
+def collected_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("static")
+    with _static_settings(root):
         call_command("collectstatic", "--noinput", verbosity=0)
-        yield root
+    return root
+
+
+@pytest.fixture
+def collected(collected_root):
+    with _static_settings(collected_root):
+        yield collected_root
 
 
 def gz_len(body: bytes) -> int:
