@@ -66,6 +66,8 @@ LOGGED_IN = row(default=200)
 # The full case record: the companion and the kelurahan-wide roles; everyone else 404.
 CASE_FULL = row(default=404, ws_pendamping=200, ws_wide=200)
 CASE_INTAKE = row(default=404, ws_relawan=200, ws_pendamping=200, ws_wide=200)
+# A POST-only endpoint (state change) answers GET with 405 to every logged-in persona.
+POST_ONLY = row(default=405)
 KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, admin=404)
 WIDE_ROLES = ["koordinator", "kasikesra", "lurah"]
 KELURAHAN_WIDE = row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES})
