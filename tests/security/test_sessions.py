@@ -236,3 +236,33 @@ def test_login_post_is_never_kept(db):
     c = Client()
     c.post(LOGIN, {"username": "x", "password": "y"})
     assert SAVED_POST_KEY not in c.session
+
+
+def test_intake_form_sent_after_expiry_registers_the_case_after_login(personas):
+    """The real intake form (with its formsets) comes back whole and registers the complaint."""
+    from cases.models import Case
+    from tests.cases.intake_factories import intake_post
+
+    with time_machine.travel(START, tick=False) as t:
+        c = Client()
+        _login(c, personas, "ws.relawan")
+        t.shift(dt.timedelta(minutes=45))
+        data = intake_post(
+            victims=[{"full_name": "Rahmi Sentosa", "estimated_age": "12"}],
+            narrative="Diketik lama di posko",
+        )
+        r = c.post(reverse("cases:create"), data)
+        assert r.status_code == 302 and r["Location"].endswith(reverse("resubmit"))
+        assert not Case.objects.exists()
+        _login(c, personas, "ws.relawan")
+        html = c.get(reverse("resubmit")).content.decode()
+        fields = _hidden_fields(html, reverse("cases:create"))
+        posted = {}
+        for k, v in fields:
+            posted.setdefault(k, []).append(v)
+        r = c.post(reverse("cases:create"), posted)
+        assert r.status_code == 302, r.content.decode()[:2000]
+        case = Case.objects.get()
+        assert case.narrative == "Diketik lama di posko"
+        assert case.victims.get().full_name == "Rahmi Sentosa"
+        assert case.registered_by == personas["ws.relawan"]
