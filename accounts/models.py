@@ -208,8 +208,8 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_role_fits_place",
                 condition=(
-                    Q(kelurahan__isnull=False, role__in=[r.value for r in KELURAHAN_ROLES])
-                    | Q(agency__isnull=False, role__in=[r.value for r in AGENCY_ROLES])
+                    Q(kelurahan__isnull=False, role__in=sorted(r.value for r in KELURAHAN_ROLES))
+                    | Q(agency__isnull=False, role__in=sorted(r.value for r in AGENCY_ROLES))
                 ),
             ),
             models.CheckConstraint(

@@ -36,7 +36,7 @@ FEMALE = [
     "Sumarni",
     "Rosdiana",
 ]
-MALE = ["Baso", "Daeng", "Ilham", "Syamsul", "Haerul", "Rizal", "Alif", "Akbar", "Mansyur", "Amir"]
+MALE = ["Baso", "Fadli", "Ilham", "Syamsul", "Haerul", "Rizal", "Alif", "Akbar", "Mansyur", "Amir"]
 FAMILY = [
     "Pawelloi",
     "Tammu",
@@ -54,14 +54,17 @@ FAMILY = [
     "Rapi",
     "Tobo",
 ]
-NARRATIVES_VIOLENCE = [
+NARRATIVES_CHILD = [
     "Tetangga mendengar teriakan dan tangisan anak-anak hampir setiap malam dari rumah korban.",
-    "Korban datang sendiri ke posko dengan memar di lengan; mengaku dipukul setelah bertengkar.",
     "Guru melaporkan murid yang sering tidak masuk sekolah dan tampak ketakutan saat dijemput.",
-    "Korban menerima pesan berisi ancaman dan foto pribadi yang disebarkan tanpa izin.",
     "Ketua RT melaporkan seorang anak yang ditinggal sendirian berhari-hari tanpa makanan.",
-    "Korban dipaksa bekerja tanpa upah dan dilarang keluar rumah oleh majikan.",
     "Keluarga melaporkan anak perempuan yang akan dinikahkan tanpa persetujuannya.",
+]
+NARRATIVES_ADULT = [
+    "Korban datang sendiri ke posko dengan memar di lengan; mengaku dipukul setelah bertengkar.",
+    "Korban menerima pesan berisi ancaman dan foto pribadi yang disebarkan tanpa izin.",
+    "Korban dipaksa bekerja tanpa upah dan dilarang keluar rumah oleh majikan.",
+    "Korban diusir dari rumah dan tidak diberi nafkah selama berbulan-bulan.",
 ]
 NARRATIVES_SOCIAL = [
     "Lansia tinggal sendiri, tidak lagi menerima bantuan Program Sembako sejak awal tahun.",
@@ -134,7 +137,7 @@ def _case(rng, i):
         "incident_date_approximate": rng.random() < 0.3,
         "incident_rt": victims[0]["rt"],
         "incident_rw": victims[0]["rw"],
-        "reporter_is_victim": rng.random() < 0.3,
+        "reporter_is_victim": not child and rng.random() < 0.5,
         "reporter_anonymous": False,
         "reporter_wants_feedback": rng.random() < 0.5,
     }
@@ -144,7 +147,7 @@ def _case(rng, i):
         data.update(
             violence_types=kinds,
             incident_place=rng.choice(["household", "household", "school", "public", "workplace"]),
-            narrative=rng.choice(NARRATIVES_VIOLENCE),
+            narrative=rng.choice(NARRATIVES_CHILD if child else NARRATIVES_ADULT),
             danger_now=rng.random() < 0.15,
             injured_needs_care=rng.random() < 0.1,
             incident_online=rng.random() < 0.1,
@@ -180,7 +183,7 @@ def _case(rng, i):
             ["not_in_dtsen", "aid_stopped", "no_documents", "neglected_elderly", "out_of_school"], 2
         )
         if not data["is_violence"]:
-            data["narrative"] = rng.choice(NARRATIVES_SOCIAL)
+            data["narrative"] = rng.choice(NARRATIVES_SOCIAL[1:4:2] if child else NARRATIVES_SOCIAL)
     if not data["reporter_is_victim"]:
         anonymous = rng.random() < 0.3
         data.update(

@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from . import vocab
@@ -302,7 +303,7 @@ class VictimForm(forms.ModelForm):
         initial=vocab.DtsenStatus.UNKNOWN,
     )
     dtsen_decile = forms.TypedChoiceField(
-        label=_("DTSEN decile"),
+        label=capfirst(_("DTSEN decile")),
         choices=[("", "---------")] + [(str(i), str(i)) for i in range(1, 11)],
         coerce=int,
         empty_value=None,
@@ -505,7 +506,8 @@ PerpetratorFormSet = modelformset_factory(
     Perpetrator,
     form=PerpetratorForm,
     formset=BasePerpetratorFormSet,
-    extra=0,
+    # One empty perpetrator form is offered; left empty, it is ignored.
+    extra=1,
     min_num=0,
     can_delete=False,
 )

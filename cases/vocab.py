@@ -175,8 +175,8 @@ class VulnerableGroup(models.TextChoices):
 
 
 class DtsenStatus(models.TextChoices):
-    YES = "yes", _("Registered")
-    NO = "no", _("Not registered")
+    YES = "yes", _("Yes, registered")
+    NO = "no", _("No, not registered")
     UNKNOWN = "unknown", _("Unknown")
 
 

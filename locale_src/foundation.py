@@ -421,3 +421,4 @@ T = {
     "Change password": "Ganti kata sandi",
     "Use at least 10 characters. A long phrase of several words is easy to remember and hard to guess.": "Gunakan paling sedikit 10 karakter. Frasa panjang dari beberapa kata mudah diingat dan sulit ditebak.",
 }
+T.update({"Yes, registered": "Ya, terdaftar", "No, not registered": "Tidak terdaftar"})

@@ -145,7 +145,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'membership',
                 'verbose_name_plural': 'memberships',
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', True), ('kelurahan__isnull', False)), models.Q(('agency__isnull', False), ('kelurahan__isnull', True)), _connector='OR'), name='membership_exactly_one_place'), models.CheckConstraint(condition=models.Q(models.Q(('kelurahan__isnull', False), ('role__in', ['koordinator', 'relawan', 'kasi_kesra', 'lurah', 'pendamping'])), models.Q(('agency__isnull', False), ('role__in', ['petugas'])), _connector='OR'), name='membership_role_fits_place'), models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='membership_period_ordered')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('agency__isnull', True), ('kelurahan__isnull', False)), models.Q(('agency__isnull', False), ('kelurahan__isnull', True)), _connector='OR'), name='membership_exactly_one_place'), models.CheckConstraint(condition=models.Q(models.Q(('kelurahan__isnull', False), ('role__in', ['kasi_kesra', 'koordinator', 'lurah', 'pendamping', 'relawan'])), models.Q(('agency__isnull', False), ('role__in', ['petugas'])), _connector='OR'), name='membership_role_fits_place'), models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='membership_period_ordered')],
             },
         ),
     ]

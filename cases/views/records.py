@@ -157,7 +157,16 @@ def _collected(victims, perps):
     return victim_rows, perp_rows, links
 
 
+def _focus_new_form(victims, perps, prefix):
+    """After an "add another" button, the new person's first field takes the focus."""
+    formset, field = (victims, "full_name") if prefix == "victims" else (perps, "name")
+    if formset.forms:
+        formset.forms[-1].fields[field].widget.attrs["autofocus"] = True
+
+
 def _form_page(request, template, case_form, victims, perps, **extra):
+    if extra.get("focus"):
+        _focus_new_form(victims, perps, extra["focus"])
     ctx = {
         "form": case_form,
         "victims": victims,

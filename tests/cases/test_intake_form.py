@@ -118,6 +118,8 @@ def test_add_victim_button_redraws_form_keeping_everything_typed(personas):
     assert 'value="Baso Tahir"' in html
     # The perpetrator's relation grid grew a row for the new victim.
     assert 'name="perps-0-rel_1"' in html
+    # The new victim's name field takes the focus.
+    assert re.search(r'<input[^>]*name="victims-1-full_name"[^>]*autofocus', html)
     # Nothing judged, nothing saved.
     assert "error-summary" not in html
     assert Case.objects.count() == 0
@@ -311,11 +313,11 @@ def test_several_kelurahan_give_a_select_limited_to_them(personas, master):
     assert Case.objects.get().number.startswith("WB-")
 
 
-@pytest.mark.parametrize("who", ["dp3a.petugas", "uptdppa.petugas", "admin"])
-def test_intake_form_is_closed_to_agency_and_admin(personas, who):
-    c = personas.client(who)
-    assert c.get(URL).status_code == 404
-    assert c.post(URL, intake_post()).status_code == 404
+def test_intake_form_is_closed_to_agency_and_admin(personas):
+    for who in ("dp3a.petugas", "uptdppa.petugas", "dinsos.petugas", "admin"):
+        c = personas.client(who)
+        assert c.get(URL).status_code == 404, who
+        assert c.post(URL, intake_post()).status_code == 404, who
     assert Case.objects.count() == 0
 
 

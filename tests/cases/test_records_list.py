@@ -1,7 +1,6 @@
 """The case list (filters, search, pagination, masking, badges) and the constant query counts of
 list and case page at two data sizes; duplicates; home panels."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -203,7 +202,11 @@ def test_home_panels(personas, master):
     assert case.number not in html
 
 
-@pytest.mark.parametrize("who", ["ws.relawan", "ws.koordinator"])
-def test_navigation_lists_the_case_pages(personas, who):
-    html = personas.client(who).get(reverse("home")).content.decode()
-    assert f'href="{LIST}"' in html and f'href="{reverse("cases:create")}"' in html
+def test_navigation_lists_the_case_pages(personas):
+    for who in ("ws.relawan", "ws.koordinator"):
+        html = personas.client(who).get(reverse("home")).content.decode()
+        assert f'href="{LIST}"' in html and f'href="{reverse("cases:create")}"' in html
+    html = personas.client("ws.koordinator").get(reverse("home")).content.decode()
+    assert f'href="{reverse("cases:access_log")}"' in html
+    html = personas.client("dp3a.petugas").get(reverse("home")).content.decode()
+    assert f'href="{LIST}"' not in html
