@@ -268,3 +268,21 @@ def test_case_page_shows_the_section_to_full_access_only(personas, attachment):
     assert intake.status_code == 200
     assert 'id="lampiran"' not in intake.content.decode()
     assert "visum korban.pdf" not in intake.content.decode()
+
+
+def test_attachment_page_queries_do_not_grow_with_files(personas, case, media):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = personas.client("ws.koordinator")
+    url = reverse("attachments:case", kwargs={"case_pk": case.pk})
+    counts = []
+    for n in (1, 6):
+        while Attachment.objects.filter(case=case).count() < n:
+            uploader = "ws.pendamping" if Attachment.objects.count() % 2 else "ws.lurah"
+            _upload(personas.client(uploader), case, upload("a.pdf", PDF_BYTES))
+        c.get(url)  # warm
+        with CaptureQueriesContext(connection) as q:
+            assert c.get(url).status_code == 200
+        counts.append(len(q))
+    assert counts[0] == counts[1], counts
