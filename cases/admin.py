@@ -3,14 +3,42 @@
 Only the per-kelurahan deadline settings (no personal data) are kept there.
 """
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import LbkAdminOnly
 
 from .models import ClockSetting
 
 
+def clock_key_choices():
+    """Every clock of the case and referral procedures, and the emergency variants."""
+    from .workflow import CLOCKS, referral_definition
+
+    out = []
+    for clock in (*CLOCKS, *referral_definition()[1]):
+        out.append((clock.key, f"{clock.label} ({clock.key})"))
+        if clock.emergency_hours is not None:
+            out.append(
+                (
+                    f"{clock.key}.emergency",
+                    f"{clock.label}: {_('emergency')} ({clock.key}.emergency)",
+                )
+            )
+    return out
+
+
+class ClockSettingForm(forms.ModelForm):
+    key = forms.ChoiceField(label=_("clock"), choices=clock_key_choices)
+
+    class Meta:
+        model = ClockSetting
+        fields = ["kelurahan", "key", "hours"]
+
+
 @admin.register(ClockSetting)
 class ClockSettingAdmin(LbkAdminOnly, admin.ModelAdmin):
+    form = ClockSettingForm
     list_display = ("kelurahan", "key", "hours")
     list_filter = ("kelurahan",)

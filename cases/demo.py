@@ -222,4 +222,8 @@ def seed_cases():
             is_roleplay=i in (5, 18, 33),
         )
         created += result.created
+    # Some demo cases move along the procedure (cases/demo_procedure.py), idempotently.
+    from .demo_procedure import advance_demo_cases
+
+    advance_demo_cases()
     return created

@@ -547,6 +547,12 @@ class CaseFilterForm(forms.Form):
         choices=[("", _("All")), ("real", _("Real cases only")), ("sim", _("Role-play only"))],
     )
     kelurahan = forms.ChoiceField(label=_("Kelurahan"), required=False)
+    # The risk level of the case's latest assessment (cases.clocks.filter_by_risk).
+    risk = forms.ChoiceField(
+        label=_("Risk level"),
+        required=False,
+        choices=[("", _("All"))] + list(vocab.RiskLevel.choices),
+    )
 
     def __init__(self, *args, kelurahan_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from accounts.home import register as register_home_panel
 from accounts.models import KELURAHAN_ROLES, KELURAHAN_WIDE_ROLES, Kelurahan, Role, User
 from accounts.roles import roles_of
 
-from .. import page, vocab
+from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, client_ip, get_case_for_user, log_access
 from ..forms import (
     KINDS,
@@ -341,6 +341,8 @@ def case_list(request):
             qs = qs.filter(is_roleplay=True)
         if d.get("kelurahan"):
             qs = qs.filter(kelurahan_id=int(d["kelurahan"]))
+        if d.get("risk"):
+            qs = clocks.filter_by_risk(qs, d["risk"])
         q = (d.get("q") or "").strip()
         if q:
             qs = qs.filter(
@@ -351,8 +353,13 @@ def case_list(request):
             searched = [int(d["kelurahan"])] if d.get("kelurahan") else kel_ids
             for kel_id in searched:
                 log_access(request, "search", kelurahan_id=kel_id, detail=f"q={q}")
+    qs = clocks.with_latest_risk(qs)
     paginator = Paginator(qs, PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
+    # Overdue marks of the procedure's clocks: computed from the rows, one settings query.
+    overdue = clocks.overdue_marks(page_obj.object_list)
+    for c in page_obj.object_list:
+        c.overdue_clocks = overdue.get(c.pk, [])
     params = request.GET.copy()
     params.pop("page", None)
     return render(

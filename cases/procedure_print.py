@@ -1,0 +1,315 @@
+"""The printed procedure (Alur Penanganan), drawn from cases/workflow.py: the rows of the table
+of steps and clocks, the flow chart as server-side SVG, and the annex PDF of the SK Lurah.
+
+The chart uses SVG presentation attributes only (fill=, stroke=): the strict CSP forbids style=.
+"""
+
+import math
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Membership, Role
+
+from . import workflow
+from .clocks import hours_map
+from .vocab import Status
+
+
+def label_of(value):
+    return str(getattr(value, "label", value))
+
+
+def hours_in_words(hours):
+    if hours % 24 == 0 and hours >= 7 * 24:
+        days = hours // 24
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    if hours % 24 == 0:
+        return _("%(n)d x 24 hours") % {"n": hours // 24}
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+def _hours(hmap, kelurahan_id, clock, emergency=False):
+    settings_ = hmap.get(kelurahan_id, {})
+    if emergency:
+        return settings_.get(f"{clock.key}.emergency", clock.emergency_hours)
+    return settings_.get(clock.key, clock.default_hours)
+
+
+def clock_deadline(hmap, kelurahan_id, clock):
+    text = hours_in_words(_hours(hmap, kelurahan_id, clock))
+    if clock.emergency_hours is not None:
+        text += (
+            " ("
+            + _("emergency: %(t)s")
+            % {"t": hours_in_words(_hours(hmap, kelurahan_id, clock, emergency=True))}
+            + ")"
+        )
+    return text
+
+
+def _sorted_states(states):
+    order = {s: i for i, s in enumerate(Status.values)}
+    return sorted(states, key=lambda s: (order.get(str(s), 99), str(s)))
+
+
+def _target_words(step):
+    if step.target is None:
+        return _("(unchanged)")
+    if step.target == "return":
+        return _("the state it came from")
+    if step.action == "reopen":
+        return _("%(a)s (%(b)s when no companion was ever assigned)") % {
+            "a": label_of(Status.ASSESSMENT),
+            "b": label_of(Status.RECEIVED),
+        }
+    return label_of(step.target)
+
+
+def procedure_rows(kelurahan):
+    """Every step (case, then referral) and every clock, with this kelurahan's deadlines."""
+    hmap = hours_map([kelurahan.pk])
+    ref_steps, ref_clocks = workflow.referral_definition()
+    clocks = {c.key: c for c in (*workflow.CLOCKS, *ref_clocks)}
+
+    def step_row(no, step):
+        clock = clocks.get(step.clock) if step.clock else None
+        return {
+            "no": no,
+            "action": step.action,
+            "label": label_of(step.label),
+            "from": ", ".join(label_of(s) for s in _sorted_states(step.source)),
+            "to": _target_words(step),
+            "who": workflow.who_in_words(step.roles),
+            "requires": [str(r) for r in step.requires],
+            "deadline": (
+                f"{label_of(clock.label)}: {clock_deadline(hmap, kelurahan.pk, clock)}"
+                if clock
+                else ""
+            ),
+        }
+
+    steps = [step_row(str(i), s) for i, s in enumerate(workflow.STEPS, 1)]
+    referral_steps = [step_row(f"R{i}", s) for i, s in enumerate(ref_steps, 1)]
+    clock_rows = [
+        {
+            "key": c.key,
+            "label": label_of(c.label),
+            "starts": label_of(c.starts),
+            "stops": label_of(c.stops),
+            "who": label_of(c.who),
+            "deadline": clock_deadline(hmap, kelurahan.pk, c),
+        }
+        for c in clocks.values()
+    ]
+    return {"steps": steps, "referral_steps": referral_steps, "clocks": clock_rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# Flow chart
+
+BOX_W, BOX_H = 184, 44
+POSITIONS = {  # centre of each state's box; the layout is presentation, the edges come from STEPS
+    Status.RECEIVED: (300, 60),
+    Status.NOT_PURSUED: (600, 60),
+    Status.ASSESSMENT: (300, 170),
+    Status.HANDLING: (150, 310),
+    Status.MONITORING: (150, 440),
+    Status.CLOSURE_REQUESTED: (560, 310),
+    Status.CLOSED: (560, 440),
+}
+# Long edges routed around the chart (polylines from box border to box border).
+ROUTES = {
+    (Status.CLOSED, Status.ASSESSMENT): [(652, 440), (735, 440), (735, 180), (392, 180)],
+    (Status.CLOSED, Status.RECEIVED): [(652, 452), (762, 452), (762, 16), (300, 16), (300, 38)],
+}
+WIDTH, HEIGHT = 780, 480
+FILL = {
+    Status.CLOSED: "#e9ecef",
+    Status.NOT_PURSUED: "#e9ecef",
+}
+
+
+def _edges():
+    """(from, to, step number, dashed) for every state change of the table."""
+    out = []
+    proposing = set()
+    for s in workflow.STEPS:
+        if s.action == "propose_closure":
+            proposing |= set(s.source)
+    for i, step in enumerate(workflow.STEPS, 1):
+        if step.target is None:
+            continue
+        for src in step.source:
+            if step.target == "return":
+                for back in proposing:
+                    out.append((src, back, i, True))
+            elif step.action == "reopen":
+                out.append((src, Status.ASSESSMENT, i, False))
+                out.append((src, Status.RECEIVED, i, True))
+            else:
+                out.append((src, step.target, i, False))
+    merged = {}
+    for a, b, n, dashed in out:
+        key = (str(a), str(b))
+        entry = merged.setdefault(key, {"numbers": [], "dashed": dashed})
+        if n not in entry["numbers"]:
+            entry["numbers"].append(n)
+    return merged
+
+
+def _exit(px, py, dx, dy, cx, cy):
+    """Where a line from (px, py), inside the box centred at (cx, cy), leaves the box."""
+    ts = []
+    if dx:
+        ts.append((cx + math.copysign(BOX_W / 2, dx) - px) / dx)
+    if dy:
+        ts.append((cy + math.copysign(BOX_H / 2, dy) - py) / dy)
+    t = min(ts) if ts else 0
+    return px + dx * t, py + dy * t
+
+
+def flow_chart_svg():
+    edges = _edges()
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="100%" role="img" aria-labelledby="chart-title chart-desc" class="flow-chart">',
+        f'<title id="chart-title">{escape(_("Flow chart of the case procedure"))}</title>',
+    ]
+    desc = "; ".join(
+        f"{label_of(Status(a))} → {label_of(Status(b))} ({', '.join(map(str, e['numbers']))})"
+        for (a, b), e in edges.items()
+    )
+    parts.append(f'<desc id="chart-desc">{escape(desc)}</desc>')
+    labels = []
+    for (a, b), e in edges.items():
+        colour = "#6c757d" if e["dashed"] else "#0b3d6e"
+        dash = ' stroke-dasharray="6 4"' if e["dashed"] else ""
+        route = ROUTES.get((Status(a), Status(b)))
+        if route:
+            pts = " ".join(f"{x},{y}" for x, y in route)
+            parts.append(
+                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.6"{dash}/>'
+            )
+            (x1, y1), (x2, y2) = route[-2], route[-1]
+            longest = max(zip(route, route[1:], strict=False), key=lambda s: math.dist(*s))
+            mx = (longest[0][0] + longest[1][0]) / 2
+            my = (longest[0][1] + longest[1][1]) / 2
+            nx = ny = 0
+        else:
+            (ax, ay), (bx, by) = POSITIONS[a], POSITIONS[b]
+            dx, dy = bx - ax, by - ay
+            length = math.hypot(dx, dy) or 1
+            # Two edges between the same states in opposite directions run side by side.
+            off = 7 if (b, a) in edges else 0
+            nx, ny = -dy / length * off, dx / length * off
+            # Clip the shifted line at the boxes, so both arrows stay outside the boxes.
+            x1, y1 = _exit(ax + nx, ay + ny, dx, dy, ax, ay)
+            x2, y2 = _exit(bx + nx, by + ny, -dx, -dy, bx, by)
+            parts.append(
+                f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                f'stroke="{colour}" stroke-width="1.6"{dash}/>'
+            )
+            mx, my = (x1 + x2) / 2 + nx * 1.6, (y1 + y2) / 2 + ny * 1.6
+        dx, dy = x2 - x1, y2 - y1
+        length = math.hypot(dx, dy) or 1
+        ux, uy = dx / length, dy / length
+        hx, hy = x2 - ux * 10, y2 - uy * 10
+        parts.append(
+            f'<polygon points="{x2:.1f},{y2:.1f} {hx - uy * 4.5:.1f},{hy + ux * 4.5:.1f} '
+            f'{hx + uy * 4.5:.1f},{hy - ux * 4.5:.1f}" fill="{colour}"/>'
+        )
+        text = ", ".join(map(str, e["numbers"]))
+        w = 8 + 7 * len(text)
+        labels.append(
+            f'<rect x="{mx - w / 2:.1f}" y="{my - 9:.1f}" width="{w}" height="18" rx="9" '
+            f'fill="#ffffff" stroke="{colour}" stroke-width="1"/>'
+            f'<text x="{mx:.1f}" y="{my + 4:.1f}" font-size="11" text-anchor="middle" '
+            f'font-family="DejaVu Sans, Noto Sans, sans-serif" fill="#000000">{text}</text>'
+        )
+    for state, (cx, cy) in POSITIONS.items():
+        parts.append(
+            f'<rect x="{cx - BOX_W / 2}" y="{cy - BOX_H / 2}" width="{BOX_W}" height="{BOX_H}" '
+            f'rx="6" fill="{FILL.get(state, "#e7f1ff")}" stroke="#0b3d6e" stroke-width="1.5"/>'
+            f'<text x="{cx}" y="{cy + 5}" font-size="14" font-weight="bold" text-anchor="middle" '
+            f'font-family="DejaVu Sans, Noto Sans, sans-serif" fill="#000000">'
+            f"{escape(label_of(state))}</text>"
+        )
+    parts.extend(labels)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# The annex PDF
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+
+
+def _static_fetcher_class():
+    from weasyprint.urls import URLFetcher
+
+    class StaticOnlyFetcher(URLFetcher):
+        """WeasyPrint may read our own static files and nothing else (no network, no other
+        local file), so text in a record can never make the renderer fetch anything."""
+
+        def fetch(self, url, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme != "file":
+                raise ValueError(f"blocked: {url}")
+            path = Path(unquote(parsed.path)).resolve()
+            if not path.is_relative_to(STATIC_DIR.resolve()):
+                raise ValueError(f"blocked: {url}")
+            return super().fetch(url, headers)
+
+    return StaticOnlyFetcher
+
+
+def static_only_fetcher():
+    return _static_fetcher_class()(allowed_protocols={"file"}, allow_redirects=False)
+
+
+def signer_of(kelurahan):
+    today = timezone.localdate()
+    m = (
+        Membership.objects.filter(kelurahan=kelurahan, role=Role.LURAH, valid_from__lte=today)
+        .exclude(valid_until__lt=today)
+        .select_related("user")
+        .order_by("-valid_from")
+        .first()
+    )
+    return m
+
+
+def annex_context(kelurahan):
+    signer = signer_of(kelurahan)
+    return {
+        "kelurahan": kelurahan,
+        "head": kelurahan.head_title.upper(),
+        "sk_number": kelurahan.sk_number or "." * 20,
+        "sk_date": date_format(kelurahan.sk_date, "j F Y") if kelurahan.sk_date else "." * 20,
+        "signer": signer,
+        "rows": procedure_rows(kelurahan),
+        "chart": flow_chart_svg(),
+        "risk_rule": [str(r) for r in workflow.RISK_RULE],
+    }
+
+
+def render_procedure_pdf(kelurahan):
+    """The annex of the SK Lurah as PDF bytes, always in Indonesian. Takes no request."""
+    from weasyprint import HTML
+
+    with translation.override("id"):
+        html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan))
+    return HTML(
+        string=html,
+        base_url=STATIC_DIR.resolve().as_uri() + "/",
+        url_fetcher=static_only_fetcher(),
+    ).write_pdf()

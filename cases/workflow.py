@@ -1,0 +1,861 @@
+"""The case procedure of the SK Lurah (PROCEDURE.md) as one declarative table.
+
+A paralegal can review this file against the SK: each Step says from which states it starts,
+where it goes, who may fire it and what must hold (guards, which return the reasons they refuse
+as translatable strings). Steps whose target is None record an event without changing the state
+(first contact, assessment, consent, plan, visits): the same table says who may record what.
+
+No database writes here: guards only read. cases/services/procedure.py performs the steps.
+CLOCKS, the deadline table, is at the end; cases/clocks.py computes due times from it.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import STAFF_ROLES, Agency, Role
+from accounts.roles import roles_of
+
+from . import vocab
+from .vocab import Status
+from .workflow_types import COMPANION, STAFF, Clock, Step
+
+S = Status
+OPEN = frozenset(vocab.OPEN_STATES)
+WORKING = frozenset({S.ASSESSMENT, S.HANDLING, S.MONITORING})
+# "coordinator, kelurahan staff" in PROCEDURE.md
+DECIDERS = frozenset({Role.KOORDINATOR, STAFF})
+# "companion" in PROCEDURE.md (the kelurahan's coordinator may do whatever the companion may)
+COMPANIONS = frozenset({COMPANION})
+
+# Best-interest decisions are allowed only for these agencies (PROCEDURE.md, guard 1).
+BEST_INTEREST_AGENCY_KINDS = frozenset(
+    {Agency.Kind.UPTD_PPA, Agency.Kind.POLICE, Agency.Kind.HEALTH}
+)
+# A child victim of violence needs an action provided by one of these (guard 3).
+CHILD_PROTECTION_AGENCY_KINDS = frozenset({Agency.Kind.UPTD_PPA, Agency.Kind.DP3A})
+SUPPORTED_DECISION_DISABILITIES = frozenset(
+    {vocab.DisabilityType.INTELLECTUAL, vocab.DisabilityType.MENTAL}
+)
+# Actions of a plan that still count (not cancelled out by the victim or the service).
+LIVE_ACTION_STATES = frozenset(
+    {vocab.ActionStatus.PLANNED, vocab.ActionStatus.IN_PROGRESS, vocab.ActionStatus.DONE}
+)
+
+MEDIATION_REFUSED = _(
+    "Mediation is not allowed for sexual-violence cases (UU 12/2022 art. 23): a sexual-violence "
+    "case may not be settled outside the judicial process. For child perpetrators the only "
+    "exception is diversion (UU 11/2012) by law enforcement, never a settlement by the posko."
+)
+
+
+class TransitionRefused(Exception):  # noqa: N818 (the name the design uses)
+    def __init__(self, reasons):
+        self.reasons = [str(r) for r in reasons]
+        super().__init__("; ".join(self.reasons))
+
+
+@dataclass
+class Ctx:
+    """What a guard looks at: the case (locked, when firing), the actor and the submitted data."""
+
+    case: object
+    actor: object
+    data: dict = field(default_factory=dict)
+
+    def victims(self):
+        if not hasattr(self, "_victims"):
+            self._victims = list(self.case.victims.all())
+        return self._victims
+
+
+def hides(guard):
+    """Mark a guard that hides its step while it refuses (e.g. a first contact already
+    recorded): offering a button that can only be refused helps nobody."""
+    guard.hides = True
+    return guard
+
+
+def needs_input(guard):
+    """Mark a guard that judges the submitted data (it cannot be evaluated before the POST)."""
+    guard.needs_input = True
+    return guard
+
+
+# ---------------------------------------------------------------------------------------------
+# Guards. Each returns a list of reasons (empty: the step may go).
+
+
+@needs_input
+def companion_eligible(ctx):
+    companion = ctx.data.get("companion")
+    if companion is None:
+        return [_("Choose the companion.")]
+    if not companion.is_active or Role.PENDAMPING not in roles_of(companion).at(
+        ctx.case.kelurahan_id
+    ):
+        return [_("The companion must be an active pendamping of this kelurahan.")]
+    return []
+
+
+@needs_input
+def no_conflict_declared(ctx):
+    if not ctx.data.get("no_conflict"):
+        return [_("Record that the companion declared no conflict of interest.")]
+    return []
+
+
+@needs_input
+def companion_changes(ctx):
+    companion = ctx.data.get("companion")
+    if companion is not None and companion.pk == ctx.case.companion_id:
+        return [_("This companion is already assigned.")]
+    return []
+
+
+@needs_input
+def reason_given(ctx):
+    if not (ctx.data.get("reason") or "").strip():
+        return [_("Give the reason.")]
+    return []
+
+
+@needs_input
+def note_given(ctx):
+    if not (ctx.data.get("note") or "").strip():
+        return [_("Write a note for the companion.")]
+    return []
+
+
+@needs_input
+def not_pursued_reason_given(ctx):
+    if not ctx.data.get("not_pursued_reason"):
+        return [_("Choose why the case is not pursued.")]
+    return []
+
+
+@needs_input
+def closure_reason_given(ctx):
+    reason = ctx.data.get("closure_reason")
+    if not reason:
+        return [_("Choose the closure reason.")]
+    if reason == vocab.ClosureReason.HANDLED_BY_AGENCY:
+        from referrals import api
+
+        if not api.handover_completed(ctx.case):
+            return [
+                _(
+                    "'Fully handled by an agency' needs a handover whose agency has recorded "
+                    "the outcome."
+                )
+            ]
+    return []
+
+
+def no_open_referral(ctx):
+    from referrals import api
+
+    if list(api.open_referrals(ctx.case)):
+        return [
+            _(
+                "There is an open referral. Wait for its outcome or cancel it first "
+                "(drafts and returned referrals are cancelled automatically)."
+            )
+        ]
+    return []
+
+
+def no_referral_waiting_approval(ctx):
+    from referrals import api
+
+    def state(r):  # the referral model may name its field state or status
+        return getattr(r, "status", None) or getattr(r, "state", None)
+
+    if any(state(r) == "requested" for r in api.open_referrals(ctx.case)):
+        return [_("A referral is waiting for the kelurahan staff's approval.")]
+    return []
+
+
+def every_victim_assessed(ctx):
+    latest = {}
+    for a in ctx.case.assessments.order_by("assessed_at", "pk"):
+        latest[a.victim_id] = a
+    missing = [v for v in ctx.victims() if v.pk not in latest or not latest[v.pk].needs]
+    if not ctx.victims():
+        return [_("The case has no victim recorded.")]
+    return [
+        _("%(victim)s: record the risk level and needs.") % {"victim": v.display_initials}
+        for v in missing
+    ]
+
+
+def every_victim_consented(ctx):
+    given = {
+        c.victim_id
+        for c in ctx.case.consents.filter(purpose=vocab.ConsentPurpose.SERVICES)
+        if c.is_effective
+    }
+    return [
+        _("%(victim)s: record the consent to services.") % {"victim": v.display_initials}
+        for v in ctx.victims()
+        if v.pk not in given
+    ]
+
+
+def has_planned_action(ctx):
+    if not ctx.case.actions.filter(status__in=LIVE_ACTION_STATES).exists():
+        return [_("There is no action in the case plan yet.")]
+    return []
+
+
+def no_mediation_planned(ctx):
+    if (
+        ctx.case.is_sexual_violence
+        and ctx.case.actions.filter(
+            service_type=vocab.ServiceType.MEDIATION, status__in=LIVE_ACTION_STATES
+        ).exists()
+    ):
+        return [MEDIATION_REFUSED]
+    return []
+
+
+@needs_input
+def mediation_not_for_sexual_violence(ctx):
+    if ctx.data.get("service_type") == vocab.ServiceType.MEDIATION and ctx.case.is_sexual_violence:
+        return [MEDIATION_REFUSED]
+    return []
+
+
+def four_eyes(ctx):
+    if ctx.case.closure_requested_by_id == ctx.actor.pk:
+        return [_("You proposed this closure; someone else must approve it (four eyes).")]
+    return []
+
+
+@hides
+def is_emergency(ctx):
+    if not ctx.case.is_emergency:
+        return [_("Before assignment only an emergency case's first contact is recorded here.")]
+    return []
+
+
+@hides
+def first_contact_not_recorded(ctx):
+    if ctx.case.first_contact_at:
+        return [_("The first contact is already recorded.")]
+    return []
+
+
+@needs_input
+def victim_of_case(ctx):
+    victim = ctx.data.get("victim")
+    if victim is None or victim.case_id != ctx.case.pk:
+        return [_("Choose a victim of this case.")]
+    return []
+
+
+@needs_input
+def consent_giver_fits(ctx):
+    """Who may consent (PROCEDURE.md guard 1; UU 27/2022 for children's data)."""
+    d = ctx.data
+    victim, giver = d.get("victim"), d.get("given_by")
+    reasons = []
+    if victim is None:
+        return []
+    if d.get("purpose") == vocab.ConsentPurpose.SHARE and not d.get("agency"):
+        reasons.append(_("Choose the agency the data may be shared with."))
+    if giver == vocab.ConsentGiver.GUARDIAN and not (d.get("giver_name") or "").strip():
+        reasons.append(_("Write the name of the parent or guardian."))
+    if victim.is_child:
+        if giver not in (vocab.ConsentGiver.GUARDIAN, vocab.ConsentGiver.BEST_INTEREST):
+            reasons.append(
+                _(
+                    "The victim is a child: consent is given by a parent or guardian, or as a "
+                    "best-interest decision when the guardian is the alleged perpetrator."
+                )
+            )
+        if not (d.get("child_view") or "").strip():
+            reasons.append(_("Record the child's own view."))
+    elif giver == vocab.ConsentGiver.GUARDIAN:
+        reasons.append(_("A guardian consents only for a child."))
+    supported_needed = bool(set(victim.disability_types or []) & SUPPORTED_DECISION_DISABILITIES)
+    if giver == vocab.ConsentGiver.SUPPORTED:
+        if not supported_needed:
+            reasons.append(
+                _(
+                    "Supported decision-making is recorded for a person with an intellectual or "
+                    "psychosocial disability."
+                )
+            )
+        if not (d.get("giver_name") or "").strip():
+            reasons.append(_("Write the name of the supporter the person chose."))
+    elif supported_needed and not victim.is_child and giver == vocab.ConsentGiver.VICTIM:
+        reasons.append(
+            _(
+                "The person has an intellectual or psychosocial disability: record a supported "
+                "decision with the supporter they chose."
+            )
+        )
+    if giver == vocab.ConsentGiver.BEST_INTEREST:
+        agency = d.get("agency")
+        if agency is None or agency.kind not in BEST_INTEREST_AGENCY_KINDS:
+            reasons.append(
+                _(
+                    "A best-interest decision is allowed only for UPTD PPA, police or health "
+                    "services: choose one of them as the agency."
+                )
+            )
+    return reasons
+
+
+@needs_input
+def consent_open(ctx):
+    consent = ctx.data.get("consent")
+    if consent is None or consent.case_id != ctx.case.pk or consent.withdrawn_at:
+        return [_("Choose a consent entry of this case that is in force.")]
+    return []
+
+
+@needs_input
+def consent_awaits_confirmation(ctx):
+    consent = ctx.data.get("consent")
+    if (
+        consent is None
+        or consent.case_id != ctx.case.pk
+        or consent.given_by != vocab.ConsentGiver.BEST_INTEREST
+        or consent.confirmed_at
+        or consent.withdrawn_at
+    ):
+        return [_("Choose a best-interest decision that waits for confirmation.")]
+    if consent.recorded_by_id == ctx.actor.pk:
+        return [_("You recorded this decision; another person must confirm it (four eyes).")]
+    return []
+
+
+@needs_input
+def action_of_case(ctx):
+    action = ctx.data.get("planned_action")
+    if action is None or action.case_id != ctx.case.pk:
+        return [_("Choose an action of this case plan.")]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# The table. Transitions first (in the order of PROCEDURE.md), then the recorded events.
+
+R = lambda text: text  # noqa: E731 (readability: "requires" strings in the table)
+
+STEPS = (
+    Step(
+        source=frozenset({S.RECEIVED}),
+        target=S.ASSESSMENT,
+        action="assign",
+        label=_("Assign a companion"),
+        roles=DECIDERS,
+        guards=(companion_eligible, no_conflict_declared),
+        requires=(
+            R(_("The companion is an active pendamping of the same kelurahan")),
+            R(_("The assigner records that the companion declared no conflict of interest")),
+        ),
+        fields=("companion", "no_conflict", "note"),
+        clock="assign",
+    ),
+    Step(
+        source=OPEN,
+        target=None,
+        action="reassign",
+        label=_("Reassign the companion"),
+        roles=DECIDERS,
+        guards=(reason_given, companion_eligible, companion_changes, no_conflict_declared),
+        requires=(
+            R(_("A reason")),
+            R(_("The new companion is an active pendamping of the same kelurahan")),
+            R(_("The new companion declared no conflict of interest")),
+        ),
+        fields=("companion", "no_conflict", "reason"),
+    ),
+    Step(
+        source=frozenset({S.RECEIVED, S.ASSESSMENT}),
+        target=S.NOT_PURSUED,
+        action="decline",
+        label=_("Decline (not pursued)"),
+        roles=DECIDERS,
+        guards=(not_pursued_reason_given, no_open_referral),
+        requires=(
+            R(_("A reason (duplicate, not for the posko, cannot be verified, other)")),
+            R(_("No open referral (drafts and returned referrals are cancelled)")),
+        ),
+        fields=("not_pursued_reason", "note"),
+    ),
+    Step(
+        source=frozenset({S.ASSESSMENT}),
+        target=S.HANDLING,
+        action="complete_assessment",
+        label=_("Complete assessment and plan"),
+        roles=COMPANIONS,
+        guards=(
+            every_victim_assessed,
+            every_victim_consented,
+            has_planned_action,
+            no_mediation_planned,
+        ),
+        requires=(
+            R(_("Risk level and needs recorded for every victim")),
+            R(_("Consent to services recorded for every victim")),
+            R(_("At least one action in the case plan")),
+            R(_("No mediation in the plan of a sexual-violence case (UU 12/2022 art. 23)")),
+        ),
+        fields=("note",),
+        clock="plan",
+    ),
+    Step(
+        source=frozenset({S.ASSESSMENT}),
+        target=S.CLOSURE_REQUESTED,
+        action="propose_closure",
+        label=_("Propose closure"),
+        roles=COMPANIONS,
+        guards=(closure_reason_given, no_open_referral),
+        requires=(
+            R(_("A reason (victim refuses services, cannot be reached, moved away...)")),
+            R(_("No open referral (drafts and returned referrals are cancelled)")),
+        ),
+        fields=("closure_reason", "note"),
+    ),
+    Step(
+        source=frozenset({S.HANDLING}),
+        target=S.MONITORING,
+        action="start_monitoring",
+        label=_("Start monitoring"),
+        roles=COMPANIONS,
+        guards=(no_referral_waiting_approval,),
+        requires=(R(_("No referral waiting for approval")),),
+        fields=("note",),
+    ),
+    Step(
+        source=frozenset({S.MONITORING}),
+        target=S.HANDLING,
+        action="new_need",
+        label=_("New need: back to handling"),
+        roles=COMPANIONS,
+        guards=(reason_given,),
+        requires=(R(_("A reason")),),
+        fields=("reason",),
+    ),
+    Step(
+        source=frozenset({S.HANDLING, S.MONITORING}),
+        target=S.CLOSURE_REQUESTED,
+        action="propose_closure",
+        label=_("Propose closure"),
+        roles=COMPANIONS,
+        guards=(closure_reason_given, no_open_referral),
+        requires=(
+            R(_("A closure reason")),
+            R(
+                _(
+                    "No open referral (a handover counts as done once its agency records the "
+                    "outcome; drafts and returned referrals are cancelled)"
+                )
+            ),
+        ),
+        fields=("closure_reason", "note"),
+    ),
+    Step(
+        source=frozenset({S.CLOSURE_REQUESTED}),
+        target=S.CLOSED,
+        action="approve_closure",
+        label=_("Approve closure"),
+        roles=DECIDERS,
+        guards=(four_eyes,),
+        requires=(R(_("The approver is not the proposer (four eyes)")),),
+        fields=("note",),
+        clock="closure_decision",
+    ),
+    Step(
+        source=frozenset({S.CLOSURE_REQUESTED}),
+        target="return",
+        action="return",
+        label=_("Return the closure proposal"),
+        roles=DECIDERS,
+        guards=(note_given,),
+        requires=(R(_("A note for the companion")),),
+        fields=("note",),
+        clock="closure_decision",
+    ),
+    Step(
+        source=frozenset(vocab.FINAL_STATES),
+        target=S.ASSESSMENT,
+        action="reopen",
+        label=_("Reopen"),
+        roles=DECIDERS,
+        guards=(reason_given,),
+        requires=(
+            R(_("A reason")),
+            R(_("Goes back to assessment, or to received when no companion was ever assigned")),
+        ),
+        fields=("reason",),
+    ),
+    # --- Events: they feed the record and stop clocks, the state stays.
+    Step(
+        source=WORKING,
+        target=None,
+        action="first_contact",
+        label=_("Record the first contact"),
+        roles=COMPANIONS,
+        guards=(first_contact_not_recorded,),
+        requires=(R(_("When and how the victim was first contacted")),),
+        fields=("contacted_at", "how", "note"),
+        clock="first_contact",
+    ),
+    Step(
+        source=frozenset({S.RECEIVED}),
+        target=None,
+        action="first_contact",
+        label=_("Record the first contact"),
+        roles=DECIDERS,
+        guards=(is_emergency, first_contact_not_recorded),
+        requires=(R(_("Emergency case before a companion is assigned")),),
+        fields=("contacted_at", "how", "note"),
+        clock="first_contact",
+    ),
+    Step(
+        source=WORKING,
+        target=None,
+        action="assess",
+        label=_("Record an assessment"),
+        roles=COMPANIONS,
+        guards=(victim_of_case,),
+        requires=(
+            R(
+                _(
+                    "Per victim: the risk questions and the needs by domain; "
+                    "a reassessment adds a new version"
+                )
+            ),
+        ),
+        fields=("victim", "answers", "needs", "note"),
+    ),
+    Step(
+        source=WORKING,
+        target=None,
+        action="consent",
+        label=_("Record consent"),
+        roles=COMPANIONS,
+        guards=(victim_of_case, consent_giver_fits),
+        requires=(
+            R(
+                _(
+                    "Per victim and purpose: who gave it (a child's guardian with the child's own "
+                    "view; supported decision for an intellectual or psychosocial disability; "
+                    "best-interest decision only for UPTD PPA, police or health), how and when"
+                )
+            ),
+        ),
+        fields=(
+            "victim",
+            "purpose",
+            "agency",
+            "shared_fields",
+            "given_by",
+            "giver_name",
+            "child_view",
+            "how",
+            "given_at",
+        ),
+    ),
+    Step(
+        source=OPEN,
+        target=None,
+        action="withdraw_consent",
+        label=_("Record a withdrawal of consent"),
+        roles=COMPANIONS,
+        guards=(consent_open,),
+        requires=(R(_("The consent entry and a note")),),
+        fields=("consent", "note"),
+    ),
+    Step(
+        source=OPEN,
+        target=None,
+        action="confirm_consent",
+        label=_("Confirm a best-interest decision"),
+        roles=frozenset({Role.KOORDINATOR}),
+        guards=(consent_awaits_confirmation,),
+        requires=(R(_("Confirmed by the coordinator, not by the person who recorded it")),),
+        fields=("consent",),
+    ),
+    Step(
+        source=WORKING,
+        target=None,
+        action="plan_action",
+        label=_("Add an action to the case plan"),
+        roles=COMPANIONS,
+        guards=(victim_of_case, mediation_not_for_sexual_violence),
+        requires=(
+            R(_("Per victim: service, provider (LBK-KK or an agency), target date")),
+            R(_("Never mediation for sexual violence (UU 12/2022 art. 23)")),
+        ),
+        fields=("victim", "service_type", "agency", "target_date", "note"),
+    ),
+    Step(
+        source=WORKING,
+        target=None,
+        action="action_status",
+        label=_("Update an action's status"),
+        roles=COMPANIONS,
+        guards=(action_of_case,),
+        requires=(R(_("The action and its new status")),),
+        fields=("planned_action", "status"),
+    ),
+    Step(
+        source=OPEN,
+        target=None,
+        action="visit",
+        label=_("Record a visit or note"),
+        roles=COMPANIONS,
+        guards=(),
+        requires=(
+            R(
+                _(
+                    "Kind, date, notes, next visit; confidential notes are seen only by the "
+                    "companion and the coordinator"
+                )
+            ),
+        ),
+        fields=("victim", "kind", "visited_on", "text", "next_visit_on", "confidential"),
+        clock="visit",
+    ),
+    Step(
+        source=frozenset({S.HANDLING, S.MONITORING}),
+        target=None,
+        action="recovery",
+        label=_("Update the recovery checklist"),
+        roles=COMPANIONS,
+        guards=(victim_of_case,),
+        requires=(R(_("Per victim: the recovery and reintegration items reached")),),
+        fields=("victim", "items"),
+    ),
+)
+
+TRANSITIONS = tuple(s for s in STEPS if s.target is not None or s.action == "reassign")
+EVENTS = tuple(s for s in STEPS if s not in TRANSITIONS)
+
+
+def target_of(step, case):
+    """Where the step takes this case: "return" restores the stored state; reopen goes back to
+    received when no companion was ever assigned."""
+    if step.target == "return":
+        return case.status_before_closure or S.HANDLING
+    if step.action == "reopen" and not case.ever_assigned:
+        return S.RECEIVED
+    return step.target
+
+
+# ---------------------------------------------------------------------------------------------
+# Who is who on a case.
+
+
+def actor_roles(case, user):
+    """The roles and pseudo-roles the user holds on this case."""
+    held = set(roles_of(user).at(case.kelurahan_id))
+    out = set(held)
+    if held & STAFF_ROLES:
+        out.add(STAFF)
+    if Role.KOORDINATOR in held or (Role.PENDAMPING in held and case.companion_id == user.pk):
+        out.add(COMPANION)
+    return out
+
+
+def steps_for_roles(status, roles):
+    return [s for s in STEPS if status in s.source and s.roles & roles]
+
+
+def available_steps(case, user):
+    """Steps this user may take on this case now (by state and role; guards run on firing)."""
+    steps = steps_for_roles(case.status, actor_roles(case, user))
+    ctx = Ctx(case=case, actor=user)
+    return [s for s in steps if not any(getattr(g, "hides", False) and g(ctx) for g in s.guards)]
+
+
+def pending_reasons(case, user, step):
+    """Reasons the step would be refused now, from the guards that need no input."""
+    ctx = Ctx(case=case, actor=user)
+    out = []
+    for guard in step.guards:
+        if not getattr(guard, "needs_input", False):
+            out.extend(guard(ctx))
+    return [str(r) for r in out]
+
+
+def step_for(case, action, user, data=None):
+    """The step to fire, or TransitionRefused with the reasons."""
+    candidates = [s for s in STEPS if s.action == action]
+    if not candidates:
+        raise TransitionRefused([_("Unknown action.")])
+    in_state = [s for s in candidates if case.status in s.source]
+    if not in_state:
+        raise TransitionRefused(
+            [
+                _(
+                    "This action is not possible while the case is '%(status)s'. Someone may "
+                    "have changed the case in the meantime: reload the page."
+                )
+                % {"status": S(case.status).label}
+            ]
+        )
+    roles = actor_roles(case, user)
+    allowed = [s for s in in_state if s.roles & roles]
+    if not allowed:
+        raise TransitionRefused([_("You may not take this action on this case.")])
+    step = allowed[0]
+    ctx = Ctx(case=case, actor=user, data=data or {})
+    reasons = []
+    for guard in step.guards:
+        reasons.extend(guard(ctx))
+    if reasons:
+        raise TransitionRefused(reasons)
+    return step
+
+
+def warnings(case):
+    """Warnings that do not block (PROCEDURE.md guard 3): a child victim of violence without an
+    action provided by UPTD PPA or DP3A."""
+    if not case.is_violence:
+        return []
+    victims = [v for v in case.victims.all() if v.is_child]
+    if not victims:
+        return []
+    covered = set(
+        case.actions.filter(
+            agency__kind__in=CHILD_PROTECTION_AGENCY_KINDS, status__in=LIVE_ACTION_STATES
+        ).values_list("victim_id", flat=True)
+    )
+    return [
+        _(
+            "%(victim)s is a child victim of violence: plan an action with UPTD PPA or DP3A as "
+            "provider."
+        )
+        % {"victim": v.display_initials}
+        for v in victims
+        if v.pk not in covered
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deadline clocks (defaults; each kelurahan may set its own hours in ClockSetting).
+
+CLOCKS = (
+    Clock(
+        key="assign",
+        label=_("Assign a companion"),
+        starts=_("Case registered"),
+        stops=_("Companion assigned"),
+        who=_("Coordinator, kelurahan staff"),
+        default_hours=24,
+        extra={"roles": DECIDERS},
+    ),
+    Clock(
+        key="first_contact",
+        label=_("First contact"),
+        starts=_("Companion assigned (emergency: case registered)"),
+        stops=_("First contact recorded"),
+        who=_("Companion (emergency before assignment: coordinator, kelurahan staff)"),
+        default_hours=72,
+        emergency_hours=2,
+        extra={"roles": COMPANIONS},
+    ),
+    Clock(
+        key="plan",
+        label=_("Case plan"),
+        starts=_("Companion assigned"),
+        stops=_("Case in handling"),
+        who=_("Companion"),
+        default_hours=7 * 24,
+        extra={"roles": COMPANIONS},
+    ),
+    Clock(
+        key="visit",
+        label=_("Next visit"),
+        starts=_("Last visit (or start of monitoring)"),
+        stops=_("Next visit recorded"),
+        who=_("Companion"),
+        default_hours=14 * 24,
+        extra={"roles": COMPANIONS},
+    ),
+    Clock(
+        key="closure_decision",
+        label=_("Closure decision"),
+        starts=_("Closure requested"),
+        stops=_("Closed or returned"),
+        who=_("Coordinator, kelurahan staff"),
+        default_hours=72,
+        extra={"roles": DECIDERS},
+    ),
+)
+CLOCKS_BY_KEY = {c.key: c for c in CLOCKS}
+
+ROLE_WORDS = {
+    COMPANION: _("Companion (or the coordinator)"),
+    STAFF: _("Kasi Kesra, Lurah"),
+    Role.KOORDINATOR: _("Coordinator"),
+    "agency": _("Agency officer"),
+    "system": _("The app (automatic)"),
+}
+
+
+def who_in_words(roles):
+    order = [Role.KOORDINATOR, STAFF, COMPANION, "agency", "system"]
+    words = [str(ROLE_WORDS[r]) for r in order if r in roles]
+    words += [str(Role(r).label) for r in roles if r not in order and r in Role.values]
+    return ", ".join(words)
+
+
+def referral_definition():
+    """The referral procedure's STEPS and CLOCKS, when the referrals app defines them."""
+    try:
+        from referrals import workflow as referral_workflow
+    except ImportError:
+        return (), ()
+    return tuple(getattr(referral_workflow, "STEPS", ())), tuple(
+        getattr(referral_workflow, "CLOCKS", ())
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Risk level from the risk questions (vocab.RISK_QUESTIONS). The rule, in words:
+#   - "red flags" are threats to kill, a weapon, thoughts of self-harm;
+#   - darurat (emergency): a red flag while the perpetrator can reach the victim or the victim
+#     has nowhere safe to stay;
+#   - tinggi (high): any other red flag, or three or more of the other answers "yes";
+#   - sedang (medium): one or two of the other answers "yes";
+#   - rendah (low): no "yes".
+RED_FLAGS = ("threat_to_kill", "weapon", "self_harm")
+EXPOSURE = ("perpetrator_access", "no_safe_place")
+RISK_RULE = (
+    _(
+        "Emergency: threats to kill, a weapon or thoughts of self-harm, while the "
+        "perpetrator can reach the victim or there is nowhere safe to stay."
+    ),
+    _(
+        "High: threats to kill, a weapon or thoughts of self-harm; or three or more "
+        "other answers yes."
+    ),
+    _("Medium: one or two other answers yes."),
+    _("Low: no answer yes."),
+)
+
+
+def risk_level(answers):
+    yes = {k for k, v in (answers or {}).items() if v}
+    red = yes & set(RED_FLAGS)
+    others = yes - set(RED_FLAGS)
+    if red and yes & set(EXPOSURE):
+        return vocab.RiskLevel.EMERGENCY
+    if red or len(others) >= 3:
+        return vocab.RiskLevel.HIGH
+    if others:
+        return vocab.RiskLevel.MEDIUM
+    return vocab.RiskLevel.LOW
+
+
+def label_of_action(action):
+    step = next((s for s in STEPS if s.action == action), None)
+    return str(step.label) if step else action
