@@ -94,6 +94,12 @@ MATRIX = {
     "cases:detail": CASE_INTAKE,  # the volunteer who registered it: intake data and status
     "cases:edit": CASE_FULL,  # the volunteer only until a companion is assigned (it is here)
     "cases:access_log": KELURAHAN_WIDE,
+    # cases: procedure (the WS case is "received": its open step is "assign", for deciders)
+    "cases:act": row(default=404, ws_wide=200),
+    "cases:tasks": LOGGED_IN,
+    "cases:dashboard": KELURAHAN_WIDE,
+    "cases:procedure": KELURAHAN_MEMBERS,
+    "cases:procedure_pdf": KELURAHAN_MEMBERS,
     # attachments
     "attachments:case": CASE_FULL,
     "attachments:download": CASE_FULL,
@@ -198,6 +204,7 @@ def params_for(route, data, personas):
         "url": "no-such-page/",
         "content_type_id": ContentType.objects.get_for_model(Kelurahan).pk,
         "id": personas["ws.relawan"].pk,
+        "action": "assign",
     }
     key = route.key
     if key.startswith("cases:"):
