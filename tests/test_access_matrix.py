@@ -180,6 +180,41 @@ def build_data(personas, master, media):
     att = attachment_add(
         case=ws, uploaded=upload("visum.pdf", PDF_BYTES), description="", actor=personas["ws.lurah"]
     )
+    # Procedure records with free text (the XSS test writes its payload into them).
+    from cases.models import Assessment, Consent, PlannedAction, Visit
+
+    victim = ws.victims.get()
+    common = {"case": ws, "kelurahan": ws.kelurahan, "victim": victim}
+    Assessment.objects.create(
+        **common, risk_level="high", note="Catatan asesmen", assessed_by=personas["ws.pendamping"]
+    )
+    Consent.objects.create(
+        **common,
+        purpose="share",
+        agency=master["uptd"],
+        given_by="guardian",
+        giver_name="Wali",
+        child_view="Pandangan anak",
+        how="written",
+        recorded_by=personas["ws.pendamping"],
+    )
+    PlannedAction.objects.create(
+        **common,
+        service_type="health",
+        agency=master["uptd"],
+        note="Catatan rencana",
+        created_by=personas["ws.pendamping"],
+    )
+    Visit.objects.create(
+        **common, kind="home", text="Catatan kunjungan", by=personas["ws.pendamping"]
+    )
+    Visit.objects.create(
+        **common,
+        kind="phone",
+        text="Catatan rahasia",
+        confidential=True,
+        by=personas["ws.pendamping"],
+    )
     membership = Membership.objects.filter(user=personas["ws.relawan"]).first()
     # One object of each model in the Django admin, so its change pages are really opened.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -246,6 +281,10 @@ def _body(resp):
     return resp.content.decode("utf-8", "replace")
 
 
+# A confidential note: only the assigned companion and the coordinator ever see it (ROLES.md).
+CONFIDENTIAL_NOTE = "Catatan rahasia"
+CONFIDENTIAL_READERS = {"ws.pendamping", "ws.koordinator"}
+
 # Names each group must never see anywhere.
 NEVER_SEES = {
     "anon": [WS_VICTIM, WB_VICTIM],
@@ -298,13 +337,22 @@ def test_access_matrix(personas, master, media):
                         f"{resp.get('Location', '')}, expected {want}"
                     )
                 body = _body(resp)
-                for secret in NEVER_SEES[group]:
+                secrets = NEVER_SEES[group]
+                if name not in CONFIDENTIAL_READERS:
+                    secrets = [*secrets, CONFIDENTIAL_NOTE]
+                for secret in secrets:
                     if secret in body:
                         failures.append(f"{route.key} {path} shows {secret!r} to {name}")
         after = row_counts()
         changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
         if changed:
             failures.append(f"GET {route.key} changed rows: {changed}")
+    # The checks above are not vacuous: the case page does show the name and the note to those
+    # who may see them.
+    page = clients["ws.koordinator"].get(f"/cases/{data['ws_case'].pk}/").content.decode()
+    assert WS_VICTIM in page and CONFIDENTIAL_NOTE in page
+    page = clients["ws.kasikesra"].get(f"/cases/{data['ws_case'].pk}/").content.decode()
+    assert WS_VICTIM in page and CONFIDENTIAL_NOTE not in page
     assert not failures, "\n".join(failures)
 
 
