@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "referrals",
     "attachments",
     "ops",
+    "notifications",
 ]
 
 MIDDLEWARE = [

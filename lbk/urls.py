@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("", include("referrals.urls")),
     path("", include("attachments.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 
