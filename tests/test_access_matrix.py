@@ -100,6 +100,26 @@ MATRIX = {
     "cases:dashboard": KELURAHAN_WIDE,
     "cases:procedure": KELURAHAN_MEMBERS,
     "cases:procedure_pdf": KELURAHAN_MEMBERS,
+    # referrals (the WS case's referral to UPTD PPA is approved: its letter is issued)
+    "referrals:queue": row(  # approvals wait for the kasi kesra and the lurah
+        default=404,
+        personas={f"{k}.{r}": 200 for k in ("ws", "wb") for r in ("kasikesra", "lurah")},
+    ),
+    "referrals:inbox": row(default=404, uptd=200, other_agency=200),  # each its own agency's
+    "referrals:register": KELURAHAN_WIDE,
+    "referrals:register_csv": KELURAHAN_WIDE,
+    "referrals:detail": row(default=404, ws_pendamping=200, ws_wide=200, uptd=200),
+    "referrals:letter": row(default=404, ws_pendamping=200, ws_wide=200, uptd=200),
+    "referrals:edit": row(default=404),  # approved: no longer editable by anyone
+    "referrals:step": POST_ONLY,
+    "referrals:start": POST_ONLY,
+    # emergency referral: the companion and the coordinator (PROCEDURE.md)
+    "referrals:emergency": row(default=404, ws_pendamping=200, personas={"ws.koordinator": 200}),
+    "referrals:verify": row(anon=200, default=200),  # public, no personal data
+    # notifications (each user's own)
+    "notifications:list": LOGGED_IN,
+    "notifications:open": POST_ONLY,
+    "notifications:read_all": POST_ONLY,
     # attachments
     "attachments:case": CASE_FULL,
     "attachments:download": CASE_FULL,
@@ -175,6 +195,8 @@ def build_data(personas, master, media):
         companion=personas["ws.pendamping"],
         victim_name=WS_VICTIM,
         narrative="Narasi rahasia WS",
+        status="handling",
+        ever_assigned=True,
     )
     wb = make_case(master["wb"], personas["wb.relawan"], victim_name=WB_VICTIM)
     att = attachment_add(
@@ -215,6 +237,12 @@ def build_data(personas, master, media):
         confidential=True,
         by=personas["ws.pendamping"],
     )
+    # A referral of the WS case to UPTD PPA, approved: its letter is issued (PDF, token).
+    from tests.referrals.factories import approved
+
+    referral = approved(master, personas, case=ws, victim=victim)
+    referral.refresh_from_db()
+    assert referral.letter_number and referral.verify_token
     membership = Membership.objects.filter(user=personas["ws.relawan"]).first()
     # One object of each model in the Django admin, so its change pages are really opened.
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -227,7 +255,16 @@ def build_data(personas, master, media):
     AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
     AccessLog.objects.create(username="x", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
-    return {"ws_case": ws, "wb_case": wb, "attachment": att, "membership": membership}
+    from notifications.models import Notification
+
+    return {
+        "ws_case": ws,
+        "wb_case": wb,
+        "attachment": att,
+        "membership": membership,
+        "referral": referral,
+        "notification": Notification.objects.order_by("pk").first(),
+    }
 
 
 def params_for(route, data, personas):
@@ -239,11 +276,19 @@ def params_for(route, data, personas):
         "url": "no-such-page/",
         "content_type_id": ContentType.objects.get_for_model(Kelurahan).pk,
         "id": personas["ws.relawan"].pk,
-        "action": "assign",
+        "action": "reassign",  # open to deciders on a case in handling
+        "token": d["referral"].verify_token,
+        "action_pk": d["referral"].action_id,
     }
     key = route.key
     if key.startswith("cases:"):
         values["pk"] = d["ws_case"].pk
+    if key.startswith("referrals:"):
+        values["pk"] = d["referral"].pk
+    if key == "referrals:step":
+        values["action"] = "acknowledge"
+    if key.startswith("notifications:"):
+        values["pk"] = d["notification"].pk
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":
@@ -312,8 +357,22 @@ def test_matrix_has_no_stale_entries():
 
 
 @pytest.fixture
-def media(settings, tmp_path):
+def fast_pdfs(monkeypatch):
+    """The printed procedure holds no case data and takes ~2 s to render: its access check runs
+    in the view, so the walk replaces only the renderer (its content is tested in tests/cases)."""
+    from cases import procedure_print
+
+    monkeypatch.setattr(procedure_print, "render_procedure_pdf", lambda kel: b"%PDF-1.7 stub")
+
+
+@pytest.fixture
+def media(settings, tmp_path, db, fast_pdfs):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SITE_URL = "https://posko.example.id"
+    # The shared DB cache (rate limit of the public verification page) needs its table.
+    from django.core.management import call_command
+
+    call_command("createcachetable", verbosity=0)
 
 
 def test_access_matrix(personas, master, media):

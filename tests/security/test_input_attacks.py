@@ -7,7 +7,7 @@ from django.test import Client
 
 from attachments.models import Attachment
 from cases.models import AccessLog, Case, CaseEvent
-from tests.test_access_matrix import build_data, params_for
+from tests.test_access_matrix import build_data, fast_pdfs, media, params_for  # noqa: F401
 from tests.urlwalk import all_routes
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'"
@@ -16,12 +16,7 @@ RAW_MARKERS = ["<script>alert(1)", "<img src=x onerror", "<svg onload=1>"]
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def data(personas, master, media):
+def data(personas, master, media):  # noqa: F811
     return build_data(personas, master, media)
 
 
@@ -42,13 +37,17 @@ def test_every_post_without_csrf_token_is_refused(personas, data, who):
     assert not failures, "\n".join(failures)
 
 
+# Codes, hashes, tokens and generated numbers: not typed by anyone.
+NOT_FREE_TEXT = ("sha256", "token", "number", "content_type", "action", "file", "nip")
+
+
 def _text_fields(model):
     for f in model._meta.fields:
         if (
             isinstance(f, models.CharField | models.TextField)
             and not f.choices
             and not f.unique
-            and f.name not in {"sha256", "content_type", "number", "action", "file"}
+            and not any(part in f.name for part in NOT_FREE_TEXT)
             and not isinstance(f, models.FileField)
         ):
             yield f
@@ -120,3 +119,48 @@ def test_download_name_with_markup_is_safe(personas, data):
     cd = r["Content-Disposition"]
     assert cd.startswith("attachment;")
     assert 'filename="evil.html"' not in cd
+
+
+def _pdf_text(pdf):
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _share_everything(referral):
+    from cases import vocab
+    from referrals.models import Referral
+
+    every = list(vocab.SharedField.values)
+    Referral.objects.filter(pk=referral.pk).update(shared_fields=every, letter_shared_fields=every)
+    referral.victim.consents.filter(purpose="share").update(shared_fields=every)
+    referral.refresh_from_db()
+    return referral
+
+
+def test_letter_pdf_shows_markup_as_text_and_fetches_nothing(personas, data):
+    """Stored XSS in the letter: the payload is printed as text, never interpreted; a case text
+    naming a URL or a local file never makes the renderer fetch it."""
+    from referrals import letters
+
+    hostile = (
+        'Lihat <img src="http://127.0.0.1:9/track.png"> <link rel="stylesheet" '
+        'href="file:///etc/passwd"> <iframe src="https://evil.example/"></iframe> ' + XSS
+    )
+    referral = _share_everything(data["referral"])
+    plant_xss()
+    Case.objects.filter(pk=referral.case_id).update(narrative=hostile)
+    from cases.models import Victim
+
+    Victim.objects.filter(pk=referral.victim_id).update(full_name=XSS_SHORT + " Siti")
+    referral.refresh_from_db()
+    fetched = []
+    text = _pdf_text(letters.render_letter_pdf(referral, fetched=fetched))
+    assert all(u.startswith(letters.STATIC_PREFIX) for u in fetched), fetched
+    assert not any("127.0.0.1" in u or "etc/passwd" in u or "evil" in u for u in fetched)
+    flat = " ".join(text.split())
+    assert "<script>alert(1)</script>" in flat.replace(" ", "") or "alert(1)" in flat
+    assert "<svg onload=1>" in flat  # the victim's name, printed literally
+    assert "track.png" in flat  # the URL is shown as text, not loaded

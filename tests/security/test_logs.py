@@ -20,6 +20,7 @@ from accounts.security import RedactFilter, redact
 from attachments.models import Attachment
 from cases.models import Case
 from tests.cases.intake_factories import intake_post
+from tests.test_access_matrix import fast_pdfs  # noqa: F401
 from tests.urlwalk import all_routes
 
 from . import urls_probe  # noqa: F401  (the failing view used below)
@@ -96,7 +97,12 @@ def capture_all_logs(settings):
 
 
 def test_full_flow_leaves_no_personal_data_in_logs(
-    personas, master, settings, tmp_path, capture_all_logs
+    personas,
+    master,
+    settings,
+    tmp_path,
+    capture_all_logs,
+    fast_pdfs,  # noqa: F811
 ):
     buffer, raw = capture_all_logs
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -135,14 +141,9 @@ def test_full_flow_leaves_no_personal_data_in_logs(
     assert c.get(reverse("attachments:download", args=[att.pk])).status_code == 200
     # Every page that exists, as the coordinator and the companion.
     comp = personas.client("ws.pendamping")
-    from tests.test_access_matrix import params_for
+    from tests.test_access_matrix import build_data, params_for
 
-    data = {
-        "ws_case": case,
-        "wb_case": case,
-        "attachment": att,
-        "membership": personas["ws.relawan"].memberships.first(),
-    }
+    data = {**build_data(personas, master, None), "ws_case": case, "attachment": att}
     for route in all_routes():
         if route.key in ("probe", "boom"):
             continue
