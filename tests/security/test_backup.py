@@ -59,6 +59,13 @@ def data(personas, master, settings, tmp_path):
         case=wb, uploaded=upload("visum.pdf", PDF_BYTES), description="", actor=personas["wb.lurah"]
     )
     AccessLog.objects.create(user=personas["ws.pendamping"], case=ws, action="view")
+    # An issued letter (PDF stored through the storage API).
+    from tests.referrals.factories import approved
+
+    settings.SITE_URL = "https://posko.example.id"
+    Case.objects.filter(pk=ws.pk).update(status="handling", ever_assigned=True)
+    ws.refresh_from_db()
+    approved(master, personas, case=ws, victim=ws.victims.get())
     return tmp_path
 
 
@@ -83,14 +90,15 @@ def _empty_everything(media_root):
 @pytest.mark.parametrize("from_json", [False, True])
 def test_backup_restores_into_empty_database(data, settings, from_json):
     before = _snapshot()
-    assert len(before["cases"]) == 2 and len(before["files"]) == 2
+    assert len(before["cases"]) == 2 and len(before["files"]) == 3  # 2 attachments, 1 letter
+    assert len(before["letters"]) == 1
     out = data / "backups"
     call_command("backup", output=str(out), verbosity=0)
     [backup] = list(out.iterdir())
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["counts"]["cases.case"] == 2
     assert manifest["counts"]["attachments.attachment"] == 2
-    assert manifest["media_files"] == 2
+    assert manifest["media_files"] == 3
     for name, info in manifest["files"].items():
         assert hashlib.sha256((backup / name).read_bytes()).hexdigest() == info["sha256"]
     native = "db.sqlite3" if connection.vendor == "sqlite" else "db.pgdump"
@@ -102,6 +110,12 @@ def test_backup_restores_into_empty_database(data, settings, from_json):
     _empty_everything(settings.MEDIA_ROOT)
     call_command("restore", str(backup), from_json=from_json, verbosity=0)
     assert _snapshot() == before
+    # The restored letter still matches its recorded SHA-256.
+    from referrals import letters
+    from referrals.models import Referral
+
+    [referral] = Referral.objects.all()
+    assert letters.read_letter(referral).startswith(b"%PDF")
 
 
 def test_damaged_backup_is_refused(data, settings):
