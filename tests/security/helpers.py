@@ -12,7 +12,8 @@ _seq = itertools.count(1)
 
 
 def make_case(kelurahan, registered_by, *, companion=None, victim_name="Korban Contoh", **kw):
-    n = next(_seq)
+    # Far above any number the intake service gives in a test, so both can share a kelurahan.
+    n = 90000 + next(_seq)
     case = Case.objects.create(
         kelurahan=kelurahan,
         number=f"{kelurahan.code}-2026-{n:04d}-T",
