@@ -535,3 +535,13 @@ def test_home_panels(master, personas):
     assert "Rujukan baru ke instansi Anda" in html and "1 rujukan" in html
     html = personas.client("dinsos.petugas").get(reverse("home")).content.decode()
     assert "0 rujukan" in html
+
+
+def test_case_list_shows_referred_badge_without_extra_queries(master, personas):
+    r = f.requested(master, personas)
+    other = f.make_case(master, personas)
+    html = personas.client("ws.koordinator").get(reverse("cases:list")).content.decode()
+    rows = {line for line in html.splitlines() if "Dirujuk" in line}
+    assert rows, "the referred case carries the badge"
+    assert html.count("badge-referred") == 1
+    assert r.case.number in html and other.number in html
