@@ -67,7 +67,7 @@ e2e: setup-test
 lint: setup-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r lbk accounts cases referrals
+	$(VENV)/bin/bandit -q -c pyproject.toml -r lbk accounts cases referrals notifications
 	$(VENV)/bin/pip-audit --skip-editable || echo "pip-audit: registry not reachable or advisory found; see above"
 
 fmt: setup-test
