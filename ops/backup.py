@@ -1,4 +1,4 @@
-"""Backup and restore of the database and the stored files (README.md (Keamanan dan privasi)).
+"""Backup and restore of the database and the stored files (README, Keamanan dan privasi).
 
 A backup is a folder `posko-backup-<timestamp>/` holding:
 - `db.json`: every row (Django's dumpdata with natural keys) read in one transaction (REPEATABLE
