@@ -7,6 +7,7 @@ import datetime
 
 from django.core.management import BaseCommand, call_command
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import Agency, Kelurahan, Membership, Role, User
 
@@ -75,8 +76,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--no-cases", action="store_true", help="Personas only.")
 
-    @transaction.atomic
     def handle(self, *args, **opts):
+        # Demo work notifies people by e-mail; nobody needs those messages on the console.
+        dummy = "django.core.mail.backends.dummy.EmailBackend"
+        with override_settings(EMAIL_BACKEND=dummy), transaction.atomic():
+            self.seed(**opts)
+
+    def seed(self, **opts):
         if not Kelurahan.objects.filter(code="WS").exists():
             call_command("loaddata", "fixtures/master.json", verbosity=0)
         created = ensure_personas()
@@ -88,6 +94,9 @@ class Command(BaseCommand):
                 return
             n = seed_cases()
             self.stdout.write(f"demo cases: {n} created")
+            from referrals.demo import seed_referrals
+
+            self.stdout.write(f"demo referrals: {seed_referrals()} created")
 
 
 def ensure_personas():
