@@ -34,6 +34,12 @@ def test_login_page_is_indonesian_by_default(client, db):
     assert "Kata sandi" in html
 
 
+def test_indonesian_even_when_the_browser_asks_for_english(client, db):
+    html = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="id"' in html
+    assert "Masuk" in html
+
+
 def test_login_page_in_english_when_chosen(client, db):
     r = client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
     assert r.status_code == 302
