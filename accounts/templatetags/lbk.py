@@ -1,4 +1,4 @@
-from django import template
+from django import forms, template
 from django.template.loader import render_to_string
 
 register = template.Library()
@@ -29,3 +29,27 @@ class _NonForm:
 
     def __iter__(self):
         return iter(())
+
+
+@register.filter
+def error_anchor(bound_field):
+    """The id the error summary links to: the field itself, or the first input of a radio or
+    checkbox group (the group's own auto id is on no element) or of a multi-widget."""
+    widget = bound_field.field.widget
+    if isinstance(widget, (forms.RadioSelect, forms.MultiWidget)):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.auto_id
+
+
+@register.filter
+def described_widget(bound_field):
+    """The field's widget with aria-describedby naming its help text and its error message
+    (`<auto_id>_helptext`, `<auto_id>_error`), for templates that render fields by hand."""
+    ids = []
+    if bound_field.help_text:
+        ids.append(f"{bound_field.auto_id}_helptext")
+    if bound_field.errors:
+        ids.append(f"{bound_field.auto_id}_error")
+    if not ids:
+        return bound_field.as_widget()
+    return bound_field.as_widget(attrs={"aria-describedby": " ".join(ids)})

@@ -1,0 +1,243 @@
+"""The whole journey of a case in a real browser, each step as the persona of ROLES.md who does it
+in real life: the volunteer on a phone (360x640), everyone else on a desktop. Real clicks and
+typing through labels and roles; axe (WCAG 2.2 AA) and a screenshot on each new page.
+"""
+
+import re
+
+import pytest
+
+from cases.models import Case, PlannedAction
+
+from .conftest import DESKTOP, PHONE, assert_no_axe_violations, login, screenshot
+from .journey import action_box, fire, no_overflow, t
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHILD = "Nur Aisyah Pawelloi"
+
+
+def _check(page, shot):
+    """axe, no horizontal overflow, and a screenshot of the page as it is now."""
+    assert_no_axe_violations(page, shot)
+    no_overflow(page)
+    screenshot(page, shot)
+
+
+def volunteer_registers(page):
+    """Intake on a phone: first a mistake (no kind of case ticked), then the complaint saved."""
+    page.get_by_role("link", name=t("New complaint")).first.click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == t("New complaint")
+    _check(page, "journey-01-intake-phone")
+
+    page.get_by_label("Saluran pengaduan").select_option(label="Datang langsung")
+    page.get_by_label("Kronologi kejadian").fill(
+        "Ibu korban datang ke posko: anaknya (12 tahun, disabilitas intelektual) dipukul "
+        "paman yang tinggal serumah."
+    )
+    violence = page.get_by_role("group", name="Jenis kekerasan", exact=True)
+    violence.get_by_label("Fisik").check()
+    violence.get_by_label("Psikis").check()
+    for question, answer in [
+        ("Apakah kejadian meliputi penetrasi", "Tidak"),
+        ("Apakah ada kontak seksual yang tidak diinginkan", "Tidak"),
+        ("Apakah ada kekerasan fisik?", "Ya"),
+    ]:
+        page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+    victim = page.get_by_role("group", name="Korban 1")
+    victim.get_by_label("Nama lengkap").fill(CHILD)
+    victim.get_by_label("Jenis kelamin").select_option(label="Perempuan")
+    victim.get_by_label("Perkiraan usia (tahun)").fill("12")
+    victim.get_by_role("group", name="Kelompok rentan").get_by_label("Anak", exact=True).check()
+    victim.get_by_role("group", name="Kelompok rentan").get_by_label(
+        "Penyandang disabilitas"
+    ).check()
+    victim.get_by_role("group", name="Disabilitas (UU 8/2016)").get_by_label("Intelektual").check()
+    victim.get_by_role("group", name="Kebutuhan akomodasi").get_by_label(
+        "Pendamping yang dipercaya"
+    ).check()
+    perp = page.get_by_role("group", name="Terduga pelaku 1")
+    perp.get_by_label("Nama", exact=True).fill("Baso Lalang")
+    perp.get_by_label("Jenis kelamin").select_option(label="Laki-laki")
+    perp.get_by_label("Tinggal serumah dengan korban 1").check()
+    page.get_by_role("group", name="Siapa yang melapor?").get_by_label("Orang lain").check()
+    page.get_by_label("Nama pelapor").fill("Hj. Sitti Pawelloi")
+
+    # A slip: "Kekerasan" (ticked by default) swapped for "Perlindungan sosial". The error
+    # summary explains and its link lands on the checkbox group.
+    kinds = page.get_by_role("group", name="Jenis kasus")
+    kinds.get_by_label("Kekerasan").uncheck()
+    kinds.get_by_label("Perlindungan sosial").check()
+    page.get_by_role("button", name="Simpan pengaduan").click()
+    page.wait_for_load_state()
+    summary = page.get_by_role("alert")
+    assert "Jenis kekerasan" in summary.inner_text()
+    assert Case.objects.count() == 0
+    assert page.get_by_label("Nama lengkap").input_value() == CHILD
+    assert page.get_by_label("Nama pelapor").input_value() == "Hj. Sitti Pawelloi"
+    assert page.get_by_role("group", name="Korban 1").get_by_label("Intelektual").is_checked()
+    assert (
+        page.get_by_role("group", name="Jenis kekerasan", exact=True)
+        .get_by_label("Psikis")
+        .is_checked()
+    )
+    _check(page, "journey-02-intake-errors-phone")
+    summary.get_by_role("link", name=re.compile("^Jenis kekerasan")).click()
+    assert page.url.endswith("#id_violence_types_0")
+    target = page.locator("#id_violence_types_0")
+    assert target.is_visible() and target.evaluate("e => e.closest('fieldset') !== null")
+    # the group says why it is wrong
+    described = page.get_by_role("group", name="Jenis kekerasan", exact=True).get_attribute(
+        "aria-describedby"
+    )
+    assert "kekerasan" in page.locator(f"#{described}").inner_text()
+
+    kinds.get_by_label("Perlindungan sosial").uncheck()
+    kinds.get_by_label("Kekerasan").check()
+    page.get_by_role("button", name="Simpan pengaduan").click()
+    page.wait_for_load_state()
+    number = page.get_by_role("heading", level=1).inner_text().strip()
+    assert re.fullmatch(r"WS-\d{4}-\d{4}", number), number
+    assert "Pengaduan tercatat dengan nomor" in page.locator(".messages").inner_text()
+    _check(page, "journey-03-case-registered-phone")
+    return Case.objects.get(number=number)
+
+
+def assert_in_order(entries, expected):
+    """Each (what, who) is found in an entry after the previous one's entry."""
+    i = 0
+    for what, who in expected:
+        while i < len(entries) and not (what in entries[i] and f"· {who}" in entries[i]):
+            i += 1
+        assert i < len(entries), f"{what} by {who} missing (in order) from: {entries}"
+        i += 1
+
+
+def test_the_whole_journey(new_page, personas):
+    pw = personas.password
+
+    # 1. The volunteer at the posko, on a phone.
+    relawan = new_page(PHONE)
+    login(relawan, "ws.relawan", pw)
+    case = volunteer_registers(relawan)
+    url = f"/cases/{case.pk}/"
+    victim = case.victims.get()
+    assert victim.is_child and case.status == "received"
+
+    # 2. The coordinator finds it in Tugas Saya and assigns a companion.
+    koor = new_page(DESKTOP)
+    login(koor, "ws.koordinator", pw)
+    koor.get_by_role("link", name="Tugas Saya").first.click()
+    koor.wait_for_load_state()
+    _check(koor, "journey-04-tasks-koordinator")
+    koor.get_by_role("link", name=case.number).first.click()
+    koor.wait_for_load_state()
+    assert "Darurat" not in koor.locator("h1").inner_text()
+    action_box(koor, t("Assign a companion"))
+    _check(koor, "journey-05-case-koordinator")
+    fire(
+        koor,
+        t("Assign a companion"),
+        lambda b: (
+            b.get_by_label("Pendamping", exact=True).select_option(label="Andi Mappasessu"),
+            b.get_by_label(re.compile("tidak memiliki konflik kepentingan")).check(),
+        ),
+    )
+    case.refresh_from_db()
+    assert case.status == "assessment" and case.companion.username == "ws.pendamping"
+
+    # 3. The companion: first contact, assessment, consent to services, plan with UPTD PPA.
+    pend = new_page(DESKTOP)
+    login(pend, "ws.pendamping", pw)
+    pend.goto(url)
+    fire(
+        pend,
+        t("Record the first contact"),
+        lambda b: b.get_by_label(t("Note")).fill("Ditemui di rumah nenek."),
+    )
+    fire(
+        pend,
+        t("Record an assessment"),
+        lambda b: (
+            b.get_by_label(t("Victim / person served")).select_option(index=1),
+            b.get_by_label("Korban terluka").check(),
+            b.get_by_label("Kesehatan").check(),
+        ),
+    )
+    fire(
+        pend,
+        t("Record consent"),
+        lambda b: (
+            b.get_by_label(t("Victim / person served")).select_option(index=1),
+            b.get_by_label(t("Purpose")).select_option(label=t("Receive services")),
+            b.get_by_label(t("Given by")).select_option(
+                label=t("Parent or guardian (with the child's own view)")
+            ),
+            b.get_by_label(t("Name of the guardian or supporter")).fill("Hj. Sitti Pawelloi"),
+            b.get_by_label(t("The child's own view (for a child)")).fill(
+                "Mau ditemani ibu saat konseling."
+            ),
+        ),
+    )
+    fire(
+        pend,
+        t("Add an action to the case plan"),
+        lambda b: (
+            b.get_by_label(t("Victim / person served")).select_option(index=1),
+            b.get_by_label(t("Service"), exact=True).select_option(
+                label=t("Psychological support")
+            ),
+            b.get_by_label(t("Provider")).select_option(label="UPTD PPA Kota Parepare"),
+        ),
+    )
+    _check(pend, "journey-06-case-plan-pendamping")
+    case.refresh_from_db()
+    action = PlannedAction.objects.get(case=case)
+    assert action.agency.kind == "uptd_ppa"
+    fire(pend, t("Complete assessment and plan"))
+    case.refresh_from_db()
+    assert case.status == "handling"
+
+    # 4. (the referral to UPTD PPA comes here)
+
+    # 5. Monitoring: a home visit, then the companion proposes closure.
+    fire(pend, t("Start monitoring"))
+    fire(
+        pend,
+        t("Record a visit or note"),
+        lambda b: b.get_by_label(t("Notes"), exact=True).fill(
+            "Kunjungan rumah: anak sudah kembali sekolah, ibu mendampingi."
+        ),
+    )
+    fire(
+        pend,
+        t("Propose closure"),
+        lambda b: b.get_by_label(t("Closure reason")).select_option(index=1),
+    )
+    _check(pend, "journey-20-closure-proposed-pendamping")
+
+    # 6. The coordinator approves the closure.
+    koor.goto(url)
+    fire(koor, t("Approve closure"))
+    case.refresh_from_db()
+    assert case.status == "closed"
+
+    # The timeline shows every step with the right people.
+    koor.reload()
+    timeline = koor.locator("#timeline li").all_inner_texts()
+    expected = [
+        ("Didaftarkan (Diterima)", "Nurul Hidayah"),
+        ("Diterima → Asesmen", "Hasnah Lamba"),
+        ("Kontak pertama", "Andi Mappasessu"),
+        ("Asesmen", "Andi Mappasessu"),
+        ("Persetujuan", "Andi Mappasessu"),
+        ("Rencana penanganan", "Andi Mappasessu"),
+        ("Asesmen → Penanganan", "Andi Mappasessu"),
+        ("Penanganan → Pemantauan", "Andi Mappasessu"),
+        ("Kunjungan atau catatan", "Andi Mappasessu"),
+        ("Pemantauan → Menunggu Penutupan", "Andi Mappasessu"),
+        ("Menunggu Penutupan → Ditutup", "Hasnah Lamba"),
+    ]
+    assert_in_order(timeline, expected)
+    _check(koor, "journey-21-closed-timeline-koordinator")
