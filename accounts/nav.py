@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from .models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from .roles import roles_of
 
-# (url name, label, roles that see it, or "admin"); a url that does not exist yet is skipped.
+# (url name, label, roles that see it, or "admin"[, dotted path of badge(user) -> int]);
+# a url that does not exist yet is skipped.
 NAV_ITEMS = [
     ("home", _("Home"), None),
     ("cases:create", _("New complaint"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
@@ -18,6 +19,7 @@ NAV_ITEMS = [
     ("referrals:inbox", _("Referral inbox"), {Role.PETUGAS}),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
+    ("notifications:list", _("Notifications"), None, "notifications.services.unread_count"),
     ("admin:index", _("Administration"), "admin"),
 ]
 
@@ -26,7 +28,7 @@ def nav_for(user):
     roles = roles_of(user)
     held = roles.all_roles
     items = []
-    for name, label, who in NAV_ITEMS:
+    for name, label, who, *badge in NAV_ITEMS:
         if who == "admin":
             if not roles.is_admin:
                 continue
@@ -36,5 +38,10 @@ def nav_for(user):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"name": name, "label": label, "url": url})
+        item = {"name": name, "label": label, "url": url}
+        if badge:
+            from django.utils.module_loading import import_string
+
+            item["badge"] = import_string(badge[0])(user) or None
+        items.append(item)
     return items

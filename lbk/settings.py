@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "referrals",
+    "notifications",
 ]
 
 MIDDLEWARE = [

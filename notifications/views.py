@@ -1,0 +1,36 @@
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from .models import Notification
+from .services import mark_read
+
+
+def notification_list(request):
+    qs = Notification.objects.filter(user=request.user)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/list.html",
+        {"page": page, "unread": qs.filter(read_at__isnull=True).count()},
+    )
+
+
+@require_POST
+def notification_open(request, pk):
+    """Mark one notification read and go to what it points at (only the user's own)."""
+    n = get_object_or_404(Notification, pk=pk, user=request.user)
+    mark_read(n)
+    if n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
+        return redirect(n.url)
+    return redirect("notifications:list")
+
+
+@require_POST
+def notification_read_all(request):
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return redirect("notifications:list")

@@ -1,0 +1,82 @@
+"""Who may see a referral: the one place every referral view, the letter download and the CSV ask.
+
+Kelurahan users see referrals through the case's visibility at the full level (cases.access);
+agency officers see only referrals addressed to their own agency once sent, never the case page.
+An outsider gets 404.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
+from accounts.roles import roles_of
+from cases.access import log_access
+from cases.workflow_types import AGENCY, COMPANION, STAFF
+
+from .models import Referral
+
+
+def _kelurahan_q(roles, user):
+    q = Q(pk__in=[])
+    for kel_id, held in roles.by_kelurahan.items():
+        if held & KELURAHAN_WIDE_ROLES:
+            q |= Q(kelurahan_id=kel_id)
+        elif Role.PENDAMPING in held:
+            q |= Q(kelurahan_id=kel_id, case__companion_id=user.pk)
+    return q
+
+
+def visible_referrals(user, qs=None):
+    qs = qs if qs is not None else Referral.objects.all()
+    roles = roles_of(user)
+    q = _kelurahan_q(roles, user)
+    if roles.agency_ids:
+        q |= Q(agency_id__in=roles.agency_ids, sent_at__isnull=False)
+    return qs.filter(q)
+
+
+def agency_referrals(user, qs=None):
+    """The referrals of the officer's own agencies, once sent (the inbox)."""
+    qs = qs if qs is not None else Referral.objects.all()
+    ids = roles_of(user).agency_ids
+    return qs.filter(agency_id__in=ids, sent_at__isnull=False)
+
+
+def roles_for(user, referral):
+    """The pseudo-roles of cases.workflow_types the user holds on this referral."""
+    roles = roles_of(user)
+    held = roles.at(referral.kelurahan_id)
+    out = set()
+    if Role.KOORDINATOR in held or (
+        Role.PENDAMPING in held and referral.case.companion_id == user.pk
+    ):
+        out.add(COMPANION)
+    if held & STAFF_ROLES:
+        out.add(STAFF)
+    if referral.agency_id in roles.agency_ids:
+        out.add(AGENCY)
+    return frozenset(out)
+
+
+def is_companion_of(user, case):
+    held = roles_of(user).at(case.kelurahan_id)
+    return Role.KOORDINATOR in held or (Role.PENDAMPING in held and case.companion_id == user.pk)
+
+
+def may_make_emergency(user, case):
+    """The companion, or the coordinator (also before anyone is assigned)."""
+    return is_companion_of(user, case)
+
+
+def get_referral_for_user(request, pk, *, action="view", queryset=None, log=True):
+    """Fetch a referral the user may see, log the read, or raise Http404."""
+    qs = queryset if queryset is not None else Referral.objects.all()
+    qs = qs.select_related("case", "kelurahan", "agency", "victim", "action")
+    try:
+        referral = visible_referrals(request.user, qs).get(pk=pk)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    referral.user_roles = roles_for(request.user, referral)
+    if log:
+        log_access(request, f"referral_{action}", case=referral.case, detail=f"referral {pk}")
+    return referral

@@ -1,0 +1,1 @@
+# Referrals are not edited in the Django admin: the admin sees no case content (ROLES.md).

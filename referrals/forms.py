@@ -1,0 +1,217 @@
+"""Forms validate input; they never change a referral's state (services.py does)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Agency
+from cases import vocab
+
+from .models import Kind, Outcome, SendHow
+from .workflow import HANDOVER_AGENCY_KINDS, consents_for
+
+
+class StyledMixin:
+    """Bootstrap classes on the widgets (no inline styles anywhere: CSP)."""
+
+    def style(self):
+        for f in self.fields.values():
+            w = f.widget
+            if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple):
+                w.attrs.setdefault("class", "choice-input")
+            elif isinstance(w, forms.Select):
+                w.attrs.setdefault("class", "form-select")
+            elif not isinstance(w, forms.HiddenInput):
+                w.attrs.setdefault("class", "form-control")
+
+
+class SharedFieldsMixin:
+    """Shared fields limited to what this victim consented to share with that agency."""
+
+    def clean_shared_fields_for(self, victim, agency):
+        chosen = set(self.cleaned_data.get("shared_fields") or [])
+        if victim is None or agency is None:
+            return sorted(chosen)
+        _s, _share, allowed = consents_for(victim, agency)
+        refused = chosen - allowed
+        if refused:
+            self.add_error(
+                "shared_fields",
+                _("The victim did not agree to share with this agency: %(fields)s.")
+                % {"fields": ", ".join(str(vocab.SharedField(f).label) for f in sorted(refused))},
+            )
+        return sorted(chosen & allowed)
+
+
+class ActionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        service = obj.get_service_type_display()
+        return f"{service} · {obj.provider_label} · {obj.victim.display_initials}"
+
+
+class ReferralForm(StyledMixin, SharedFieldsMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
+    action = ActionChoiceField(label=_("Planned action it serves"), queryset=None)
+    services_requested = forms.CharField(
+        label=_("Services requested"),
+        help_text=_("One per line; they are numbered in the letter."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+    summary = forms.CharField(
+        label=_("Summary for the agency"),
+        help_text=_("Only what the agency needs for the service."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+    )
+    shared_fields = forms.MultipleChoiceField(
+        label=_("Data shared with the agency"),
+        choices=vocab.SharedField.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Without a choice the letter shows initials, sex and age only."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, referral, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.referral = referral
+        self.style()
+        from cases.models import PlannedAction
+
+        self.fields["action"].queryset = PlannedAction.objects.filter(
+            case_id=referral.case_id, victim_id=referral.victim_id, agency_id=referral.agency_id
+        ).select_related("agency", "victim")
+        _s, _share, allowed = consents_for(referral.victim, referral.agency)
+        self.allowed = allowed
+        if allowed:
+            self.fields["shared_fields"].help_text = _(
+                "The victim agreed to share with this agency: %(fields)s. Without a choice the "
+                "letter shows initials, sex and age only."
+            ) % {
+                "fields": ", ".join(
+                    str(label) for v, label in vocab.SharedField.choices if v in allowed
+                )
+            }
+        else:
+            self.fields["shared_fields"].help_text = _(
+                "The victim has not agreed to share any of these with this agency: the letter "
+                "shows initials, sex and age only."
+            )
+
+    def clean(self):
+        data = super().clean()
+        data["shared_fields"] = self.clean_shared_fields_for(
+            self.referral.victim, self.referral.agency
+        )
+        if (
+            data.get("kind") == Kind.HANDOVER
+            and self.referral.agency.kind not in HANDOVER_AGENCY_KINDS
+        ):
+            self.add_error("kind", _("A handover can only go to UPTD PPA or Dinas Sosial."))
+        return data
+
+
+class EmergencyForm(StyledMixin, SharedFieldsMixin, forms.Form):
+    victim = forms.ModelChoiceField(label=_("Victim"), queryset=None)
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=None)
+    service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
+    how = forms.ChoiceField(
+        label=_("How the referral was made"),
+        choices=[
+            (SendHow.PHONE, SendHow.PHONE.label),
+            (SendHow.ACCOMPANIED, SendHow.ACCOMPANIED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    made_at = forms.DateTimeField(
+        label=_("When"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    summary = forms.CharField(
+        label=_("Emergency summary for the agency"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+    )
+    services_requested = forms.CharField(
+        label=_("Services requested"),
+        required=False,
+        help_text=_("One per line; empty: the service above."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+    shared_fields = forms.MultipleChoiceField(
+        label=_("Data shared with the agency"),
+        choices=vocab.SharedField.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only what the victim has agreed to; without consent the letter shows initials, sex, "
+            "age and the emergency summary."
+        ),
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.style()
+        self.fields["victim"].queryset = case.victims.all()
+        self.fields["agency"].queryset = Agency.objects.filter(is_active=True)
+        self.fields["made_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+
+    def clean(self):
+        data = super().clean()
+        data["shared_fields"] = self.clean_shared_fields_for(data.get("victim"), data.get("agency"))
+        made = data.get("made_at")
+        if made and made > timezone.now() + timezone.timedelta(minutes=5):
+            self.add_error("made_at", _("The time cannot be in the future."))
+        return data
+
+
+class StepForm(StyledMixin, forms.Form):
+    """The input a step asks for (workflow Step.fields)."""
+
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
+    )
+    how = forms.ChoiceField(
+        label=_("How"),
+        required=False,
+        choices=[("", "---")] + [c for c in SendHow.choices if c[0] != SendHow.APP],
+    )
+    when = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    proof = forms.CharField(
+        label=_("Proof (receipt slip, phone call...)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        choices=[("", "---")] + [c for c in Outcome.choices if c[0] != Outcome.SERVED],
+    )
+    service_given = forms.ChoiceField(
+        label=_("Service given"),
+        required=False,
+        choices=[("", "---")] + list(vocab.ServiceType.choices),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+    def clean_when(self):
+        when = self.cleaned_data.get("when")
+        if when and when > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("The time cannot be in the future."))
+        return when

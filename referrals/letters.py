@@ -1,0 +1,223 @@
+"""The referral letter as an A4 PDF (LETTER.md), rendered with WeasyPrint by a function that takes
+no request, through a url_fetcher that reads only our own static files, and stored once.
+"""
+
+import hashlib
+import io
+
+import segno
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from cases import vocab
+
+from .workflow import consents_for
+
+# The only URLs the renderer may load: our static files under this prefix.
+STATIC_PREFIX = "https://static.posko-lbk.invalid/"
+BULAN = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+ANGKA = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
+MIME = {
+    ".ttf": "font/ttf",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".css": "text/css",
+}
+
+
+# WeasyPrint's cache of loaded resources, shared by renders: it can only ever hold our own static
+# files (the fetcher refuses everything else), which do not change while the process runs.
+_RESOURCE_CACHE = {}
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def _static_bytes(url):
+    """The bytes and MIME type of one of our static files named by URL; refuse anything else
+    (URLs or local files named in a case's text must never be fetched)."""
+    if not url.startswith(STATIC_PREFIX):
+        raise FetchRefused(f"refused to fetch {url[:80]!r}")
+    rel = url[len(STATIC_PREFIX) :].split("?")[0].split("#")[0]
+    if ".." in rel.split("/") or rel.startswith("/") or "\\" in rel:
+        raise FetchRefused("refused path")
+    path = finders.find(rel)
+    if not path:
+        raise FetchRefused("no such static file")
+    suffix = "." + rel.rsplit(".", 1)[-1].lower()
+    with open(path, "rb") as fh:
+        return fh.read(), MIME.get(suffix, "application/octet-stream")
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher restricted to our own static files."""
+
+    def __init__(self, log=None):
+        super().__init__(allowed_protocols=("https",))
+        self.log = log
+
+    def fetch(self, url, headers=None):
+        if self.log is not None:
+            self.log.append(url)
+        data, mime = _static_bytes(url)
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+
+def tanggal(value):
+    """Indonesian long date: 28 November 2026."""
+    if hasattr(value, "hour"):
+        value = timezone.localtime(value)
+    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+
+
+def kota_short(kota):
+    for prefix in ("Kota ", "Kabupaten ", "Kab. "):
+        if kota.startswith(prefix):
+            return kota[len(prefix) :]
+    return kota
+
+
+def effective_shared_fields(referral):
+    """What the letter may show: chosen for this referral AND consented for this agency now."""
+    _services, share, consented = consents_for(referral.victim, referral.agency)
+    if not share:
+        return []
+    return [
+        f
+        for f in vocab.SharedField.values
+        if f in (referral.shared_fields or []) and f in consented
+    ]
+
+
+def verification_url(referral):
+    return settings.SITE_URL + reverse("referrals:verify", args=[referral.verify_token])
+
+
+def qr_svg(url):
+    # segno's SVG has no viewBox: size it with scale (STACK.md). Scale 2 ~ 2.3 cm at 96 dpi.
+    return segno.make(url, error="m").svg_inline(scale=2.4, border=2)
+
+
+def identity_rows(referral):
+    """The identity block of the person referred: only what consent allows for the letter."""
+    r = referral
+    victim = r.victim
+    shown = set(r.letter_shared_fields or [])
+    on_day = timezone.localdate(r.issued_at) if r.issued_at else timezone.localdate()
+    age = victim.age_on(on_day)
+    with translation.override("id"):
+        sex = victim.get_sex_display() if victim.sex else "-"
+        identity = [
+            ("Nama", victim.full_name if "full_name" in shown else victim.display_initials),
+            ("Jenis kelamin", str(sex)),
+            ("Umur", f"{age} tahun" if age is not None else "-"),
+        ]
+        if "address" in shown:
+            addr = victim.address
+            if victim.rt or victim.rw:
+                addr = f"{addr} RT {victim.rt or '-'}/RW {victim.rw or '-'}".strip()
+            identity.append(("Alamat", addr or "-"))
+        if "contact" in shown:
+            identity.append(("Kontak", victim.phone or victim.safe_contact or "-"))
+    return identity
+
+
+def letter_context(referral):
+    r = referral
+    kel = r.kelurahan
+    shown = set(r.letter_shared_fields or [])
+    identity = identity_rows(r)
+    companion = r.case.companion or r.requested_by or r.created_by
+    head = kel.head_title.upper()
+    return {
+        "r": r,
+        "kel": kel,
+        "static": STATIC_PREFIX,
+        "kop_kota": f"PEMERINTAH {kel.kota.upper()}",
+        "kop_kecamatan": f"KECAMATAN {kel.kecamatan.upper()}",
+        "kop_kelurahan": f"{kel.get_kind_display().upper()} {kel.name.upper()}",
+        "place_date": f"{kota_short(kel.kota)}, {tanggal(r.issued_at or timezone.now())}",
+        "hal": "Pelimpahan Penanganan Kasus" if r.kind == "pelimpahan" else "Rujukan Kasus",
+        "is_handover": r.kind == "pelimpahan",
+        "identity": identity,
+        "narrative": r.case.narrative if "narrative" in shown else "",
+        "services": r.services_list(),
+        "companion_name": companion.get_full_name() or companion.username,
+        "companion_phone": companion.phone,
+        "is_emergency": r.is_emergency and r.ratified_at is not None,
+        "emergency_date": tanggal(r.emergency_at) if r.emergency_at else "",
+        "office_head": f"{head} {kel.name.upper()}",
+        "on_behalf": r.signer_on_behalf,
+        "signer_office": (r.signer_title or "Kasi Kesra").upper(),
+        "copies": [c.strip() for c in (kel.letter_copies or "Arsip").splitlines() if c.strip()],
+        "qr": mark_safe(qr_svg(verification_url(r))),  # noqa: S308 (segno's own SVG markup)
+        "verify_url": verification_url(r),
+        "is_roleplay": r.letter_roleplay,
+        "sk": kel.sk_number,
+        "sk_date": tanggal(kel.sk_date) if kel.sk_date else "",
+    }
+
+
+def render_letter_pdf(referral, *, fetched=None):
+    """The letter's PDF bytes. `fetched`, if a list, collects every URL the renderer asked for."""
+    from weasyprint import HTML
+
+    fetcher = StaticOnlyFetcher(log=fetched)
+    ctx = letter_context(referral)
+    with translation.override("id"):
+        html = render_to_string("referrals/letter_pdf.html", ctx)
+        doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
+            cache=_RESOURCE_CACHE
+        )
+        if len(doc.pages) > 1:
+            # Page numbers only when there is more than one page.
+            html = render_to_string("referrals/letter_pdf.html", {**ctx, "numbered": True})
+            doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
+                cache=_RESOURCE_CACHE
+            )
+    out = io.BytesIO()
+    doc.write_pdf(out, cache=_RESOURCE_CACHE)
+    return out.getvalue()
+
+
+def store_letter(referral):
+    """Render once and store through the default storage (private MEDIA_ROOT)."""
+    data = render_letter_pdf(referral)
+    r = referral
+    name = f"letters/{r.letter_year}/{r.kelurahan.code}/{r.pk}-{r.verify_token[:8]}.pdf"
+    saved = default_storage.save(name, ContentFile(data))
+    referral.pdf.name = saved
+    referral.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    referral.save(update_fields=["pdf", "pdf_sha256"])
+    return data
+
+
+def read_letter(referral):
+    """The stored bytes, checked against the recorded SHA-256 (an issued letter never changes)."""
+    with default_storage.open(referral.pdf.name, "rb") as fh:
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != referral.pdf_sha256:
+        raise ValidationError("stored letter does not match its SHA-256")
+    return data

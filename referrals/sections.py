@@ -1,0 +1,56 @@
+"""The referrals section of the case page (cases.page.register_section_provider)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from cases.access import FULL
+from cases.page import Section
+
+from . import workflow as wf
+from .access import may_make_emergency, roles_for
+from .forms import StepForm
+from .models import Referral
+
+
+def case_referrals_section(request, case):
+    referrals = list(
+        Referral.objects.filter(case=case).select_related("agency", "victim", "action", "case")
+    )
+    # The "Dirujuk" badge of the case page header (templates/cases/_badges.html).
+    case.has_open_referral = any(r.is_open for r in referrals)
+    # Volunteers with intake access see only intake data and status: no referrals.
+    if getattr(case, "access_level", None) != FULL:
+        return []
+    from .views import _settings_map, annotate_due
+
+    annotate_due(referrals, _settings_map([case.kelurahan_id]))
+    for r in referrals:
+        roles = roles_for(request.user, r)
+        r.steps = [
+            {"step": s, "form": StepForm(prefix=s.action), "fields": list(s.fields)}
+            for s in wf.available_steps(r, roles)
+            if not s.fields  # steps that need input are done on the referral's page
+        ]
+        r.more_steps = any(s.fields for s in wf.available_steps(r, roles))
+    companion = may_make_emergency(request.user, case)
+    referred_action_ids = {r.action_id for r in referrals if r.state not in ("cancelled",)}
+    startable = []
+    if companion and case.status in wf.REFERRAL_CASE_STATES:
+        startable = [
+            a
+            for a in case.actions.select_related("agency", "victim").filter(agency__isnull=False)
+            if a.pk not in referred_action_ids
+        ]
+    return [
+        Section(
+            id="rujukan",
+            title=_("Referrals"),
+            template="referrals/_case_section.html",
+            context={
+                "referrals": referrals,
+                "startable": startable,
+                "can_emergency": companion and case.status in wf.EMERGENCY_CASE_STATES,
+                "case": case,
+            },
+            order=60,
+        )
+    ]
