@@ -3,13 +3,17 @@ in real life: the volunteer on a phone (360x640), everyone else on a desktop. Re
 typing through labels and roles; axe (WCAG 2.2 AA) and a screenshot on each new page.
 """
 
+import io
 import re
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from cases.models import Case, PlannedAction
+from referrals.models import Referral
 
-from .conftest import DESKTOP, PHONE, assert_no_axe_violations, login, screenshot
+from .conftest import DESKTOP, PHONE, SHOTS, assert_no_axe_violations, login, screenshot
 from .journey import action_box, fire, no_overflow, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -199,7 +203,109 @@ def test_the_whole_journey(new_page, personas):
     case.refresh_from_db()
     assert case.status == "handling"
 
-    # 4. (the referral to UPTD PPA comes here)
+    # 4. The referral to UPTD PPA. Without consent to share with UPTD PPA, the request is
+    # refused with the reason; the companion records that consent and requests again.
+    rujukan = pend.get_by_role("region", name="Rujukan")
+    rujukan.get_by_role("button", name=re.compile("^Buat rujukan")).click()
+    pend.wait_for_url(re.compile(r"/referrals/\d+/edit/$"))
+    referral = Referral.objects.get(action=action)
+    _check(pend, "journey-07-referral-draft-pendamping")
+    pend.get_by_label("Ringkasan untuk instansi").fill(
+        "Anak 12 tahun dengan disabilitas intelektual, korban kekerasan fisik oleh paman; "
+        "perlu konseling psikologis."
+    )
+    pend.get_by_role("button", name="Simpan dan ajukan persetujuan").click()
+    pend.wait_for_load_state()
+    refusal = pend.get_by_role("alert").inner_text()
+    assert "UPTD PPA Kota Parepare" in refusal and "membagikan data" in refusal, refusal
+    referral.refresh_from_db()
+    assert referral.state == "draft"
+    _check(pend, "journey-08-referral-refused-pendamping")
+
+    pend.goto(url)
+    fire(
+        pend,
+        t("Record consent"),
+        lambda b: (
+            b.get_by_label(t("Victim / person served")).select_option(index=1),
+            b.get_by_label(t("Purpose")).select_option(label=t("Share data with an agency")),
+            b.get_by_label(t("Agency (for sharing data)")).select_option(
+                label="UPTD PPA Kota Parepare"
+            ),
+            b.get_by_role("group", name=t("What may be shared"))
+            .get_by_label(t("Full name (otherwise initials only)"))
+            .check(),
+            b.get_by_label(t("Given by")).select_option(
+                label=t("Parent or guardian (with the child's own view)")
+            ),
+            b.get_by_label(t("Name of the guardian or supporter")).fill("Hj. Sitti Pawelloi"),
+            b.get_by_label(t("The child's own view (for a child)")).fill("Setuju jika ibu ikut."),
+        ),
+    )
+    pend.get_by_role("region", name="Rujukan").get_by_role(
+        "link", name=re.compile("UPTD PPA")
+    ).click()
+    pend.wait_for_load_state()
+    pend.get_by_role("link", name="Ubah rujukan").click()
+    pend.wait_for_load_state()
+    pend.get_by_label("Nama lengkap").check()
+    pend.get_by_role("button", name="Simpan dan ajukan persetujuan").click()
+    pend.wait_for_load_state()
+    referral.refresh_from_db()
+    assert referral.state == "requested", pend.locator("main").inner_text()[:1500]
+    _check(pend, "journey-09-referral-requested-pendamping")
+
+    # The kasi kesra approves from the queue; the letter is issued and sent to UPTD PPA.
+    kasi = new_page(DESKTOP)
+    login(kasi, "ws.kasikesra", pw)
+    kasi.get_by_role("navigation", name="Navigasi utama").get_by_role(
+        "link", name="Antrean Persetujuan"
+    ).click()
+    kasi.wait_for_load_state()
+    _check(kasi, "journey-10-queue-kasikesra")
+    kasi.get_by_role("link", name="Tinjau").first.click()
+    kasi.wait_for_load_state()
+    _check(kasi, "journey-11-referral-kasikesra")
+    kasi.get_by_role("button", name="Setujui dan terbitkan surat").click()
+    kasi.wait_for_load_state()
+    referral.refresh_from_db()
+    assert referral.state == "sent" and referral.letter_number
+    _check(kasi, "journey-12-referral-approved-kasikesra")
+
+    # The letter PDF, downloaded through the page, read back: number and addressee.
+    with kasi.expect_download() as dl:
+        kasi.get_by_role("link", name="Unduh surat (PDF)").first.click()
+    pdf = Path(dl.value.path()).read_bytes()
+    SHOTS.mkdir(exist_ok=True)
+    (SHOTS / "journey-13-letter.pdf").write_bytes(pdf)
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert referral.letter_number in text
+    assert "Yth. Kepala UPTD PPA Kota Parepare" in text
+    assert CHILD in text  # the consent allows the full name
+
+    # The UPTD PPA officer confirms receipt and records the service.
+    uptd = new_page(DESKTOP)
+    login(uptd, "uptdppa.petugas", pw)
+    uptd.get_by_role("navigation", name="Navigasi utama").get_by_role(
+        "link", name="Kotak Masuk Rujukan"
+    ).click()
+    uptd.wait_for_load_state()
+    _check(uptd, "journey-14-inbox-uptdppa")
+    uptd.get_by_role("link", name="Buka").first.click()
+    uptd.wait_for_load_state()
+    assert case.number not in uptd.content()
+    _check(uptd, "journey-15-referral-uptdppa")
+    uptd.get_by_role("button", name="Konfirmasi penerimaan").click()
+    uptd.wait_for_load_state()
+    served = uptd.get_by_role("group", name="Catat layanan yang diberikan")
+    served.get_by_label(t("Service given")).select_option(label=t("Psychological support"))
+    served.get_by_label(t("Note")).fill("Konseling psikologis dua sesi bersama ibu.")
+    uptd.get_by_role("button", name="Catat layanan yang diberikan").click()
+    uptd.wait_for_load_state()
+    referral.refresh_from_db()
+    assert referral.state == "completed"
+    _check(uptd, "journey-16-referral-completed-uptdppa")
+    pend.goto(url)
 
     # 5. Monitoring: a home visit, then the companion proposes closure.
     fire(pend, t("Start monitoring"))
