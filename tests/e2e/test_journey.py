@@ -340,6 +340,13 @@ def test_the_whole_journey(new_page, personas):
         ("Persetujuan", "Andi Mappasessu"),
         ("Rencana penanganan", "Andi Mappasessu"),
         ("Asesmen → Penanganan", "Andi Mappasessu"),
+        ("UPTD PPA Kota Parepare: Draf disiapkan", "Andi Mappasessu"),
+        ("Persetujuan", "Andi Mappasessu"),
+        ("UPTD PPA Kota Parepare: Ajukan persetujuan (Diajukan)", "Andi Mappasessu"),
+        ("Setujui dan terbitkan surat (Disetujui)", "Muhammad Arfah"),
+        ("Catat pengiriman (Dikirim)", "Muhammad Arfah"),
+        ("Konfirmasi penerimaan (Diterima Instansi)", "Irma Syamsuddin"),
+        ("Catat layanan yang diberikan (Selesai)", "Irma Syamsuddin"),
         ("Penanganan → Pemantauan", "Andi Mappasessu"),
         ("Kunjungan atau catatan", "Andi Mappasessu"),
         ("Pemantauan → Menunggu Penutupan", "Andi Mappasessu"),
@@ -347,3 +354,24 @@ def test_the_whole_journey(new_page, personas):
     ]
     assert_in_order(timeline, expected)
     _check(koor, "journey-21-closed-timeline-koordinator")
+
+    # Negative journeys: outsiders who open the case's URL get the not-found page, the Dinas
+    # Sosial officer the referral's URL too. The UPTD PPA officer keeps the referral, not the case.
+    def not_found(page, path):
+        response = page.goto(path)
+        assert response.status == 404, (path, response.status)
+        assert page.get_by_role("heading", level=1).inner_text() == "Halaman tidak ditemukan"
+        assert case.number not in page.content() and CHILD not in page.content()
+
+    wb = new_page(PHONE)
+    login(wb, "wb.relawan", pw)
+    not_found(wb, url)
+    _check(wb, "journey-30-not-found-wb-relawan-phone")
+    not_found(uptd, url)
+    assert uptd.goto(f"/referrals/{referral.pk}/").status == 200
+    dinsos = new_page(DESKTOP)
+    login(dinsos, "dinsos.petugas", pw)
+    not_found(dinsos, url)
+    not_found(dinsos, f"/referrals/{referral.pk}/")
+    not_found(dinsos, f"/referrals/{referral.pk}/letter.pdf")
+    _check(dinsos, "journey-31-not-found-dinsos")
