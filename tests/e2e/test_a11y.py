@@ -150,6 +150,8 @@ def test_main_pages_at_200_percent_zoom(browser, live_server, personas, master):
             ("/cases/dashboard/", None),
             ("/cases/procedure/", None),
             ("/cases/access-log/", None),
+            ("/referrals/register/", None),
+            ("/notifications/", None),
         ]
         for url, button in pages:
             page.goto(url)

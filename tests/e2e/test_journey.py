@@ -355,6 +355,13 @@ def test_the_whole_journey(new_page, personas):
     assert_in_order(timeline, expected)
     _check(koor, "journey-21-closed-timeline-koordinator")
 
+    # The public verification page of the letter (from its QR code): no personal data.
+    anon = new_page(PHONE)
+    anon.goto(f"/verifikasi/{referral.verify_token}/")
+    assert referral.letter_number in anon.content()
+    assert CHILD not in anon.content() and case.number not in anon.content()
+    _check(anon, "journey-22-verify-public-phone")
+
     # Negative journeys: outsiders who open the case's URL get the not-found page, the Dinas
     # Sosial officer the referral's URL too. The UPTD PPA officer keeps the referral, not the case.
     def not_found(page, path):
