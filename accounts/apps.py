@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("People and places")
+
+    def ready(self):
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+        from django.db.models.signals import post_save
+
+        from . import security
+
+        user_login_failed.connect(security.on_login_failed, dispatch_uid="lbk_login_failed")
+        user_locked_out.connect(security.on_locked_out, dispatch_uid="lbk_locked_out")
+        user_logged_in.connect(security.on_logged_in, dispatch_uid="lbk_logged_in")
+        user_logged_out.connect(security.on_logged_out, dispatch_uid="lbk_logged_out")
+        post_save.connect(
+            security.on_user_saved, sender=self.get_model("User"), dispatch_uid="lbk_user_saved"
+        )

@@ -56,3 +56,42 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "registration/password_change_done.html"
+
+
+def resubmit(request):
+    """After logging in again: the form that was posted when the session had ended.
+
+    Its fields come back as hidden inputs of a form that posts them (with a fresh CSRF token) to
+    the page they were meant for; or the user discards them. Works without JavaScript.
+    """
+    from django.contrib import messages
+    from django.utils.http import url_has_allowed_host_and_scheme
+    from django.utils.translation import gettext as _
+
+    from .middleware import RESUBMIT_FIELD, SAVED_POST_KEY
+
+    saved = request.session.get(SAVED_POST_KEY)
+    if saved and saved.get("user_id") not in (None, request.user.pk):
+        # Typed under another account (a shared computer at the posko): not for this user.
+        request.session.pop(SAVED_POST_KEY, None)
+        saved = None
+    if saved and not url_has_allowed_host_and_scheme(
+        saved.get("path", ""), allowed_hosts={request.get_host()}
+    ):
+        request.session.pop(SAVED_POST_KEY, None)
+        saved = None
+    if request.method == "POST" and request.POST.get("action") == "discard":
+        request.session.pop(SAVED_POST_KEY, None)
+        messages.info(request, _("The saved data has been discarded."))
+        return redirect("home")
+    if not saved:
+        return redirect("home")
+    return render(
+        request,
+        "registration/resubmit.html",
+        {
+            "saved": saved,
+            "fields": saved["fields"],
+            "resubmit_field": RESUBMIT_FIELD,
+        },
+    )

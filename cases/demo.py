@@ -198,7 +198,8 @@ def _case(rng, i):
 @transaction.atomic
 def seed_cases():
     """Register the demo cases that do not exist yet; returns how many were created."""
-    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    # Seeded for reproducible demo data; not used for anything secret (bandit B311).
+    rng = random.Random(2026)  # noqa: S311  # nosec B311
     places = {k.code: k for k in Kelurahan.objects.filter(code__in=["WS", "WB"])}
     users = {u.username: u for u in User.objects.filter(username__endswith=".relawan")} | {
         u.username: u for u in User.objects.filter(username__endswith=".koordinator")

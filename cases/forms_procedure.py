@@ -96,7 +96,11 @@ NO_CONFLICT_MSG = _("Record that the companion declared no conflict of interest.
 
 
 class AssignForm(ProcedureForm):
-    companion = CompanionChoice(queryset=User.objects.none(), label=_("Companion"))
+    companion = CompanionChoice(
+        queryset=User.objects.none(),
+        label=_("Companion"),
+        error_messages={"required": _("Choose the companion.")},
+    )
     no_conflict = forms.BooleanField(
         label=_("The companion declared that they have no conflict of interest in this case"),
         error_messages={"required": NO_CONFLICT_MSG},
@@ -186,7 +190,11 @@ class FirstContactForm(ProcedureForm):
 
 
 class VictimForm(ProcedureForm):
-    victim = VictimChoice(queryset=None, label=_("Victim / person served"))
+    victim = VictimChoice(
+        queryset=None,
+        label=_("Victim / person served"),
+        error_messages={"required": _("Choose a victim of this case.")},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

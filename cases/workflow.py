@@ -308,6 +308,31 @@ def consent_giver_fits(ctx):
     return reasons
 
 
+@hides
+def has_consent_in_force(ctx):
+    if not ctx.case.consents.filter(withdrawn_at__isnull=True).exists():
+        return [_("No consent in force is recorded.")]
+    return []
+
+
+@hides
+def has_best_interest_waiting(ctx):
+    if not ctx.case.consents.filter(
+        given_by=vocab.ConsentGiver.BEST_INTEREST,
+        confirmed_at__isnull=True,
+        withdrawn_at__isnull=True,
+    ).exists():
+        return [_("No best-interest decision waits for confirmation.")]
+    return []
+
+
+@hides
+def has_actions(ctx):
+    if not ctx.case.actions.exists():
+        return [_("There is no action in the case plan yet.")]
+    return []
+
+
 @needs_input
 def consent_open(ctx):
     consent = ctx.data.get("consent")
@@ -568,7 +593,7 @@ STEPS = (
         action="withdraw_consent",
         label=_("Record a withdrawal of consent"),
         roles=COMPANIONS,
-        guards=(consent_open,),
+        guards=(has_consent_in_force, consent_open),
         requires=(R(_("The consent entry and a note")),),
         fields=("consent", "note"),
     ),
@@ -578,7 +603,7 @@ STEPS = (
         action="confirm_consent",
         label=_("Confirm a best-interest decision"),
         roles=frozenset({Role.KOORDINATOR}),
-        guards=(consent_awaits_confirmation,),
+        guards=(has_best_interest_waiting, consent_awaits_confirmation),
         requires=(R(_("Confirmed by the coordinator, not by the person who recorded it")),),
         fields=("consent",),
     ),
@@ -601,7 +626,7 @@ STEPS = (
         action="action_status",
         label=_("Update an action's status"),
         roles=COMPANIONS,
-        guards=(action_of_case,),
+        guards=(has_actions, action_of_case),
         requires=(R(_("The action and its new status")),),
         fields=("planned_action", "status"),
     ),

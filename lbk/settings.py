@@ -10,6 +10,7 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,7 +19,8 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 
 # A fixed placeholder that must never reach production: with DEBUG off the app refuses it.
-DEFAULT_SECRET_KEY = "insecure-default-secret-key-change-me"  # noqa: S105 (refused below)
+# Not a secret: a marker the check below refuses (bandit B105, ruff S105).
+DEFAULT_SECRET_KEY = "insecure-default-secret-key-change-me"  # noqa: S105  # nosec B105
 SECRET_KEY = env("SECRET_KEY", default=None)
 if not SECRET_KEY and DEBUG:
     # Development: one random key per checkout, generated once and kept out of git.
@@ -37,6 +39,8 @@ if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# How many reverse proxies (nginx: 1) stand in front of the app and append X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Public base URL used in letters' QR codes (the verification page); no trailing slash.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -57,10 +61,14 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "referrals",
+    "attachments",
+    "ops",
     "notifications",
 ]
 
 MIDDLEWARE = [
+    # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).
+    "accounts.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,7 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, keeping a form posted after the session ended.
+    "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -133,7 +142,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 10},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # No composition rules (NIST SP 800-63B): length and the common-password list only.
 ]
 
 LOGIN_URL = "login"
@@ -156,6 +165,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "files")
 # Never served by URL: no pattern maps it; attachments go through access-checked views.
 MEDIA_URL = "/private-files-are-not-served/"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Where `manage.py backup` writes by default; copy backups off this machine (docs/KEAMANAN.md).
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+# Attachments on a case: the largest file accepted, in bytes.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -166,6 +181,10 @@ STORAGES = {
         )
     },
 }
+
+# Letter fonts (TTF) are read by the PDF renderer, never sent to browsers; source maps are for
+# developers: compressing them (brotli) only slows collectstatic down.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "map"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -222,6 +241,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# axes' own log lines name the user by a keyed hash, never by what was typed.
+AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -236,14 +258,27 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="posko-lbk@localhost")
 
+# Logs carry no personal data (docs/KEAMANAN.md): ids and keyed hashes only; long digit runs
+# (NIK, phone numbers) and database error details are masked by accounts.security.RedactFilter.
+# django.db.backends stays at WARNING: its DEBUG records hold SQL parameters, i.e. case data;
+# django.template at INFO: its DEBUG records dump whole template contexts (case data too).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "accounts.security.RedactFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        "django.template": {"level": "INFO"},
+        "lbk.security": {"level": "INFO"},
     },
 }
+# A refused form token gets the Indonesian 403 page, not Django's English one.
+CSRF_FAILURE_VIEW = "accounts.security.csrf_failure"
+# Error reports (mails to ADMINS) carry neither form data nor local variables.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "accounts.security.NoPersonalDataReporterFilter"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/", include("cases.urls")),
     path("", include("referrals.urls")),
+    path("", include("attachments.urls")),
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

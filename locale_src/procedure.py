@@ -222,5 +222,8 @@ T = {
     "Handling procedure": "Alur Penanganan",
     "Waiting for": "Menunggu",
     "Risk": "Risiko",
+    "Deadline clock": "Jenis batas waktu",
     "The case was closed.": "Kasus ditutup.",
+    "No consent in force is recorded.": "Belum ada persetujuan yang berlaku.",
+    "No best-interest decision waits for confirmation.": "Tidak ada keputusan kepentingan terbaik yang menunggu konfirmasi.",
 }

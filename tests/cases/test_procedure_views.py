@@ -392,3 +392,32 @@ def test_case_list_overdue_mark_and_risk_filter(personas, master):
     filtered = c.get("/cases/?risk=high").content.decode()
     assert risky.number in filtered and late.number not in filtered
     assert late.number not in c.get("/cases/?risk=low").content.decode()
+
+
+def test_the_intake_edit_cannot_change_the_state(personas, master):
+    import html as htmllib
+
+    from tests.cases.intake_factories import form_data
+
+    p = personas
+    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    c = p.client("ws.koordinator")
+    url = f"/cases/{case.pk}/edit/"
+    data = form_data(htmllib.unescape(c.get(url).content.decode()))
+    data.update(
+        {
+            "status": "closed",
+            "status_before_closure": "assessment",
+            "companion": p["ws.pendamping2"].pk,
+            "ever_assigned": "",
+            "closure_requested_by": p["ws.koordinator"].pk,
+            "closed_at": "2026-01-01 10:00",
+            "narrative": "Kronologi lengkap",
+        }
+    )
+    r = c.post(url, data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    case.refresh_from_db()
+    assert case.narrative == "Kronologi lengkap"  # the edit went through ...
+    assert case.status == S.HANDLING and case.companion == p["ws.pendamping"]  # ... the state not
+    assert case.ever_assigned and case.closed_at is None and case.closure_requested_by is None

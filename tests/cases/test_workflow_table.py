@@ -94,9 +94,7 @@ COMPANION_ACTIONS = {
         "first_contact",
         "assess",
         "consent",
-        "withdraw_consent",
         "plan_action",
-        "action_status",
         "visit",
         "complete_assessment",
         "propose_closure",
@@ -134,9 +132,9 @@ def expected(persona, state):
     if persona in ("ws.kasikesra", "ws.lurah"):
         return DECIDER_ACTIONS[state]
     if persona == "ws.koordinator":
-        extra = {"confirm_consent"} if state in vocab.OPEN_STATES else set()
-        # the coordinator may do whatever the companion may
-        return DECIDER_ACTIONS[state] | COMPANION_ACTIONS[state] | extra
+        # the coordinator may do whatever the companion may (and confirms best-interest
+        # decisions, offered only while one waits: see the test below)
+        return DECIDER_ACTIONS[state] | COMPANION_ACTIONS[state]
     if persona == "ws.pendamping":
         return COMPANION_ACTIONS[state]
     return set()
@@ -208,3 +206,33 @@ def test_first_contact_offered_until_recorded_and_before_assignment_only_in_emer
     case_advance(case=urgent, action="first_contact", actor=koor, data={"how": "phone"})
     assert urgent.first_contact_at is not None
     assert "first_contact" not in {s.action for s in workflow.available_steps(urgent, koor)}
+
+
+@pytest.mark.django_db
+def test_steps_about_existing_entries_are_offered_only_when_there_are_some(personas, master):
+    from cases.services.procedure import case_advance
+
+    p = personas
+    koor, pend = p["ws.koordinator"], p["ws.pendamping"]
+    case = walk_to(make_case(master["ws"], p["ws.relawan"], child=True), "assessment", p)
+
+    def offered(user):
+        return {s.action for s in workflow.available_steps(case, user)}
+
+    assert not {"withdraw_consent", "action_status", "confirm_consent"} & offered(koor)
+    case_advance(
+        case=case,
+        action="consent",
+        actor=pend,
+        data={
+            "victim": case.victims.get(),
+            "purpose": vocab.ConsentPurpose.SHARE,
+            "agency": master["uptd"],
+            "given_by": vocab.ConsentGiver.BEST_INTEREST,
+            "child_view": "takut pulang",
+            "how": vocab.ConsentHow.WRITTEN,
+        },
+    )
+    assert {"withdraw_consent", "confirm_consent"} <= offered(koor)
+    assert "confirm_consent" not in offered(pend) and "withdraw_consent" in offered(pend)
+    assert "confirm_consent" not in offered(p["ws.kasikesra"])

@@ -10,7 +10,8 @@ from django.db import transaction
 
 from accounts.models import Agency, Kelurahan, Membership, Role, User
 
-DEMO_PASSWORD = "posko-demo-2026"  # noqa: S105 (documented demo password, demo data only)
+# The documented password of the demo personas (demo data only; bandit B105, ruff S105).
+DEMO_PASSWORD = "posko-demo-2026"  # noqa: S105  # nosec B105
 
 # username, first name, last name, role, place code (kelurahan code or agency pk), title, rank, NIP
 PERSONAS = [

@@ -1,0 +1,152 @@
+"""Security events and log hygiene: what is logged about logins, and what never is.
+
+Logins, failures, lockouts and logouts go to the logger `lbk.security`. A username is logged as a
+short keyed hash (`user#3f9a1c20b4e1`): an operator can match repeated failures for one name
+without the log holding the name, which a person may mistype (or type a victim's name into).
+Passwords are never logged.
+"""
+
+import hashlib
+import hmac
+import logging
+import re
+
+from django.conf import settings
+from django.views.debug import SafeExceptionReporterFilter
+
+log = logging.getLogger("lbk.security")
+
+
+def username_tag(username):
+    """A stable, non-reversible tag for a username (keyed by SECRET_KEY)."""
+    if not username:
+        return "user#-"
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), str(username).strip().lower().encode(), hashlib.sha256
+    ).hexdigest()
+    return f"user#{digest[:12]}"
+
+
+def client_ip(request):
+    if request is None:
+        return "-"
+    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or "-"
+
+
+def axes_client_str(username, ip_address, user_agent, path_info, request):
+    """AXES_CLIENT_STR_CALLABLE: axes' own log lines carry the tag, never the typed username."""
+    return f"{{{username_tag(username)}, ip: {ip_address}}}"
+
+
+# Signal receivers (connected in accounts.apps.AccountsConfig.ready).
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    log.warning(
+        "login failed %s ip=%s", username_tag(credentials.get("username")), client_ip(request)
+    )
+
+
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    log.warning("login locked out %s ip=%s", username_tag(username), ip_address or "-")
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    # The 12-hour absolute limit counts from here (accounts.middleware.SessionLimitsMiddleware).
+    from .middleware import SessionLimitsMiddleware
+
+    request.session[SessionLimitsMiddleware.KEY] = SessionLimitsMiddleware.now()
+    log.info("login ok user_id=%s ip=%s", user.pk, client_ip(request))
+
+
+def on_logged_out(sender, request, user, **kwargs):
+    log.info("logout user_id=%s", getattr(user, "pk", "-"))
+
+
+def end_sessions_of(user_id):
+    """Delete every server-side session of a user (sessions live in the database).
+
+    Sessions are not indexed by user, so this decodes the live ones; fine for the thousands of
+    sessions of a city, and it only runs when an account is deactivated.
+    """
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    doomed = []
+    for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        try:
+            data = s.get_decoded()
+        # A corrupt session cannot be the user's (bandit B112).
+        except Exception:  # noqa: S112  # nosec B112
+            continue
+        if str(data.get("_auth_user_id")) == str(user_id):
+            doomed.append(s.session_key)
+    Session.objects.filter(session_key__in=doomed).delete()
+    return len(doomed)
+
+
+def on_user_saved(sender, instance, created, **kwargs):
+    if not created and not instance.is_active:
+        n = end_sessions_of(instance.pk)
+        if n:
+            log.info("sessions ended for deactivated user_id=%s count=%s", instance.pk, n)
+
+
+# Log hygiene.
+
+# Runs of 11 or more digits: a NIK (16), a KK number (16), a phone number (08..., 10-13 digits).
+# Ten digits are left alone (Unix timestamps), so are ids and counts.
+_LONG_NUMBER = re.compile(r"(?<![\d#])(\+?\d[\d ]{9,}\d)(?!\d)")
+# PostgreSQL repeats the offending values in "DETAIL:  Key (nik)=(3201...) already exists."
+_PG_DETAIL = re.compile(r"DETAIL:.*", re.MULTILINE)
+
+
+def redact(text):
+    text = _PG_DETAIL.sub("DETAIL: [redacted]", text)
+    return _LONG_NUMBER.sub(
+        lambda m: "[number]" if sum(c.isdigit() for c in m.group(1)) >= 11 else m.group(1), text
+    )
+
+
+class RedactFilter(logging.Filter):
+    """Masks long digit runs (NIK, phone numbers) and database error details in log records."""
+
+    def filter(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is still logged, unredacted args dropped
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+class NoPersonalDataReporterFilter(SafeExceptionReporterFilter):
+    """Error reports (e-mails to ADMINS, the debug page when DEBUG is off) carry no form data
+    and no local variables: a case form's fields are a victim's data."""
+
+    # Active whenever DEBUG is off (the parent's rule); a developer's debug page keeps them.
+
+    def get_post_parameters(self, request):
+        if request is None:
+            return {}
+        if not self.is_active(request):
+            return request.POST
+        return {k: self.cleansed_substitute for k in request.POST}
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        if not self.is_active(request):
+            return super().get_traceback_frame_variables(request, tb_frame)
+        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the Indonesian 403 page (an expired or missing form token), no details."""
+    from django.shortcuts import render
+
+    log.warning("csrf refused path=%s", request.path)
+    return render(request, "errors/403.html", status=403)

@@ -1,0 +1,443 @@
+"""The access matrix: every URL pattern of the project x every persona of ROLES.md (and anonymous).
+
+Each GET answer is checked against MATRIX below. A URL pattern without an entry FAILS the build:
+whoever adds a URL declares who may open it. Path parameters are filled from real objects built
+in `build_data` (a WS case registered by ws.relawan and assigned to ws.pendamping, a WB case, an
+attachment...): add what a new URL needs there, and name its parameters in PARAMS.
+
+The walk also checks, for every URL and persona:
+- no case model row changes on GET (only the access log, sessions and axes may);
+- a victim's name never reaches a persona without a reason to see it (the admin sees no case
+  content anywhere, the Django admin included).
+"""
+
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import ForeignKey
+
+from accounts.models import Agency, Kelurahan, Membership, User
+from cases.models import Case
+from tests.urlwalk import all_routes, check_resolves
+
+from .security.helpers import PDF_BYTES, make_case, upload
+
+# Persona groups (ROLES.md). The WS case is registered by ws.relawan, assigned to ws.pendamping.
+GROUPS = {
+    "anon": [None],
+    "ws_relawan": ["ws.relawan"],  # registered it: intake data and status only
+    "ws_pendamping": ["ws.pendamping"],  # its companion: the full record
+    "ws_pendamping2": ["ws.pendamping2"],  # companion of other cases: nothing
+    "ws_wide": ["ws.koordinator", "ws.kasikesra", "ws.lurah"],  # the whole kelurahan
+    "wb": [
+        "wb.relawan",
+        "wb.pendamping",
+        "wb.pendamping2",
+        "wb.koordinator",
+        "wb.kasikesra",
+        "wb.lurah",
+    ],
+    "uptd": ["uptdppa.petugas"],  # addressee of the WS case's referral (once referrals exist)
+    "other_agency": ["dp3a.petugas", "dinsos.petugas"],
+    "admin": ["admin"],
+}
+
+LOGIN = "login"  # 302 to the login page
+ADMIN_LOGIN = "admin_login"  # 302 to the Django admin's login page
+REDIRECT = "redirect"  # 302 anywhere
+
+
+def row(anon=LOGIN, *, personas=None, **groups):
+    """Expected answer per group; `default` fills the groups not named; `personas` overrides
+    single personas (e.g. {"wb.koordinator": 200})."""
+    default = groups.pop("default", None)
+    out = {g: groups.get(g, default) for g in GROUPS}
+    out["anon"] = anon
+    missing = [g for g, v in out.items() if v is None]
+    assert not missing, missing
+    out.update(personas or {})
+    return out
+
+
+LOGGED_IN = row(default=200)
+# The full case record: the companion and the kelurahan-wide roles; everyone else 404.
+CASE_FULL = row(default=404, ws_pendamping=200, ws_wide=200)
+CASE_INTAKE = row(default=404, ws_relawan=200, ws_pendamping=200, ws_wide=200)
+# A POST-only endpoint (state change) answers GET with 405 to every logged-in persona.
+POST_ONLY = row(default=405)
+KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, admin=404)
+WIDE_ROLES = ["koordinator", "kasikesra", "lurah"]
+KELURAHAN_WIDE = row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES})
+# Django admin pages: only the application admin; others are sent to the admin's login.
+# (The admin's index and login are public; its model pages are closed by LoginRequiredMiddleware.)
+ADMIN_PAGE = row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=200)
+ADMIN_MODEL_PAGE = row(anon=LOGIN, default=ADMIN_LOGIN, admin=200)
+ADMIN_DELETE = row(anon=LOGIN, default=ADMIN_LOGIN, admin=403)  # nothing is ever deleted
+ADMIN_FORBIDDEN = row(anon=LOGIN, default=ADMIN_LOGIN, admin=403)
+
+MATRIX = {
+    # accounts
+    "root": row(anon=LOGIN, default=REDIRECT),
+    "home": LOGGED_IN,
+    "login": row(anon=200, default=REDIRECT),
+    "logout": row(anon=LOGIN, default=405),  # POST only
+    "password_change": LOGGED_IN,
+    "password_change_done": LOGGED_IN,
+    "resubmit": row(default=REDIRECT),  # nothing saved: back home
+    "set_language": row(anon=REDIRECT, default=REDIRECT),  # GET changes nothing
+    # cases: records (intake, list, case page, corrections, access log)
+    "cases:list": KELURAHAN_MEMBERS,
+    "cases:create": KELURAHAN_MEMBERS,
+    "cases:detail": CASE_INTAKE,  # the volunteer who registered it: intake data and status
+    "cases:edit": CASE_FULL,  # the volunteer only until a companion is assigned (it is here)
+    "cases:access_log": KELURAHAN_WIDE,
+    # cases: procedure (the WS case is "received": its open step is "assign", for deciders)
+    "cases:act": row(default=404, ws_wide=200),
+    "cases:tasks": LOGGED_IN,
+    "cases:dashboard": KELURAHAN_WIDE,
+    "cases:procedure": KELURAHAN_MEMBERS,
+    "cases:procedure_pdf": KELURAHAN_MEMBERS,
+    # referrals (the WS case's referral to UPTD PPA is approved: its letter is issued)
+    "referrals:queue": row(  # approvals wait for the kasi kesra and the lurah
+        default=404,
+        personas={f"{k}.{r}": 200 for k in ("ws", "wb") for r in ("kasikesra", "lurah")},
+    ),
+    "referrals:inbox": row(default=404, uptd=200, other_agency=200),  # each its own agency's
+    "referrals:register": KELURAHAN_WIDE,
+    "referrals:register_csv": KELURAHAN_WIDE,
+    "referrals:detail": row(default=404, ws_pendamping=200, ws_wide=200, uptd=200),
+    "referrals:letter": row(default=404, ws_pendamping=200, ws_wide=200, uptd=200),
+    "referrals:edit": row(default=404),  # approved: no longer editable by anyone
+    "referrals:step": POST_ONLY,
+    "referrals:start": POST_ONLY,
+    # emergency referral: the companion and the coordinator (PROCEDURE.md)
+    "referrals:emergency": row(default=404, ws_pendamping=200, personas={"ws.koordinator": 200}),
+    "referrals:verify": row(anon=200, default=200),  # public, no personal data
+    # notifications (each user's own)
+    "notifications:list": LOGGED_IN,
+    "notifications:open": POST_ONLY,
+    "notifications:read_all": POST_ONLY,
+    # attachments
+    "attachments:case": CASE_FULL,
+    "attachments:download": CASE_FULL,
+    # Django admin: users and master data only (no case model is registered: see below)
+    "admin:index": ADMIN_PAGE,
+    "admin:login": row(anon=200, default=200, admin=REDIRECT),
+    "admin:logout": row(anon=ADMIN_LOGIN, default=REDIRECT, admin=405),
+    "admin:password_change": ADMIN_PAGE,
+    "admin:password_change_done": ADMIN_PAGE,
+    "admin:autocomplete": row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=403),
+    "admin:jsi18n": ADMIN_PAGE,
+    "admin:view_on_site": row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=404),
+    "admin:app_list": ADMIN_PAGE,
+    "admin/(?P<url>.*)$": row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=404),
+    "admin:auth_user_password_change": ADMIN_MODEL_PAGE,
+    "admin:accounts_membership_simple_history": ADMIN_MODEL_PAGE,
+}
+# The model pages of the Django admin, by the pattern of their names.
+ADMIN_MODEL_RULES = [
+    (re.compile(r"^admin:\w+_(changelist|add|change|history)$"), ADMIN_MODEL_PAGE),
+    (re.compile(r"^admin:\w+_delete$"), ADMIN_DELETE),
+    # The old-style object URL redirects to the change page.
+    (re.compile(r"^admin/[\w/]+/<path:object_id>/$"), row(default=ADMIN_LOGIN, admin=REDIRECT)),
+]
+# Admin pages of models the application admin may not manage (Django's own permissions).
+ADMIN_OVERRIDES = {
+    "auth_group": ADMIN_FORBIDDEN,
+    "axes_": ADMIN_FORBIDDEN,
+}
+
+
+def expected_for(key):
+    if key in MATRIX:
+        return MATRIX[key]
+    for pattern, exp in ADMIN_MODEL_RULES:
+        if pattern.match(key):
+            for prefix, override in ADMIN_OVERRIDES.items():
+                if key.startswith(f"admin:{prefix}"):
+                    return override
+            return exp
+    return None
+
+
+# Models that a GET may change: reads are logged, sessions and login attempts are kept.
+MAY_CHANGE_ON_GET = {
+    "cases.accesslog",
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+    "axes.accessattemptexpiration",
+}
+
+
+def row_counts():
+    return {
+        m._meta.label_lower: m._base_manager.count()
+        for m in apps.get_models()
+        if m._meta.label_lower not in MAY_CHANGE_ON_GET and m._meta.managed
+    }
+
+
+WS_VICTIM = "Sentinel Ws Korbanwatang"
+WB_VICTIM = "Sentinel Wb Korbanbacukiki"
+
+
+def build_data(personas, master, media):
+    from attachments.services import attachment_add
+
+    ws = make_case(
+        master["ws"],
+        personas["ws.relawan"],
+        companion=personas["ws.pendamping"],
+        victim_name=WS_VICTIM,
+        narrative="Narasi rahasia WS",
+        status="handling",
+        ever_assigned=True,
+    )
+    wb = make_case(master["wb"], personas["wb.relawan"], victim_name=WB_VICTIM)
+    att = attachment_add(
+        case=ws, uploaded=upload("visum.pdf", PDF_BYTES), description="", actor=personas["ws.lurah"]
+    )
+    # Procedure records with free text (the XSS test writes its payload into them).
+    from cases.models import Assessment, Consent, PlannedAction, Visit
+
+    victim = ws.victims.get()
+    common = {"case": ws, "kelurahan": ws.kelurahan, "victim": victim}
+    Assessment.objects.create(
+        **common, risk_level="high", note="Catatan asesmen", assessed_by=personas["ws.pendamping"]
+    )
+    Consent.objects.create(
+        **common,
+        purpose="share",
+        agency=master["uptd"],
+        given_by="guardian",
+        giver_name="Wali",
+        child_view="Pandangan anak",
+        how="written",
+        recorded_by=personas["ws.pendamping"],
+    )
+    PlannedAction.objects.create(
+        **common,
+        service_type="health",
+        agency=master["uptd"],
+        note="Catatan rencana",
+        created_by=personas["ws.pendamping"],
+    )
+    Visit.objects.create(
+        **common, kind="home", text="Catatan kunjungan", by=personas["ws.pendamping"]
+    )
+    Visit.objects.create(
+        **common,
+        kind="phone",
+        text="Catatan rahasia",
+        confidential=True,
+        by=personas["ws.pendamping"],
+    )
+    # A referral of the WS case to UPTD PPA, approved: its letter is issued (PDF, token).
+    from tests.referrals.factories import approved
+
+    referral = approved(master, personas, case=ws, victim=victim)
+    referral.refresh_from_db()
+    assert referral.letter_number and referral.verify_token
+    membership = Membership.objects.filter(user=personas["ws.relawan"]).first()
+    # One object of each model in the Django admin, so its change pages are really opened.
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+
+    from cases.models import ClockSetting
+
+    Group.objects.create(name="Grup uji")
+    ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=24)
+    AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
+    AccessLog.objects.create(username="x", ip_address="10.0.0.1")
+    AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
+    from notifications.models import Notification
+
+    return {
+        "ws_case": ws,
+        "wb_case": wb,
+        "attachment": att,
+        "membership": membership,
+        "referral": referral,
+        "notification": Notification.objects.order_by("pk").first(),
+    }
+
+
+def params_for(route, data, personas):
+    """Values for the parameters of a route."""
+    d = data
+    values = {
+        "case_pk": d["ws_case"].pk,
+        "app_label": "accounts",
+        "url": "no-such-page/",
+        "content_type_id": ContentType.objects.get_for_model(Kelurahan).pk,
+        "id": personas["ws.relawan"].pk,
+        "action": "reassign",  # open to deciders on a case in handling
+        "token": d["referral"].verify_token,
+        "action_pk": d["referral"].action_id,
+    }
+    key = route.key
+    if key.startswith("cases:"):
+        values["pk"] = d["ws_case"].pk
+    if key.startswith("referrals:"):
+        values["pk"] = d["referral"].pk
+    if key == "referrals:step":
+        values["action"] = "acknowledge"
+    if key.startswith("notifications:"):
+        values["pk"] = d["notification"].pk
+    if key == "attachments:download":
+        values["pk"] = d["attachment"].pk
+    if key == "admin:view_on_site":
+        values["object_id"] = Kelurahan.objects.first().pk
+    if key == "admin:accounts_membership_simple_history":
+        values["_1"] = d["membership"].pk
+        values["_2"] = d["membership"].history.first().history_id
+    if "object_id" in route.params and "object_id" not in values:
+        values["object_id"] = _admin_object_id(route)
+    missing = [p for p in route.params if p not in values]
+    assert not missing, f"{key}: no value for {missing}; add it to params_for"
+    return values
+
+
+def _admin_object_id(route):
+    m = re.match(r"admin/(\w+)/(\w+)/", route.route)
+    model = apps.get_model(m.group(1), m.group(2))
+    obj = model._base_manager.order_by("pk").first()
+    return obj.pk if obj is not None else 1
+
+
+def _check(resp, expected):
+    if expected == LOGIN:
+        return resp.status_code == 302 and resp["Location"].startswith("/accounts/login/")
+    if expected == ADMIN_LOGIN:
+        return resp.status_code == 302 and resp["Location"].startswith("/admin/login/")
+    if expected == REDIRECT:
+        return resp.status_code == 302
+    return resp.status_code == expected
+
+
+def _body(resp):
+    if getattr(resp, "streaming", False):
+        return b"".join(resp.streaming_content).decode("latin-1")
+    return resp.content.decode("utf-8", "replace")
+
+
+# A confidential note: only the assigned companion and the coordinator ever see it (ROLES.md).
+CONFIDENTIAL_NOTE = "Catatan rahasia"
+CONFIDENTIAL_READERS = {"ws.pendamping", "ws.koordinator"}
+
+# Names each group must never see anywhere.
+NEVER_SEES = {
+    "anon": [WS_VICTIM, WB_VICTIM],
+    "ws_relawan": [WB_VICTIM],
+    "ws_pendamping": [WB_VICTIM],
+    "ws_pendamping2": [WS_VICTIM, WB_VICTIM],
+    "ws_wide": [WB_VICTIM],
+    "wb": [WS_VICTIM],
+    "uptd": [WB_VICTIM],
+    "other_agency": [WS_VICTIM, WB_VICTIM],
+    "admin": [WS_VICTIM, WB_VICTIM],
+}
+
+
+def test_every_url_pattern_has_a_matrix_entry():
+    missing = sorted(r.key for r in all_routes() if expected_for(r.key) is None)
+    assert not missing, (
+        "URL patterns without an entry in tests/test_access_matrix.py MATRIX: " + ", ".join(missing)
+    )
+
+
+def test_matrix_has_no_stale_entries():
+    keys = {r.key for r in all_routes()}
+    assert not sorted(set(MATRIX) - keys)
+
+
+@pytest.fixture
+def fast_pdfs(monkeypatch):
+    """The printed procedure holds no case data and takes ~2 s to render: its access check runs
+    in the view, so the walk replaces only the renderer (its content is tested in tests/cases)."""
+    from cases import procedure_print
+
+    monkeypatch.setattr(procedure_print, "render_procedure_pdf", lambda kel: b"%PDF-1.7 stub")
+
+
+@pytest.fixture
+def media(settings, tmp_path, db, fast_pdfs):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SITE_URL = "https://posko.example.id"
+    # The shared DB cache (rate limit of the public verification page) needs its table.
+    from django.core.management import call_command
+
+    call_command("createcachetable", verbosity=0)
+
+
+def test_access_matrix(personas, master, media):
+    data = build_data(personas, master, media)
+    clients = {name: personas.client(name) for names in GROUPS.values() for name in names}
+    failures = []
+    for route in all_routes():
+        expected = expected_for(route.key)
+        if expected is None:
+            continue  # reported by test_every_url_pattern_has_a_matrix_entry
+        path = route.build(params_for(route, data, personas))
+        assert check_resolves(route, path), f"{route.key}: {path} resolves elsewhere"
+        before = row_counts()
+        for group, names in GROUPS.items():
+            for name in names:
+                resp = clients[name].get(path)
+                want = expected.get(name, expected[group])
+                if not _check(resp, want):
+                    failures.append(
+                        f"{route.key} {path} as {name or 'anonymous'}: got {resp.status_code} "
+                        f"{resp.get('Location', '')}, expected {want}"
+                    )
+                body = _body(resp)
+                secrets = NEVER_SEES[group]
+                if name not in CONFIDENTIAL_READERS:
+                    secrets = [*secrets, CONFIDENTIAL_NOTE]
+                for secret in secrets:
+                    if secret in body:
+                        failures.append(f"{route.key} {path} shows {secret!r} to {name}")
+        after = row_counts()
+        changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+        if changed:
+            failures.append(f"GET {route.key} changed rows: {changed}")
+    # The checks above are not vacuous: the case page does show the name and the note to those
+    # who may see them.
+    page = clients["ws.koordinator"].get(f"/cases/{data['ws_case'].pk}/").content.decode()
+    assert WS_VICTIM in page and CONFIDENTIAL_NOTE in page
+    page = clients["ws.kasikesra"].get(f"/cases/{data['ws_case'].pk}/").content.decode()
+    assert WS_VICTIM in page and CONFIDENTIAL_NOTE not in page
+    assert not failures, "\n".join(failures)
+
+
+def test_no_case_data_model_in_django_admin():
+    """Only models without case content are in the Django admin (ClockSetting: deadlines)."""
+    allowed_case_models = {"cases.clocksetting"}
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        if model._meta.app_label in {"cases", "attachments", "referrals"}:
+            assert label in allowed_case_models, f"{label} is registered in the Django admin"
+        for f in model._meta.fields:
+            if isinstance(f, ForeignKey):
+                assert f.related_model is not Case, f"{label} points to a case"
+
+
+def test_admin_cannot_reach_case_content_by_search(personas, master, media):
+    build_data(personas, master, media)
+    c = personas.client("admin")
+    for url in [
+        "/admin/accounts/user/?q=Sentinel",
+        "/admin/accounts/kelurahan/?q=Sentinel",
+        "/admin/accounts/membership/",
+        "/admin/cases/clocksetting/",
+        "/admin/",
+    ]:
+        body = c.get(url).content.decode()
+        assert WS_VICTIM not in body and WB_VICTIM not in body and "Narasi rahasia" not in body
+    assert User.objects.filter(username="admin").get().is_lbk_admin
+    assert Agency.objects.exists()
