@@ -151,6 +151,8 @@ def test_main_pages_at_200_percent_zoom(browser, live_server, personas, master):
             ("/cases/procedure/", None),
             ("/cases/access-log/", None),
             ("/referrals/register/", None),
+            (f"/cases/{case.pk}/attachments/", t("Attach file")),
+            ("/accounts/password/", None),
             ("/notifications/", None),
         ]
         for url, button in pages:
