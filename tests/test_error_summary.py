@@ -3,6 +3,7 @@ first input (the group's own auto id is on no element), and the field itself oth
 
 import re
 
+import pytest
 from django import forms
 
 from accounts.templatetags.lbk import error_summary
@@ -27,3 +28,18 @@ def test_every_summary_link_lands_on_an_element():
     for target in links:
         assert f'id="{target}"' in page, target
     assert 'role="alert"' in summary
+
+
+@pytest.mark.django_db
+def test_procedure_form_errors_are_described_and_summarised(personas, master):
+    """Every aria-describedby of a refused procedure form names an element that exists (Django
+    points fields with errors at `<id>_error`), and every summary link lands on one."""
+    from tests.cases.factories_procedure import make_case
+
+    case = make_case(master["ws"], personas["ws.relawan"])
+    client = personas.client("ws.koordinator")
+    html = client.post(f"/cases/{case.pk}/act/assign/", {"assign-note": "x"}).content.decode()
+    refs = [i for ref in re.findall(r'aria-describedby="([^"]+)"', html) for i in ref.split()]
+    assert "id_assign-companion_error" in refs
+    for target in refs + re.findall(r'href="#(id_[^"]+)"', html):
+        assert f'id="{target}"' in html, target

@@ -39,17 +39,3 @@ def error_anchor(bound_field):
     if isinstance(widget, (forms.RadioSelect, forms.MultiWidget)):
         return f"{bound_field.auto_id}_0"
     return bound_field.auto_id
-
-
-@register.filter
-def described_widget(bound_field):
-    """The field's widget with aria-describedby naming its help text and its error message
-    (`<auto_id>_helptext`, `<auto_id>_error`), for templates that render fields by hand."""
-    ids = []
-    if bound_field.help_text:
-        ids.append(f"{bound_field.auto_id}_helptext")
-    if bound_field.errors:
-        ids.append(f"{bound_field.auto_id}_error")
-    if not ids:
-        return bound_field.as_widget()
-    return bound_field.as_widget(attrs={"aria-describedby": " ".join(ids)})
