@@ -71,7 +71,7 @@ e2e: setup-test
 lint: setup-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r lbk accounts cases referrals attachments ops
+	$(VENV)/bin/bandit -q -c pyproject.toml -r lbk accounts cases referrals notifications attachments ops
 	@if $(PY) -c 'import urllib.request as u; u.urlopen("https://pypi.org/pypi/pip/json", timeout=5)' >/dev/null 2>&1; then \
 	  $(VENV)/bin/pip-audit --skip-editable --progress-spinner off; \
 	else echo "pip-audit skipped: pypi.org not reachable"; fi

@@ -162,6 +162,7 @@ class Task:
     due: datetime.datetime | None
     overdue: bool
     action: str = ""
+    url: str = ""
 
 
 def tasks_for(user, now=None):
@@ -204,9 +205,80 @@ def tasks_for(user, now=None):
                     "confirm_consent",
                 )
             )
+    tasks.extend(_referral_tasks(user, roles, cases, now))
     far = now + datetime.timedelta(days=3650)
     tasks.sort(key=lambda t: (t.due or far, t.case.number))
     return tasks
+
+
+def _referral_tasks(user, roles, cases, now):
+    """Referrals waiting on the user (PROCEDURE.md's referral clocks): kelurahan staff decide
+    requests and ratify emergency referrals; the companion (the coordinator when none is
+    assigned) corrects returned referrals and follows up agencies that have not confirmed
+    receipt. One query, on the cases already loaded."""
+    try:
+        from referrals.models import Referral, State
+        from referrals.workflow import CLOCKS_BY_KEY as REFERRAL_CLOCKS
+    except ImportError:  # the referrals app is optional for the case procedure
+        return []
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    by_pk = {c.pk: c for c in cases}
+    if not by_pk:
+        return []
+    hmap = hours_map({c.kelurahan_id for c in cases})
+
+    def due(kel_id, key, start):
+        hours = hmap.get(kel_id, {}).get(key, REFERRAL_CLOCKS[key].default_hours)
+        return start + datetime.timedelta(hours=hours)
+
+    out = []
+    referrals = Referral.objects.filter(
+        case_id__in=list(by_pk), state__in=[State.REQUESTED, State.RETURNED, State.SENT]
+    ).only(
+        "id",
+        "case_id",
+        "kelurahan_id",
+        "state",
+        "requested_at",
+        "sent_at",
+        "is_emergency",
+        "emergency_at",
+        "ratified_at",
+        "created_at",
+    )
+    for r in referrals:
+        case = by_pk[r.case_id]
+        held = roles.at(r.kelurahan_id)
+        is_staff = bool(held & {Role.KASI_KESRA, Role.LURAH})
+        is_companion = (case.companion_id == user.pk and Role.PENDAMPING in held) or (
+            not case.companion_id and Role.KOORDINATOR in held
+        )
+        url = reverse("referrals:detail", args=[r.pk])
+        task = None
+        if r.state == State.REQUESTED and is_staff and r.requested_at:
+            d = due(r.kelurahan_id, "referral_decision", r.requested_at)
+            task = Task(case, _("Decide on a referral request"), d, now > d, "referral_decision")
+        elif r.state == State.SENT and r.is_emergency and not r.ratified_at and is_staff:
+            d = due(r.kelurahan_id, "ratify", r.emergency_at or r.created_at)
+            task = Task(case, _("Ratify an emergency referral"), d, now > d, "ratify")
+        elif r.state == State.RETURNED and is_companion:
+            task = Task(case, _("Correct a returned referral"), None, False, "referral_returned")
+        elif r.state == State.SENT and is_companion and r.sent_at:
+            d = due(r.kelurahan_id, "agency_ack", r.sent_at)
+            if now > d:
+                task = Task(
+                    case,
+                    _("Follow up: the agency has not confirmed receipt"),
+                    d,
+                    True,
+                    "agency_ack",
+                )
+        if task is not None:
+            task.url = url
+            out.append(task)
+    return out
 
 
 def overdue_marks(cases, now=None):

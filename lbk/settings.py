@@ -167,7 +167,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "files")
 MEDIA_URL = "/private-files-are-not-served/"
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
-# Where `manage.py backup` writes by default; copy backups off this machine (docs/KEAMANAN.md).
+# Where `manage.py backup` writes by default; copy backups off this machine (README).
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 # Attachments on a case: the largest file accepted, in bytes.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
@@ -258,7 +258,7 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="posko-lbk@localhost")
 
-# Logs carry no personal data (docs/KEAMANAN.md): ids and keyed hashes only; long digit runs
+# Logs carry no personal data (README): ids and keyed hashes only; long digit runs
 # (NIK, phone numbers) and database error details are masked by accounts.security.RedactFilter.
 # django.db.backends stays at WARNING: its DEBUG records hold SQL parameters, i.e. case data;
 # django.template at INFO: its DEBUG records dump whole template contexts (case data too).

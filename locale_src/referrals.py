@@ -212,6 +212,7 @@ T = {
     "SIMULATION: a role-play letter, not a real referral.": "SIMULASI: surat latihan bermain peran, bukan rujukan sungguhan.",
     "Addressed to": "Ditujukan kepada",
     "Draft prepared": "Draf disiapkan",
+    "This planned action already has a referral in progress.": "Rencana tindakan ini sudah memiliki rujukan yang sedang berjalan.",
     "Referrals waiting for your decision": "Rujukan menunggu keputusan Anda",
     "New referrals to your agency": "Rujukan baru ke instansi Anda",
     "%(n)s referral": "%(n)s rujukan",

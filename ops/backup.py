@@ -1,4 +1,4 @@
-"""Backup and restore of the database and the stored files (docs/KEAMANAN.md).
+"""Backup and restore of the database and the stored files (README, Keamanan dan privasi).
 
 A backup is a folder `posko-backup-<timestamp>/` holding:
 - `db.json`: every row (Django's dumpdata with natural keys) read in one transaction (REPEATABLE

@@ -32,7 +32,9 @@ def case_referrals_section(request, case):
         ]
         r.more_steps = any(s.fields for s in wf.available_steps(r, roles))
     companion = may_make_emergency(request.user, case)
-    referred_action_ids = {r.action_id for r in referrals if r.state not in ("cancelled",)}
+    referred_action_ids = {
+        r.action_id for r in referrals if r.state not in ("completed", "declined", "cancelled")
+    }
     startable = []
     if companion and case.status in wf.REFERRAL_CASE_STATES:
         startable = [

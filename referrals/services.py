@@ -93,6 +93,11 @@ def referral_create(*, action, actor, kind=None, services_requested=None, summar
                 )
             ]
         )
+    pending = Referral.objects.filter(action=action).exclude(
+        state__in=[State.COMPLETED, State.DECLINED, State.CANCELLED]
+    )
+    if pending.exists():
+        raise TransitionRefused([_("This planned action already has a referral in progress.")])
     referral = Referral.objects.create(
         case=case,
         kelurahan_id=case.kelurahan_id,

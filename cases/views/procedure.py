@@ -177,7 +177,7 @@ def tasks(request):
     now = timezone.now()
     items = clocks.tasks_for(request.user, now)
     for t in items:
-        t.url = case_url(t.case)
+        t.url = t.url or case_url(t.case)
     return render(request, "cases/procedure/tasks.html", {"tasks": items, "now": now})
 
 

@@ -304,8 +304,10 @@ def case_list(request):
         ((str(k), roles.kelurahan_names[k]) for k in kel_ids), key=lambda kv: kv[1]
     )
     form = CaseFilterForm(request.GET or None, kelurahan_choices=kel_choices)
+    from referrals.api import annotate_referred  # the "Dirujuk" badge, in the same query
+
     qs = (
-        Case.objects.visible_to(request.user)
+        annotate_referred(Case.objects.visible_to(request.user))
         .select_related("kelurahan")
         .prefetch_related(
             Prefetch(

@@ -535,3 +535,40 @@ def test_home_panels(master, personas):
     assert "Rujukan baru ke instansi Anda" in html and "1 rujukan" in html
     html = personas.client("dinsos.petugas").get(reverse("home")).content.decode()
     assert "0 rujukan" in html
+
+
+def test_case_list_shows_referred_badge_without_extra_queries(master, personas):
+    r = f.requested(master, personas)
+    other = f.make_case(master, personas)
+    html = personas.client("ws.koordinator").get(reverse("cases:list")).content.decode()
+    rows = {line for line in html.splitlines() if "Dirujuk" in line}
+    assert rows, "the referred case carries the badge"
+    assert html.count("badge-referred") == 1
+    assert r.case.number in html and other.number in html
+
+
+def test_no_second_referral_for_the_same_planned_action(master, personas):
+    r = f.draft(master, personas)
+    c = personas.client("ws.pendamping")
+    resp = c.post(reverse("referrals:start", args=[r.action_id]), follow=True)
+    assert "sudah memiliki rujukan" in resp.content.decode()
+    assert Referral.objects.filter(action=r.action).count() == 1
+
+
+def test_register_query_count_constant(master, personas):
+    f.approved(master, personas)
+    c = personas.client("ws.koordinator")
+    c.get(reverse("referrals:register"))
+    with CaptureQueriesContext(connection) as small:
+        c.get(reverse("referrals:register"))
+    for _ in range(3):
+        f.approved(master, personas)
+    with CaptureQueriesContext(connection) as big:
+        c.get(reverse("referrals:register"))
+    assert len(big) == len(small)
+
+
+def test_verification_of_role_play_letter_is_marked(master, personas, cache_table):
+    r = f.approved(master, personas, roleplay=True)
+    html = personas.client(None).get(reverse("referrals:verify", args=[r.verify_token]))
+    assert "SIMULASI" in html.content.decode() and "/SIM/" in r.letter_number

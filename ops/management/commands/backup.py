@@ -5,7 +5,7 @@ from ops.backup import make_backup
 
 
 class Command(BaseCommand):
-    help = "Back up the database and stored files into a new folder (see docs/KEAMANAN.md)."
+    help = "Back up the database and stored files into a new folder (see the README)."
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -6,7 +6,7 @@ from ops.backup import restore_backup
 class Command(BaseCommand):
     help = (
         "Restore a backup made by `manage.py backup` into an empty, migrated database "
-        "(see docs/KEAMANAN.md)."
+        "(see README, Keamanan dan privasi)."
     )
 
     def add_arguments(self, parser):

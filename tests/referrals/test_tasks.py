@@ -1,0 +1,57 @@
+"""Referral clocks on "Tugas Saya": whoever must act sees the referral, with its deadline."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import clocks
+from referrals import services
+
+from .factories import requested
+
+pytestmark = pytest.mark.django_db
+
+
+def actions_of(user, now=None):
+    return [(t.action, t.overdue) for t in clocks.tasks_for(user, now)]
+
+
+def test_request_waits_on_kelurahan_staff_and_becomes_overdue(master, personas):
+    r = requested(master, personas)
+    assert ("referral_decision", False) in actions_of(personas["ws.kasikesra"])
+    assert ("referral_decision", False) in actions_of(personas["ws.lurah"])
+    assert "referral_decision" not in dict(actions_of(personas["ws.pendamping"]))
+    assert "referral_decision" not in dict(actions_of(personas["wb.kasikesra"]))
+    later = timezone.now() + datetime.timedelta(hours=25)
+    assert ("referral_decision", True) in actions_of(personas["ws.kasikesra"], later)
+    task = next(t for t in clocks.tasks_for(personas["ws.kasikesra"]) if t.action.startswith("ref"))
+    assert task.url == reverse("referrals:detail", args=[r.pk])
+
+
+def test_returned_referral_waits_on_the_companion(master, personas):
+    r = requested(master, personas)
+    services.referral_advance(
+        referral=r, action="return", actor=personas["ws.kasikesra"], data={"note": "Lengkapi"}
+    )
+    assert ("referral_returned", False) in actions_of(personas["ws.pendamping"])
+    assert "referral_decision" not in dict(actions_of(personas["ws.kasikesra"]))
+
+
+def test_unacknowledged_referral_is_a_follow_up_once_overdue(master, personas):
+    r = requested(master, personas)
+    services.referral_advance(referral=r, action="approve", actor=personas["ws.kasikesra"])
+    r.refresh_from_db()
+    assert r.state == "sent"  # UPTD PPA has users: sent at once
+    assert "agency_ack" not in dict(actions_of(personas["ws.pendamping"]))
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=73), tick=False):
+        assert ("agency_ack", True) in actions_of(personas["ws.pendamping"])
+
+
+def test_tasks_page_links_to_the_referral(master, personas):
+    r = requested(master, personas)
+    html = personas.client("ws.kasikesra").get(reverse("cases:tasks")).content.decode()
+    assert reverse("referrals:detail", args=[r.pk]) in html
+    assert "Putuskan permintaan rujukan" in html
