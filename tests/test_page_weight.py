@@ -95,3 +95,51 @@ def test_home_next_page_within_budget(collected, personas, capsys):
     with capsys.disabled():
         print(f"\nhome (warm cache): html {html_gz} B gzip")
     assert html_gz <= NEXT_PAGE_BUDGET
+
+
+@pytest.mark.django_db
+def test_case_page_warm_cache_within_budget(collected, personas, master, capsys):
+    """A real case (two victims, a perpetrator, a walked procedure with its timeline) as the
+    coordinator, assets cached: the HTML alone is what the phone downloads."""
+    from tests.cases.factories_procedure import walk_to
+    from tests.cases.intake_factories import make_case as make_intake_case
+
+    case = make_intake_case(
+        master["ws"],
+        personas["ws.relawan"],
+        victims=[
+            {"full_name": "Besse Pawelloi", "estimated_age": 11, "sex": "F"},
+            {"full_name": "Akbar Pawelloi", "estimated_age": 8, "sex": "M"},
+        ],
+        perpetrators=[{"name": "Baso Tammu", "sex": "M", "age": 42}],
+        links=[(0, 0, "step_parent", True), (0, 1, "step_parent", True)],
+        narrative="Tetangga mendengar dua anak menangis setiap malam; ayah tiri memukul. " * 4,
+    )
+    walk_to(case, "monitoring", personas)
+    other = walk_to(
+        make_intake_case(
+            master["ws"],
+            personas["ws.relawan"],
+            victims=[{"full_name": "Rahmat", "estimated_age": 9}, {"full_name": "Ina"}],
+        ),
+        "handling",
+        personas,
+    )
+    client = personas.client("ws.koordinator")
+    sizes = {}
+    for name, url in [
+        ("case page", f"/cases/{case.pk}/"),
+        ("case page, two victims", f"/cases/{other.pk}/"),
+        ("intake form", "/cases/new/"),
+        ("case list", "/cases/"),
+    ]:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        sizes[name] = (gz_len(r.content), len(r.content))
+    with capsys.disabled():
+        for name, (gz, raw) in sizes.items():
+            print(f"\n{name} (warm cache): html {gz} B gzip ({raw} B raw)", end="")
+        print()
+    assert case.events.count() >= 5
+    for name, (gz, _raw) in sizes.items():
+        assert gz <= NEXT_PAGE_BUDGET, name

@@ -1,4 +1,4 @@
-from django import template
+from django import forms, template
 from django.template.loader import render_to_string
 
 register = template.Library()
@@ -29,3 +29,13 @@ class _NonForm:
 
     def __iter__(self):
         return iter(())
+
+
+@register.filter
+def error_anchor(bound_field):
+    """The id the error summary links to: the field itself, or the first input of a radio or
+    checkbox group (the group's own auto id is on no element) or of a multi-widget."""
+    widget = bound_field.field.widget
+    if isinstance(widget, (forms.RadioSelect, forms.MultiWidget)):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.auto_id
