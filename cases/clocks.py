@@ -281,6 +281,44 @@ def _referral_tasks(user, roles, cases, now):
     return out
 
 
+def _referral_overdue(kelurahan_ids, hmap, now):
+    """{kelurahan id: [(referral clock label, overdue count)]}: the referral clocks
+    (referral_decision, ratify, agency_ack) on the dashboard, in one query."""
+    try:
+        from referrals.models import Referral, State
+        from referrals.workflow import CLOCKS as REFERRAL_CLOCKS
+        from referrals.workflow import running_clock
+    except ImportError:
+        return {}
+    counts = {}
+    for r in Referral.objects.filter(
+        kelurahan_id__in=kelurahan_ids, state__in=[State.REQUESTED, State.SENT]
+    ).only(
+        "id",
+        "kelurahan_id",
+        "state",
+        "requested_at",
+        "sent_at",
+        "is_emergency",
+        "emergency_at",
+        "ratified_at",
+        "created_at",
+    ):
+        running = running_clock(r)
+        if running is None:
+            continue
+        key, start = running
+        clock = next(c for c in REFERRAL_CLOCKS if c.key == key)
+        hours = hmap.get(r.kelurahan_id, {}).get(key, clock.default_hours)
+        if now > start + datetime.timedelta(hours=hours):
+            counts.setdefault(r.kelurahan_id, {}).setdefault(key, 0)
+            counts[r.kelurahan_id][key] += 1
+    return {
+        kel_id: [(c.label, counts.get(kel_id, {}).get(c.key, 0)) for c in REFERRAL_CLOCKS]
+        for kel_id in kelurahan_ids
+    }
+
+
 def overdue_marks(cases, now=None):
     """{case pk: [overdue Running clocks]} for a page of cases (one settings query). Cases must
     carry the CLOCK_FIELDS. For the case list's overdue mark."""
@@ -340,8 +378,12 @@ def dashboard(kelurahan_ids, now=None):
             entry["running"].append(run)
             if run.overdue:
                 entry["overdue"][run.key] += 1
-    for entry in out.values():
+    referral_rows = _referral_overdue(kelurahan_ids, hmap, now)
+    for kel_id, entry in out.items():
         entry["overdue_total"] = sum(entry["overdue"].values())
         entry["overdue_rows"] = [(CLOCKS_BY_KEY[k].label, n) for k, n in entry["overdue"].items()]
+        for label, n in referral_rows.get(kel_id, []):
+            entry["overdue_rows"].append((label, n))
+            entry["overdue_total"] += n
         entry["oldest"] = sorted(entry["running"], key=lambda r: r.start)[:5]
     return out

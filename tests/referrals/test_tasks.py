@@ -55,3 +55,17 @@ def test_tasks_page_links_to_the_referral(master, personas):
     html = personas.client("ws.kasikesra").get(reverse("cases:tasks")).content.decode()
     assert reverse("referrals:detail", args=[r.pk]) in html
     assert "Putuskan permintaan rujukan" in html
+
+
+def test_dashboard_counts_overdue_referral_clocks(master, personas):
+    requested(master, personas)
+    later = timezone.now() + datetime.timedelta(hours=25)
+    data = clocks.dashboard([master["ws"].pk], later)[master["ws"].pk]
+    rows = {str(label): n for label, n in data["overdue_rows"]}
+    from referrals.workflow import CLOCKS
+
+    decision = next(c for c in CLOCKS if c.key == "referral_decision")
+    assert rows[str(decision.label)] == 1
+    assert data["overdue_total"] >= 1
+    html = personas.client("ws.koordinator").get(reverse("cases:dashboard")).content.decode()
+    assert str(decision.label) in html
