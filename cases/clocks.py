@@ -211,6 +211,20 @@ def tasks_for(user, now=None):
     return tasks
 
 
+# Referral fields the referral clocks read (referrals.workflow.running_clock).
+REFERRAL_CLOCK_FIELDS = (
+    "id",
+    "kelurahan_id",
+    "state",
+    "requested_at",
+    "sent_at",
+    "is_emergency",
+    "emergency_at",
+    "ratified_at",
+    "created_at",
+)
+
+
 def _referral_tasks(user, roles, cases, now):
     """Referrals waiting on the user (PROCEDURE.md's referral clocks): kelurahan staff decide
     requests and ratify emergency referrals; the companion (the coordinator when none is
@@ -236,18 +250,7 @@ def _referral_tasks(user, roles, cases, now):
     out = []
     referrals = Referral.objects.filter(
         case_id__in=list(by_pk), state__in=[State.REQUESTED, State.RETURNED, State.SENT]
-    ).only(
-        "id",
-        "case_id",
-        "kelurahan_id",
-        "state",
-        "requested_at",
-        "sent_at",
-        "is_emergency",
-        "emergency_at",
-        "ratified_at",
-        "created_at",
-    )
+    ).only("case_id", *REFERRAL_CLOCK_FIELDS)
     for r in referrals:
         case = by_pk[r.case_id]
         held = roles.at(r.kelurahan_id)
@@ -293,17 +296,7 @@ def _referral_overdue(kelurahan_ids, hmap, now):
     counts = {}
     for r in Referral.objects.filter(
         kelurahan_id__in=kelurahan_ids, state__in=[State.REQUESTED, State.SENT]
-    ).only(
-        "id",
-        "kelurahan_id",
-        "state",
-        "requested_at",
-        "sent_at",
-        "is_emergency",
-        "emergency_at",
-        "ratified_at",
-        "created_at",
-    ):
+    ).only(*REFERRAL_CLOCK_FIELDS):
         running = running_clock(r)
         if running is None:
             continue
