@@ -170,3 +170,40 @@ def test_main_pages_at_200_percent_zoom(browser, live_server, personas, master):
             screenshot(page, f"zoom200-{re.sub(r'[0-9]+', 'n', name)}")
     finally:
         ctx.close()
+
+
+def test_keyboard_only_assigns_a_companion(new_page, personas, master):
+    """A procedure step with the keyboard alone: open the step (summary), pick the companion,
+    tick the conflict-of-interest declaration, submit; focus stays visible all the way."""
+    case = make_case(master["ws"], personas["ws.relawan"])
+    page = new_page(DESKTOP)
+    login(page, "ws.koordinator", personas.password)
+    page.goto(f"/cases/{case.pk}/")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(200):
+        info = _tab(page)
+        if info["tag"] == "summary" and info["text"].startswith("Tetapkan pendamping"):
+            break
+    else:
+        raise AssertionError("the 'Tetapkan pendamping' step is not reachable with Tab")
+    _assert_focus_visible(info)
+    page.keyboard.press("Enter")  # opens the <details>
+    seen = set()
+    for _ in range(15):
+        info = _tab(page)
+        _assert_focus_visible(info)
+        seen.add(info["tag"])
+        if info["tag"] == "select":
+            page.keyboard.press("ArrowDown")  # the first companion of the list
+        elif info["type"] == "checkbox":
+            page.keyboard.press("Space")
+        elif info["tag"] == "button" and info["text"].startswith("Tetapkan pendamping"):
+            break
+    else:
+        raise AssertionError(f"the submit button was not reached; focus went through {seen}")
+    page.keyboard.press("Enter")
+    page.get_by_text("Selesai: Tetapkan pendamping").wait_for()
+    case.refresh_from_db()
+    assert case.status == "assessment"
+    assert case.companion is not None
+    screenshot(page, "a11y-keyboard-assigned-desktop")
