@@ -131,8 +131,14 @@ def waits_on_user(run, user, held):
     none is assigned); the deciders' clocks on the coordinator and the kelurahan staff."""
     if run.waits_on == "deciders":
         return bool(held & KELURAHAN_WIDE_ROLES)
-    if run.case.companion_id:
-        return run.case.companion_id == user.pk and Role.PENDAMPING in held
+    return waits_on_companion(run.case, user, held)
+
+
+def waits_on_companion(case, user, held):
+    """Work of the companion waits on the assigned pendamping, or on the coordinator when
+    nobody is assigned yet."""
+    if case.companion_id:
+        return case.companion_id == user.pk and Role.PENDAMPING in held
     return Role.KOORDINATOR in held
 
 
@@ -225,14 +231,19 @@ REFERRAL_CLOCK_FIELDS = (
 )
 
 
+def _referral_settings(hmap):
+    """hours_map's settings in the flat shape referrals.workflow reads: {(kelurahan, key): h}."""
+    return {(kel, key): h for kel, keys in hmap.items() for key, h in keys.items()}
+
+
 def _referral_tasks(user, roles, cases, now):
     """Referrals waiting on the user (PROCEDURE.md's referral clocks): kelurahan staff decide
     requests and ratify emergency referrals; the companion (the coordinator when none is
     assigned) corrects returned referrals and follows up agencies that have not confirmed
     receipt. One query, on the cases already loaded."""
     try:
+        from referrals import workflow as rwf
         from referrals.models import Referral, State
-        from referrals.workflow import CLOCKS_BY_KEY as REFERRAL_CLOCKS
     except ImportError:  # the referrals app is optional for the case procedure
         return []
     from django.urls import reverse
@@ -241,10 +252,10 @@ def _referral_tasks(user, roles, cases, now):
     by_pk = {c.pk: c for c in cases}
     if not by_pk:
         return []
-    hmap = hours_map({c.kelurahan_id for c in cases})
+    settings_map = _referral_settings(hours_map({c.kelurahan_id for c in cases}))
 
-    def due(kel_id, key, start):
-        hours = hmap.get(kel_id, {}).get(key, REFERRAL_CLOCKS[key].default_hours)
+    def due(r, key, start):
+        hours = rwf.clock_hours(r.kelurahan_id, key, settings_map)
         return start + datetime.timedelta(hours=hours)
 
     out = []
@@ -254,32 +265,24 @@ def _referral_tasks(user, roles, cases, now):
     for r in referrals:
         case = by_pk[r.case_id]
         held = roles.at(r.kelurahan_id)
-        is_staff = bool(held & {Role.KASI_KESRA, Role.LURAH})
-        is_companion = (case.companion_id == user.pk and Role.PENDAMPING in held) or (
-            not case.companion_id and Role.KOORDINATOR in held
-        )
-        url = reverse("referrals:detail", args=[r.pk])
+        is_staff = roles.is_staff_at(r.kelurahan_id)
+        is_companion = waits_on_companion(case, user, held)
         task = None
         if r.state == State.REQUESTED and is_staff and r.requested_at:
-            d = due(r.kelurahan_id, "referral_decision", r.requested_at)
+            d = due(r, "referral_decision", r.requested_at)
             task = Task(case, _("Decide on a referral request"), d, now > d, "referral_decision")
-        elif r.state == State.SENT and r.is_emergency and not r.ratified_at and is_staff:
-            d = due(r.kelurahan_id, "ratify", r.emergency_at or r.created_at)
+        elif r.awaits_ratification and is_staff:
+            d = due(r, "ratify", r.emergency_at or r.created_at)
             task = Task(case, _("Ratify an emergency referral"), d, now > d, "ratify")
         elif r.state == State.RETURNED and is_companion:
             task = Task(case, _("Correct a returned referral"), None, False, "referral_returned")
         elif r.state == State.SENT and is_companion and r.sent_at:
-            d = due(r.kelurahan_id, "agency_ack", r.sent_at)
+            d = due(r, "agency_ack", r.sent_at)
             if now > d:
-                task = Task(
-                    case,
-                    _("Follow up: the agency has not confirmed receipt"),
-                    d,
-                    True,
-                    "agency_ack",
-                )
+                label = _("Follow up: the agency has not confirmed receipt")
+                task = Task(case, label, d, True, "agency_ack")
         if task is not None:
-            task.url = url
+            task.url = reverse("referrals:detail", args=[r.pk])
             out.append(task)
     return out
 
@@ -288,26 +291,21 @@ def _referral_overdue(kelurahan_ids, hmap, now):
     """{kelurahan id: [(referral clock label, overdue count)]}: the referral clocks
     (referral_decision, ratify, agency_ack) on the dashboard, in one query."""
     try:
+        from referrals import workflow as rwf
         from referrals.models import Referral, State
-        from referrals.workflow import CLOCKS as REFERRAL_CLOCKS
-        from referrals.workflow import running_clock
     except ImportError:
         return {}
+    settings_map = _referral_settings(hmap)
     counts = {}
     for r in Referral.objects.filter(
         kelurahan_id__in=kelurahan_ids, state__in=[State.REQUESTED, State.SENT]
     ).only(*REFERRAL_CLOCK_FIELDS):
-        running = running_clock(r)
-        if running is None:
-            continue
-        key, start = running
-        clock = next(c for c in REFERRAL_CLOCKS if c.key == key)
-        hours = hmap.get(r.kelurahan_id, {}).get(key, clock.default_hours)
-        if now > start + datetime.timedelta(hours=hours):
-            counts.setdefault(r.kelurahan_id, {}).setdefault(key, 0)
-            counts[r.kelurahan_id][key] += 1
+        running = rwf.running_clock(r)
+        if running is not None and now > rwf.due_at(r, settings_map):
+            per_kel = counts.setdefault(r.kelurahan_id, {})
+            per_kel[running[0]] = per_kel.get(running[0], 0) + 1
     return {
-        kel_id: [(c.label, counts.get(kel_id, {}).get(c.key, 0)) for c in REFERRAL_CLOCKS]
+        kel_id: [(c.label, counts.get(kel_id, {}).get(c.key, 0)) for c in rwf.CLOCKS]
         for kel_id in kelurahan_ids
     }
 

@@ -18,7 +18,7 @@ from accounts.roles import roles_of
 
 from . import vocab
 from .vocab import Status
-from .workflow_types import COMPANION, STAFF, Clock, Step
+from .workflow_types import COMPANION, STAFF, Clock, Step, TransitionRefused
 
 S = Status
 OPEN = frozenset(vocab.OPEN_STATES)
@@ -47,12 +47,6 @@ MEDIATION_REFUSED = _(
     "case may not be settled outside the judicial process. For child perpetrators the only "
     "exception is diversion (UU 11/2012) by law enforcement, never a settlement by the posko."
 )
-
-
-class TransitionRefused(Exception):  # noqa: N818 (the name the design uses)
-    def __init__(self, reasons):
-        self.reasons = [str(r) for r in reasons]
-        super().__init__("; ".join(self.reasons))
 
 
 @dataclass

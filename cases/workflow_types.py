@@ -15,6 +15,15 @@ STAFF = "staff"  # kelurahan staff: kasi_kesra and lurah
 AGENCY = "agency"  # an officer of the agency a referral is addressed to
 SYSTEM = "system"  # done by the app itself (e.g. sending to an agency with users)
 
+
+class TransitionRefused(Exception):  # noqa: N818 (the name the design uses)
+    """A step refused: `reasons` are the guards' messages; nothing was written."""
+
+    def __init__(self, reasons):
+        self.reasons = [str(r) for r in reasons]
+        super().__init__("; ".join(self.reasons))
+
+
 # A guard looks at a context object (the case or referral, the actor, the submitted data) and
 # returns the reasons it refuses, as translatable strings; an empty list lets the step go.
 Guard = Callable[[Any], list]

@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Role
 from cases import vocab
 from cases.models import Case, CaseEvent, PlannedAction
-from cases.workflow_types import AGENCY, COMPANION, SYSTEM
+from cases.workflow_types import AGENCY, COMPANION, SYSTEM, TransitionRefused
 
 from . import notify
 from . import workflow as wf
 from .access import roles_for
 from .models import OUTCOME_TABLE, LetterCounter, Outcome, Referral, SendHow, State
-from .workflow import Context, TransitionRefused
+from .workflow import Context
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 

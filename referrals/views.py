@@ -20,7 +20,7 @@ from accounts.models import KELURAHAN_WIDE_ROLES
 from accounts.roles import roles_of
 from cases.access import FULL, get_case_for_user, log_access
 from cases.models import CaseEvent, ClockSetting, PlannedAction
-from cases.workflow_types import AGENCY, COMPANION
+from cases.workflow_types import AGENCY, COMPANION, TransitionRefused
 
 from . import letters, services
 from . import workflow as wf
@@ -32,7 +32,6 @@ from .access import (
 )
 from .forms import EmergencyForm, ReferralForm, StepForm
 from .models import Referral, State
-from .workflow import TransitionRefused
 
 VERIFY_LIMIT = 30  # lookups per address per window
 VERIFY_WINDOW = 600  # seconds

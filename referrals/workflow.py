@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Agency
 from cases import vocab
 from cases.workflow_types import AGENCY, COMPANION, STAFF, SYSTEM, Clock, Step
+from cases.workflow_types import TransitionRefused as TransitionRefused  # one class for both tables
 
 from .models import Kind, Outcome, State
 
@@ -23,12 +24,6 @@ REFERRAL_CASE_STATES = frozenset(
 EMERGENCY_CASE_STATES = REFERRAL_CASE_STATES | {vocab.Status.RECEIVED}
 # A handover passes case management to one of these.
 HANDOVER_AGENCY_KINDS = frozenset({Agency.Kind.UPTD_PPA, Agency.Kind.DINSOS})
-
-
-class TransitionRefused(Exception):
-    def __init__(self, reasons):
-        self.reasons = [str(r) for r in reasons]
-        super().__init__("; ".join(self.reasons))
 
 
 @dataclass

@@ -314,6 +314,36 @@ def check_duplicates(*, case, actor, ip=None, victims=None):
     return sorted(found)
 
 
+def _upsert_rows(related, rows, allowed, actor, label, changed):
+    """Update the case's existing rows of `related` (case.victims, case.perpetrators) whose pk is
+    given, and add new ones after them, in display order; nothing is ever deleted. Appends
+    "<label>.<field>" / "<label>.added" to `changed`."""
+    case, model = related.instance, related.model
+    current = {obj.pk: obj for obj in related.all()}
+    next_pos = max((obj.position for obj in current.values()), default=0) + 1
+    out = []
+    for pk, data in rows:
+        data = _pick(data, allowed)
+        if pk:
+            obj = current[int(pk)]
+            diff = [f for f, val in data.items() if getattr(obj, f) != val]
+            if diff:
+                for f, val in data.items():
+                    setattr(obj, f, val)
+                obj.version += 1
+                obj._history_user = actor
+                obj.save()
+                changed += [f"{label}.{f}" for f in diff]
+        else:
+            obj = model(case=case, kelurahan_id=case.kelurahan_id, position=next_pos, **data)
+            next_pos += 1
+            obj._history_user = actor
+            obj.save()
+            changed.append(f"{label}.added")
+        out.append(obj)
+    return out
+
+
 @transaction.atomic
 def case_update(
     *,
@@ -340,53 +370,10 @@ def case_update(
     for f, v in case_data.items():
         setattr(locked, f, v)
 
-    current_victims = {v.pk: v for v in locked.victims.all()}
-    victim_objs = []
-    next_pos = max((v.position for v in current_victims.values()), default=0) + 1
-    for pk, data in victims:
-        data = _pick(data, VICTIM_FIELDS)
-        if pk:
-            v = current_victims[int(pk)]
-            diff = [f for f, val in data.items() if getattr(v, f) != val]
-            if diff:
-                for f, val in data.items():
-                    setattr(v, f, val)
-                v.version += 1
-                v._history_user = actor
-                v.save()
-                changed += [f"victim.{f}" for f in diff]
-        else:
-            v = Victim(case=locked, kelurahan_id=locked.kelurahan_id, position=next_pos, **data)
-            next_pos += 1
-            v._history_user = actor
-            v.save()
-            changed.append("victim.added")
-        victim_objs.append(v)
-
-    current_perps = {p.pk: p for p in locked.perpetrators.all()}
-    perp_objs = []
-    next_pos = max((p.position for p in current_perps.values()), default=0) + 1
-    for pk, data in perpetrators:
-        data = _pick(data, PERPETRATOR_FIELDS)
-        if pk:
-            p = current_perps[int(pk)]
-            diff = [f for f, val in data.items() if getattr(p, f) != val]
-            if diff:
-                for f, val in data.items():
-                    setattr(p, f, val)
-                p.version += 1
-                p._history_user = actor
-                p.save()
-                changed += [f"perpetrator.{f}" for f in diff]
-        else:
-            p = Perpetrator(
-                case=locked, kelurahan_id=locked.kelurahan_id, position=next_pos, **data
-            )
-            next_pos += 1
-            p._history_user = actor
-            p.save()
-            changed.append("perpetrator.added")
-        perp_objs.append(p)
+    victim_objs = _upsert_rows(locked.victims, victims, VICTIM_FIELDS, actor, "victim", changed)
+    perp_objs = _upsert_rows(
+        locked.perpetrators, perpetrators, PERPETRATOR_FIELDS, actor, "perpetrator", changed
+    )
     _write_links(perp_objs, victim_objs, links, actor)
 
     locked.version += 1
