@@ -80,10 +80,14 @@ fmt: setup-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Regenerate the catalogue: collect strings, fill them from locale_src/*.py, compile.
+# locale/id/LC_MESSAGES/django.po is the source of the Indonesian text: translators edit it
+# (Poedit, Weblate). This target adds new source strings to it (untranslated, or fuzzy when
+# gettext guesses from a similar string), drops strings no longer in the source, and compiles
+# the .mo. Locations are file names only (--add-location=file): a translator still sees where
+# a string is used, and moving code within a file does not rewrite the catalogue.
+MAKEMESSAGES_ARGS := -l id --add-location=file --no-obsolete -i '.venv/*' -i 'tests/*' -i 'staticfiles/*'
 messages: setup
-	DEBUG=true $(PY) manage.py makemessages -l id --no-location --no-obsolete -i '.venv/*' -i 'tests/*' -i 'staticfiles/*'
-	$(PY) scripts/po_fill.py locale_src/*.py
+	DEBUG=true $(PY) manage.py makemessages $(MAKEMESSAGES_ARGS)
 	DEBUG=true $(PY) manage.py compilemessages -l id -i .venv
 
 clean:
