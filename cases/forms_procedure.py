@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Agency, Role, User
 
@@ -170,7 +171,9 @@ FIRST_CONTACT_HOW = [
 
 class FirstContactForm(ProcedureForm):
     contacted_at = forms.DateTimeField(
-        label=_("When"), widget=DATETIME, input_formats=DATETIME_FORMATS
+        label=pgettext_lazy("form field: date and time an action took place", "When"),
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
     )
     how = forms.ChoiceField(label=_("How"), choices=FIRST_CONTACT_HOW)
     note = forms.CharField(
@@ -257,7 +260,11 @@ class ConsentForm(VictimForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     how = forms.ChoiceField(label=_("How"), choices=vocab.ConsentHow.choices)
-    given_at = forms.DateTimeField(label=_("When"), widget=DATETIME, input_formats=DATETIME_FORMATS)
+    given_at = forms.DateTimeField(
+        label=pgettext_lazy("form field: date and time an action took place", "When"),
+        widget=DATETIME,
+        input_formats=DATETIME_FORMATS,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

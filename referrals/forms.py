@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Agency
 from cases import vocab
@@ -125,7 +126,7 @@ class EmergencyForm(StyledMixin, SharedFieldsMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     made_at = forms.DateTimeField(
-        label=_("When"),
+        label=pgettext_lazy("form field: date and time an action took place", "When"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
@@ -184,7 +185,7 @@ class StepForm(StyledMixin, forms.Form):
         choices=[("", "---")] + [c for c in SendHow.choices if c[0] != SendHow.APP],
     )
     when = forms.DateTimeField(
-        label=_("When"),
+        label=pgettext_lazy("form field: date and time an action took place", "When"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],

@@ -156,6 +156,8 @@ def test_access_log_page_for_kelurahan_staff_with_filters(personas, master, ws_c
     html = c.get(url).content.decode()
     assert ws_case.number in html and wb_case.number not in html
     assert "Membuka halaman kasus" in html
+    # "When" as a column heading is "Waktu" (on forms it asks "Kapan").
+    assert '<th scope="col">Waktu</th>' in html and 'data-label="Waktu"' in html
     rel = personas["ws.relawan"]
     body = c.get(url, {"user": rel.pk}).content.decode().split("<tbody>")[1]
     assert "(ws.relawan)" in body and "(ws.koordinator)" not in body
