@@ -52,12 +52,7 @@ class User(AbstractUser):
         raise ValidationError(_("Users are deactivated, never deleted."))
 
     def active_memberships(self, on=None):
-        on = on or timezone.localdate()
-        return (
-            self.memberships.filter(valid_from__lte=on)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-            .select_related("kelurahan", "agency")
-        )
+        return self.memberships.active(on).select_related("kelurahan", "agency")
 
     @property
     def display_name(self):
@@ -163,6 +158,24 @@ class Agency(models.Model):
         return self.head_title or f"Kepala {self.name}"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Memberships in force on a day (today by default): the one definition of "active"."""
+        on = on or timezone.localdate()
+        return self.filter(valid_from__lte=on).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+        )
+
+
+def active_members(roles, *, kelurahan_id=None, agency_id=None, on=None):
+    """Active users who hold one of `roles` today at the kelurahan (or agency)."""
+    place = {"kelurahan_id": kelurahan_id} if kelurahan_id is not None else {}
+    if agency_id is not None:
+        place = {"agency_id": agency_id}
+    ids = Membership.objects.active(on).filter(role__in=list(roles), **place).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True)
+
+
 class Membership(models.Model):
     """A user's role at exactly one kelurahan or one agency, for a period."""
 
@@ -193,6 +206,8 @@ class Membership(models.Model):
     rank = models.CharField(_("rank/grade"), max_length=120, blank=True)
     nip = models.CharField(_("NIP"), max_length=18, blank=True)
     history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership")

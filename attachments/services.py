@@ -1,22 +1,30 @@
-"""The only place that writes attachments."""
+"""The only place that writes attachments: the case procedure's "attach" step, fired through the
+engine (cases/engine.py), so a closed case takes no new file and the same upload sent twice is
+stored once."""
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 
-from cases.models import CaseEvent
+from cases import engine, workflow
 
 from .models import Attachment
 from .validation import clean_upload
 
 
-@transaction.atomic
 def attachment_add(*, case, uploaded, description, actor) -> Attachment:
     """Check, clean (photo metadata removed) and store a file; note it on the timeline.
 
-    Raises ValidationError (Indonesian message) when the file is refused.
+    Raises ValidationError (Indonesian message) when the file is refused, TransitionRefused when
+    the case takes no file now, AlreadyDone when this upload form was already stored.
     """
     clean = clean_upload(uploaded, settings.ATTACHMENT_MAX_BYTES)
+    data = {"clean": clean, "description": description}
+    return engine.fire(workflow.CASE, case, "attach", actor, data).outcome.result
+
+
+def store_attachment(ctx) -> Attachment:
+    """The effect of "attach" (called by the engine, the case locked)."""
+    case, clean = ctx.subject, ctx.data["clean"]
     att = Attachment(
         case=case,
         kelurahan_id=case.kelurahan_id,
@@ -24,18 +32,9 @@ def attachment_add(*, case, uploaded, description, actor) -> Attachment:
         content_type=clean.content_type,
         size=len(clean.content),
         sha256=clean.sha256,
-        description=description,
-        uploaded_by=actor,
+        description=ctx.data["description"],
+        uploaded_by=ctx.actor,
     )
     att.file.save(clean.name, ContentFile(clean.content), save=False)
     att.save()
-    CaseEvent.objects.create(
-        case=case,
-        kelurahan_id=case.kelurahan_id,
-        kind=CaseEvent.Kind.ATTACHMENT,
-        action="attachment_add",
-        actor=actor,
-        # Ids only: the description and the name may be personal data.
-        data={"attachment": att.pk},
-    )
     return att

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import FULL, get_case_for_user, log_access
+from cases.engine import ALREADY_DONE_MESSAGE, AlreadyDone, TransitionRefused
 from cases.page import Section
 
 from .forms import AttachmentForm
@@ -51,6 +52,12 @@ def case_attachments(request, case_pk):
                     description=form.cleaned_data["description"],
                     actor=request.user,
                 )
+            except AlreadyDone:
+                messages.info(request, ALREADY_DONE_MESSAGE)
+                return redirect("attachments:case", case_pk=case.pk)
+            except TransitionRefused as refused:
+                for reason in refused.reasons:
+                    form.add_error(None, reason)
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:

@@ -1,50 +1,74 @@
 """Who may see a case: the one place every view, export, PDF and download asks (ROLES.md).
 
-An outsider gets 404, never 403, so they cannot learn that a record exists.
+The rule of which cases a user may open at all is Case.objects.visible_to (cases/models.py);
+this module adds the level (the full record, or the volunteer's intake data), who counts as the
+case's companion, and the read log. An outsider gets 404, never 403, so they cannot learn that
+a record exists.
 """
 
-from django.db.models import Q
 from django.http import Http404
 
-from accounts.models import KELURAHAN_WIDE_ROLES, Role
+from accounts.models import KELURAHAN_WIDE_ROLES, Role, active_members
 from accounts.roles import roles_of
 
 FULL = "full"  # the whole record
 INTAKE = "intake"  # the intake data and status (the volunteer who registered it)
 
 
-def visible_cases(qs, user):
-    roles = roles_of(user)
-    q = Q(pk__in=[])
-    for kel_id, held in roles.by_kelurahan.items():
-        if held & KELURAHAN_WIDE_ROLES:
-            q |= Q(kelurahan_id=kel_id)
-            continue
-        if Role.PENDAMPING in held:
-            q |= Q(kelurahan_id=kel_id, companion_id=user.pk)
-        if held & {Role.RELAWAN, Role.PENDAMPING}:
-            q |= Q(kelurahan_id=kel_id, registered_by_id=user.pk)
-    return qs.filter(q)
+def _held(user, case, held):
+    return held if held is not None else roles_of(user).at(case.kelurahan_id)
+
+
+def is_assigned_companion(user, case, held=None):
+    """The pendamping assigned to the case (and still a pendamping of its kelurahan)."""
+    return (
+        case.companion_id is not None
+        and case.companion_id == user.pk
+        and Role.PENDAMPING in _held(user, case, held)
+    )
+
+
+def acts_as_companion(user, case, held=None):
+    """Whoever may do the companion's work on the case: the assigned pendamping, or the
+    kelurahan's koordinator ("whatever the companion may do the coordinator may do too")."""
+    held = _held(user, case, held)
+    return Role.KOORDINATOR in held or is_assigned_companion(user, case, held)
+
+
+def companion_work_waits_on(user, case, held=None):
+    """The companion's work waits on the assigned pendamping, or on the koordinator while
+    nobody is assigned (Tugas Saya, reminders)."""
+    held = _held(user, case, held)
+    if case.companion_id:
+        return is_assigned_companion(user, case, held)
+    return Role.KOORDINATOR in held
 
 
 def access_level(user, case):
     """FULL, INTAKE or None for this user on this case."""
-    roles = roles_of(user)
-    held = roles.at(case.kelurahan_id)
-    if held & KELURAHAN_WIDE_ROLES:
-        return FULL
-    if Role.PENDAMPING in held and case.companion_id == user.pk:
+    held = roles_of(user).at(case.kelurahan_id)
+    if held & KELURAHAN_WIDE_ROLES or is_assigned_companion(user, case, held):
         return FULL
     if held & {Role.RELAWAN, Role.PENDAMPING} and case.registered_by_id == user.pk:
         return INTAKE
     return None
 
 
+def sees_in_full(user, case):
+    return getattr(user, "is_active", False) and access_level(user, case) == FULL
+
+
 def can_see_confidential(user, case):
     """Confidential notes: the assigned companion and the kelurahan's coordinator only."""
-    if case.companion_id == user.pk and Role.PENDAMPING in roles_of(user).at(case.kelurahan_id):
-        return True
-    return Role.KOORDINATOR in roles_of(user).at(case.kelurahan_id)
+    return acts_as_companion(user, case)
+
+
+def companion_and_coordinators(case):
+    """Who is told about the companion's work: the assigned companion and the coordinators."""
+    users = list(active_members([Role.KOORDINATOR], kelurahan_id=case.kelurahan_id))
+    if case.companion_id and all(u.pk != case.companion_id for u in users):
+        users.append(case.companion)
+    return users
 
 
 def client_ip(request):
@@ -73,7 +97,7 @@ def get_case_for_user(request, pk, *, action="view", need=INTAKE, queryset=None,
 
     qs = queryset if queryset is not None else Case.objects.select_related("kelurahan")
     try:
-        case = visible_cases(qs, request.user).get(pk=pk)
+        case = qs.visible_to(request.user).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     level = access_level(request.user, case)

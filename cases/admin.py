@@ -14,10 +14,10 @@ from .models import ClockSetting
 
 def clock_key_choices():
     """Every clock of the case and referral procedures, and the emergency variants."""
-    from .workflow import CLOCKS, referral_definition
+    from .engine import tables
 
     out = []
-    for clock in (*CLOCKS, *referral_definition()[1]):
+    for clock in (c for table in tables() for c in table.clocks):
         out.append((clock.key, f"{clock.label} ({clock.key})"))
         if clock.emergency_hours is not None:
             out.append(

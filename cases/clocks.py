@@ -7,13 +7,14 @@ gives every running clock, so lists, "Tugas Saya" and the dashboard keep their q
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import KELURAHAN_WIDE_ROLES, Role
 from accounts.roles import roles_of
 
 from . import vocab
+from .access import companion_work_waits_on
 from .models import Assessment, Case, ClockSetting, Consent
 from .vocab import Status as S
 from .workflow import CLOCKS_BY_KEY
@@ -131,34 +132,24 @@ def waits_on_user(run, user, held):
     none is assigned); the deciders' clocks on the coordinator and the kelurahan staff."""
     if run.waits_on == "deciders":
         return bool(held & KELURAHAN_WIDE_ROLES)
-    return waits_on_companion(run.case, user, held)
-
-
-def waits_on_companion(case, user, held):
-    """Work of the companion waits on the assigned pendamping, or on the coordinator when
-    nobody is assigned yet."""
-    if case.companion_id:
-        return case.companion_id == user.pk and Role.PENDAMPING in held
-    return Role.KOORDINATOR in held
+    return companion_work_waits_on(user, run.case, held)
 
 
 def open_cases_for(user):
     """Cases the user sees in full that are not closed, with only the fields clocks need."""
-    roles = roles_of(user)
-    qs = Case.objects.visible_to(user).exclude(status__in=vocab.FINAL_STATES)
-    # A pendamping sees in full only the cases assigned to them (registered ones: intake only).
-    q = None
-    for kel_id, held in roles.by_kelurahan.items():
-        if held & KELURAHAN_WIDE_ROLES:
-            part = Q(kelurahan_id=kel_id)
-        elif Role.PENDAMPING in held:
-            part = Q(kelurahan_id=kel_id, companion_id=user.pk)
-        else:
-            continue
-        q = part if q is None else q | part
-    if q is None:
-        return Case.objects.none()
-    return qs.filter(q).select_related("kelurahan").only(*CLOCK_FIELDS, "kelurahan__name")
+    return (
+        Case.objects.in_full_to(user)
+        .exclude(status__in=vocab.FINAL_STATES)
+        .select_related("kelurahan")
+        .only(*CLOCK_FIELDS, "kelurahan__name")
+    )
+
+
+# Other apps' clocks (the referral clocks, referrals/clocks.py) add their tasks and overdue
+# counts here: provider(user, roles, cases, hours map, now) -> [Task] for Tugas Saya, and
+# provider(kelurahan ids, hours map, now) -> {kelurahan id: [(label, overdue count)]}.
+TASK_PROVIDERS = []
+OVERDUE_PROVIDERS = []
 
 
 @dataclass
@@ -211,103 +202,11 @@ def tasks_for(user, now=None):
                     "confirm_consent",
                 )
             )
-    tasks.extend(_referral_tasks(user, roles, cases, now))
+    for provider in TASK_PROVIDERS:
+        tasks.extend(provider(user, roles, cases, hmap, now))
     far = now + datetime.timedelta(days=3650)
     tasks.sort(key=lambda t: (t.due or far, t.case.number))
     return tasks
-
-
-# Referral fields the referral clocks read (referrals.workflow.running_clock).
-REFERRAL_CLOCK_FIELDS = (
-    "id",
-    "kelurahan_id",
-    "state",
-    "requested_at",
-    "sent_at",
-    "is_emergency",
-    "emergency_at",
-    "ratified_at",
-    "created_at",
-)
-
-
-def _referral_settings(hmap):
-    """hours_map's settings in the flat shape referrals.workflow reads: {(kelurahan, key): h}."""
-    return {(kel, key): h for kel, keys in hmap.items() for key, h in keys.items()}
-
-
-def _referral_tasks(user, roles, cases, now):
-    """Referrals waiting on the user (PROCEDURE.md's referral clocks): kelurahan staff decide
-    requests and ratify emergency referrals; the companion (the coordinator when none is
-    assigned) corrects returned referrals and follows up agencies that have not confirmed
-    receipt. One query, on the cases already loaded."""
-    try:
-        from referrals import workflow as rwf
-        from referrals.models import Referral, State
-    except ImportError:  # the referrals app is optional for the case procedure
-        return []
-    from django.urls import reverse
-    from django.utils.translation import gettext_lazy as _
-
-    by_pk = {c.pk: c for c in cases}
-    if not by_pk:
-        return []
-    settings_map = _referral_settings(hours_map({c.kelurahan_id for c in cases}))
-
-    def due(r, key, start):
-        hours = rwf.clock_hours(r.kelurahan_id, key, settings_map)
-        return start + datetime.timedelta(hours=hours)
-
-    out = []
-    referrals = Referral.objects.filter(
-        case_id__in=list(by_pk), state__in=[State.REQUESTED, State.RETURNED, State.SENT]
-    ).only("case_id", *REFERRAL_CLOCK_FIELDS)
-    for r in referrals:
-        case = by_pk[r.case_id]
-        held = roles.at(r.kelurahan_id)
-        is_staff = roles.is_staff_at(r.kelurahan_id)
-        is_companion = waits_on_companion(case, user, held)
-        task = None
-        if r.state == State.REQUESTED and is_staff and r.requested_at:
-            d = due(r, "referral_decision", r.requested_at)
-            task = Task(case, _("Decide on a referral request"), d, now > d, "referral_decision")
-        elif r.awaits_ratification and is_staff:
-            d = due(r, "ratify", r.emergency_at or r.created_at)
-            task = Task(case, _("Ratify an emergency referral"), d, now > d, "ratify")
-        elif r.state == State.RETURNED and is_companion:
-            task = Task(case, _("Correct a returned referral"), None, False, "referral_returned")
-        elif r.state == State.SENT and is_companion and r.sent_at:
-            d = due(r, "agency_ack", r.sent_at)
-            if now > d:
-                label = _("Follow up: the agency has not confirmed receipt")
-                task = Task(case, label, d, True, "agency_ack")
-        if task is not None:
-            task.url = reverse("referrals:detail", args=[r.pk])
-            out.append(task)
-    return out
-
-
-def _referral_overdue(kelurahan_ids, hmap, now):
-    """{kelurahan id: [(referral clock label, overdue count)]}: the referral clocks
-    (referral_decision, ratify, agency_ack) on the dashboard, in one query."""
-    try:
-        from referrals import workflow as rwf
-        from referrals.models import Referral, State
-    except ImportError:
-        return {}
-    settings_map = _referral_settings(hmap)
-    counts = {}
-    for r in Referral.objects.filter(
-        kelurahan_id__in=kelurahan_ids, state__in=[State.REQUESTED, State.SENT]
-    ).only(*REFERRAL_CLOCK_FIELDS):
-        running = rwf.running_clock(r)
-        if running is not None and now > rwf.due_at(r, settings_map):
-            per_kel = counts.setdefault(r.kelurahan_id, {})
-            per_kel[running[0]] = per_kel.get(running[0], 0) + 1
-    return {
-        kel_id: [(c.label, counts.get(kel_id, {}).get(c.key, 0)) for c in rwf.CLOCKS]
-        for kel_id in kelurahan_ids
-    }
 
 
 def overdue_marks(cases, now=None):
@@ -369,11 +268,14 @@ def dashboard(kelurahan_ids, now=None):
             entry["running"].append(run)
             if run.overdue:
                 entry["overdue"][run.key] += 1
-    referral_rows = _referral_overdue(kelurahan_ids, hmap, now)
+    extra_rows = {}
+    for provider in OVERDUE_PROVIDERS:
+        for kel_id, rows in provider(kelurahan_ids, hmap, now).items():
+            extra_rows.setdefault(kel_id, []).extend(rows)
     for kel_id, entry in out.items():
         entry["overdue_total"] = sum(entry["overdue"].values())
         entry["overdue_rows"] = [(CLOCKS_BY_KEY[k].label, n) for k, n in entry["overdue"].items()]
-        for label, n in referral_rows.get(kel_id, []):
+        for label, n in extra_rows.get(kel_id, []):
             entry["overdue_rows"].append((label, n))
             entry["overdue_total"] += n
         entry["oldest"] = sorted(entry["running"], key=lambda r: r.start)[:5]

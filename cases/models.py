@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.models import Agency, Kelurahan
+from accounts.models import KELURAHAN_WIDE_ROLES, Agency, Kelurahan, Role
+from accounts.roles import roles_of
 
 from . import vocab
 from .vocab import Status
@@ -18,9 +19,30 @@ from .vocab import Status
 
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from .access import visible_cases
+        """The cases the user may open at all (ROLES.md): every case of a kelurahan where they
+        hold a kelurahan-wide role; a pendamping also the cases assigned to them; a volunteer
+        or pendamping the cases they registered (intake data only: cases.access.access_level).
+        The one statement of this rule: every list, search, export and fetch starts here."""
+        q = models.Q(pk__in=[])
+        for kel_id, held in roles_of(user).by_kelurahan.items():
+            if held & KELURAHAN_WIDE_ROLES:
+                q |= models.Q(kelurahan_id=kel_id)
+                continue
+            if Role.PENDAMPING in held:
+                q |= models.Q(kelurahan_id=kel_id, companion_id=user.pk)
+            if held & {Role.RELAWAN, Role.PENDAMPING}:
+                q |= models.Q(kelurahan_id=kel_id, registered_by_id=user.pk)
+        return self.filter(q)
 
-        return visible_cases(self, user)
+    def in_full_to(self, user):
+        """The cases the user sees in full (not the volunteer's intake-only view)."""
+        q = models.Q(pk__in=[])
+        for kel_id, held in roles_of(user).by_kelurahan.items():
+            if held & KELURAHAN_WIDE_ROLES:
+                q |= models.Q(kelurahan_id=kel_id)
+            elif Role.PENDAMPING in held:
+                q |= models.Q(kelurahan_id=kel_id, companion_id=user.pk)
+        return self.filter(q)
 
     def real(self):
         return self.filter(is_roleplay=False)
@@ -570,3 +592,23 @@ class ClockSetting(models.Model):
 
     def __str__(self):
         return f"{self.kelurahan} {self.key}: {self.hours}"
+
+
+class SubmittedForm(models.Model):
+    """A form the engine has carried out (cases/engine.py): the same form sent again (back
+    button, double tap, two tabs, a POST by hand) finds its row and gets the first result back
+    instead of making a second record."""
+
+    token = models.CharField(max_length=64)
+    table = models.CharField(max_length=20)
+    action = models.CharField(max_length=40)
+    subject_id = models.PositiveBigIntegerField(null=True)
+    result_id = models.PositiveBigIntegerField(null=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "table", "action"], name="submitted_form_once")
+        ]

@@ -31,3 +31,20 @@ def sections_for(request, case):
     for provider in SECTION_PROVIDERS:
         out.extend(provider(request, case) or [])
     return sorted(out, key=lambda s: s.order)
+
+
+# Annotations other apps add to the case list's query (e.g. the "Dirujuk" badge), each a function
+# queryset -> queryset that adds its columns in the same query.
+LIST_ANNOTATIONS = []
+
+
+def register_list_annotation(fn):
+    if fn not in LIST_ANNOTATIONS:
+        LIST_ANNOTATIONS.append(fn)
+    return fn
+
+
+def annotate_list(qs):
+    for fn in LIST_ANNOTATIONS:
+        qs = fn(qs)
+    return qs

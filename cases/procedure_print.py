@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role
 
-from . import workflow
+from . import engine, workflow
 from .clocks import hours_map
 from .vocab import Status
 
@@ -76,8 +76,8 @@ def _target_words(step):
 def procedure_rows(kelurahan):
     """Every step (case, then referral) and every clock, with this kelurahan's deadlines."""
     hmap = hours_map([kelurahan.pk])
-    ref_steps, ref_clocks = workflow.referral_definition()
-    clocks = {c.key: c for c in (*workflow.CLOCKS, *ref_clocks)}
+    case_table, referral_table = engine.TABLES["case"], engine.TABLES["referral"]
+    clocks = {c.key: c for table in engine.tables() for c in table.clocks}
 
     def step_row(no, step):
         clock = clocks.get(step.clock) if step.clock else None
@@ -96,8 +96,8 @@ def procedure_rows(kelurahan):
             ),
         }
 
-    steps = [step_row(str(i), s) for i, s in enumerate(workflow.STEPS, 1)]
-    referral_steps = [step_row(f"R{i}", s) for i, s in enumerate(ref_steps, 1)]
+    steps = [step_row(str(i), s) for i, s in enumerate(case_table.steps, 1)]
+    referral_steps = [step_row(f"R{i}", s) for i, s in enumerate(referral_table.steps, 1)]
     clock_rows = [
         {
             "key": c.key,
@@ -109,7 +109,13 @@ def procedure_rows(kelurahan):
         }
         for c in clocks.values()
     ]
-    return {"steps": steps, "referral_steps": referral_steps, "clocks": clock_rows}
+    rules = [label_of(inv.text) for inv in engine.INVARIANTS]
+    return {
+        "steps": steps,
+        "referral_steps": referral_steps,
+        "clocks": clock_rows,
+        "rules": rules,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,77 +3,55 @@
 A paralegal can review this file against the SK: each Step says from which states it starts,
 where it goes, who may fire it and what must hold (guards, which return the reasons they refuse
 as translatable strings). Steps whose target is None record an event without changing the state
-(first contact, assessment, consent, plan, visits): the same table says who may record what.
+(first contact, assessment, consent, plan, visits, intake corrections, attachments): the same
+table says who may record what. The rules that hold across both tables (a closed case is
+read-only, consent covers every disclosure, no mediation for sexual violence) are declared once
+in cases/invariants.py and checked by the engine (cases/engine.py) for every step.
 
-No database writes here: guards only read. cases/services/procedure.py performs the steps.
-CLOCKS, the deadline table, is at the end; cases/clocks.py computes due times from it.
+No database writes here: guards only read. cases/services/procedure.py gives each step its
+effect. CLOCKS, the deadline table, is at the end; cases/clocks.py computes due times from it.
 """
-
-from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES, Agency, Role
 from accounts.roles import roles_of
 
-from . import vocab
+from . import engine, vocab
+from .access import acts_as_companion
+from .engine import (
+    COMPANION,
+    REGISTRAR,
+    STAFF,
+    Clock,
+    Ctx,
+    Step,
+    TransitionRefused,
+    hides,
+    needs_input,
+)
+from .invariants import BEST_INTEREST_AGENCY_KINDS, LIVE_ACTION_STATES, MEDIATION_REFUSED
+from .models import Case
 from .vocab import Status
-from .workflow_types import COMPANION, STAFF, Clock, Step, TransitionRefused
+
+__all__ = ["CASE", "Ctx", "TransitionRefused", "MEDIATION_REFUSED", "LIVE_ACTION_STATES"]
 
 S = Status
 OPEN = frozenset(vocab.OPEN_STATES)
 WORKING = frozenset({S.ASSESSMENT, S.HANDLING, S.MONITORING})
+NOT_FINAL = frozenset({S.RECEIVED, *OPEN})
 # "coordinator, kelurahan staff" in PROCEDURE.md
 DECIDERS = frozenset({Role.KOORDINATOR, STAFF})
 # "companion" in PROCEDURE.md (the kelurahan's coordinator may do whatever the companion may)
 COMPANIONS = frozenset({COMPANION})
+# Who sees the full record: the companion (and coordinator) and the kelurahan staff.
+FULL_RECORD = frozenset({COMPANION, STAFF})
 
-# Best-interest decisions are allowed only for these agencies (PROCEDURE.md, guard 1).
-BEST_INTEREST_AGENCY_KINDS = frozenset(
-    {Agency.Kind.UPTD_PPA, Agency.Kind.POLICE, Agency.Kind.HEALTH}
-)
 # A child victim of violence needs an action provided by one of these (guard 3).
 CHILD_PROTECTION_AGENCY_KINDS = frozenset({Agency.Kind.UPTD_PPA, Agency.Kind.DP3A})
 SUPPORTED_DECISION_DISABILITIES = frozenset(
     {vocab.DisabilityType.INTELLECTUAL, vocab.DisabilityType.MENTAL}
 )
-# Actions of a plan that still count (not cancelled out by the victim or the service).
-LIVE_ACTION_STATES = frozenset(
-    {vocab.ActionStatus.PLANNED, vocab.ActionStatus.IN_PROGRESS, vocab.ActionStatus.DONE}
-)
-
-MEDIATION_REFUSED = _(
-    "Mediation is not allowed for sexual-violence cases (UU 12/2022 art. 23): a sexual-violence "
-    "case may not be settled outside the judicial process. For child perpetrators the only "
-    "exception is diversion (UU 11/2012) by law enforcement, never a settlement by the posko."
-)
-
-
-@dataclass
-class Ctx:
-    """What a guard looks at: the case (locked, when firing), the actor and the submitted data."""
-
-    case: object
-    actor: object
-    data: dict = field(default_factory=dict)
-
-    def victims(self):
-        if not hasattr(self, "_victims"):
-            self._victims = list(self.case.victims.all())
-        return self._victims
-
-
-def hides(guard):
-    """Mark a guard that hides its step while it refuses (e.g. a first contact already
-    recorded): offering a button that can only be refused helps nobody."""
-    guard.hides = True
-    return guard
-
-
-def needs_input(guard):
-    """Mark a guard that judges the submitted data (it cannot be evaluated before the POST)."""
-    guard.needs_input = True
-    return guard
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,23 +111,19 @@ def closure_reason_given(ctx):
     reason = ctx.data.get("closure_reason")
     if not reason:
         return [_("Choose the closure reason.")]
-    if reason == vocab.ClosureReason.HANDLED_BY_AGENCY:
-        from referrals import api
-
-        if not api.handover_completed(ctx.case):
-            return [
-                _(
-                    "'Fully handled by an agency' needs a handover whose agency has recorded "
-                    "the outcome."
-                )
-            ]
+    handled = reason == vocab.ClosureReason.HANDLED_BY_AGENCY
+    if handled and not ctx.case.referrals.completed_handovers().exists():
+        return [
+            _(
+                "'Fully handled by an agency' needs a handover whose agency has recorded "
+                "the outcome."
+            )
+        ]
     return []
 
 
 def no_open_referral(ctx):
-    from referrals import api
-
-    if list(api.open_referrals(ctx.case)):
+    if ctx.case.referrals.open().exists():
         return [
             _(
                 "There is an open referral. Wait for its outcome or cancel it first "
@@ -160,12 +134,7 @@ def no_open_referral(ctx):
 
 
 def no_referral_waiting_approval(ctx):
-    from referrals import api
-
-    def state(r):  # the referral model may name its field state or status
-        return getattr(r, "status", None) or getattr(r, "state", None)
-
-    if any(state(r) == "requested" for r in api.open_referrals(ctx.case)):
+    if ctx.case.referrals.waiting_approval().exists():
         return [_("A referral is waiting for the kelurahan staff's approval.")]
     return []
 
@@ -199,24 +168,6 @@ def every_victim_consented(ctx):
 def has_planned_action(ctx):
     if not ctx.case.actions.filter(status__in=LIVE_ACTION_STATES).exists():
         return [_("There is no action in the case plan yet.")]
-    return []
-
-
-def no_mediation_planned(ctx):
-    if (
-        ctx.case.is_sexual_violence
-        and ctx.case.actions.filter(
-            service_type=vocab.ServiceType.MEDIATION, status__in=LIVE_ACTION_STATES
-        ).exists()
-    ):
-        return [MEDIATION_REFUSED]
-    return []
-
-
-@needs_input
-def mediation_not_for_sexual_violence(ctx):
-    if ctx.data.get("service_type") == vocab.ServiceType.MEDIATION and ctx.case.is_sexual_violence:
-        return [MEDIATION_REFUSED]
     return []
 
 
@@ -416,13 +367,11 @@ STEPS = (
             every_victim_assessed,
             every_victim_consented,
             has_planned_action,
-            no_mediation_planned,
         ),
         requires=(
             R(_("Risk level and needs recorded for every victim")),
             R(_("Consent to services recorded for every victim")),
             R(_("At least one action in the case plan")),
-            R(_("No mediation in the plan of a sexual-violence case (UU 12/2022 art. 23)")),
         ),
         fields=("note",),
         clock="plan",
@@ -524,6 +473,7 @@ STEPS = (
         requires=(R(_("When and how the victim was first contacted")),),
         fields=("contacted_at", "how", "note"),
         clock="first_contact",
+        additive=True,
     ),
     Step(
         source=frozenset({S.RECEIVED}),
@@ -535,6 +485,7 @@ STEPS = (
         requires=(R(_("Emergency case before a companion is assigned")),),
         fields=("contacted_at", "how", "note"),
         clock="first_contact",
+        additive=True,
     ),
     Step(
         source=WORKING,
@@ -552,6 +503,7 @@ STEPS = (
             ),
         ),
         fields=("victim", "answers", "needs", "note"),
+        additive=True,
     ),
     Step(
         source=WORKING,
@@ -580,6 +532,7 @@ STEPS = (
             "how",
             "given_at",
         ),
+        additive=True,
     ),
     Step(
         source=OPEN,
@@ -607,12 +560,13 @@ STEPS = (
         action="plan_action",
         label=_("Add an action to the case plan"),
         roles=COMPANIONS,
-        guards=(victim_of_case, mediation_not_for_sexual_violence),
+        guards=(victim_of_case,),
         requires=(
             R(_("Per victim: service, provider (LBK-KK or an agency), target date")),
             R(_("Never mediation for sexual violence (UU 12/2022 art. 23)")),
         ),
         fields=("victim", "service_type", "agency", "target_date", "note"),
+        additive=True,
     ),
     Step(
         source=WORKING,
@@ -641,6 +595,7 @@ STEPS = (
         ),
         fields=("victim", "kind", "visited_on", "text", "next_visit_on", "confidential"),
         clock="visit",
+        additive=True,
     ),
     Step(
         source=frozenset({S.HANDLING, S.MONITORING}),
@@ -652,20 +607,36 @@ STEPS = (
         requires=(R(_("Per victim: the recovery and reintegration items reached")),),
         fields=("victim", "items"),
     ),
+    # --- Corrections and files: every write to a case goes through the same engine.
+    Step(
+        source=NOT_FINAL,
+        target=None,
+        action="edit_intake",
+        label=_("Correct the intake data"),
+        roles=FULL_RECORD | {REGISTRAR},
+        requires=(
+            R(
+                _(
+                    "The companion, coordinator or kelurahan staff; the volunteer who registered "
+                    "the complaint until a companion is assigned. Every change is kept in the "
+                    "change history"
+                )
+            ),
+        ),
+    ),
+    Step(
+        source=NOT_FINAL,
+        target=None,
+        action="attach",
+        label=_("Attach a file"),
+        roles=FULL_RECORD,
+        requires=(R(_("A photo or scan, checked and cleaned of location data")),),
+        additive=True,
+    ),
 )
 
 TRANSITIONS = tuple(s for s in STEPS if s.target is not None or s.action == "reassign")
 EVENTS = tuple(s for s in STEPS if s not in TRANSITIONS)
-
-
-def target_of(step, case):
-    """Where the step takes this case: "return" restores the stored state; reopen goes back to
-    received when no companion was ever assigned."""
-    if step.target == "return":
-        return case.status_before_closure or S.HANDLING
-    if step.action == "reopen" and not case.ever_assigned:
-        return S.RECEIVED
-    return step.target
 
 
 # ---------------------------------------------------------------------------------------------
@@ -678,60 +649,135 @@ def actor_roles(case, user):
     out = set(held)
     if held & STAFF_ROLES:
         out.add(STAFF)
-    if Role.KOORDINATOR in held or (Role.PENDAMPING in held and case.companion_id == user.pk):
+    if acts_as_companion(user, case, held):
         out.add(COMPANION)
-    return out
+    if (
+        held & {Role.RELAWAN, Role.PENDAMPING}
+        and case.registered_by_id == user.pk
+        and not case.ever_assigned
+    ):
+        out.add(REGISTRAR)
+    return frozenset(out)
 
 
-def steps_for_roles(status, roles):
-    return [s for s in STEPS if status in s.source and s.roles & roles]
+class CaseTable(engine.Table):
+    key = "case"
+    title = _("Case procedure")
+    steps = STEPS
+
+    # The Case fields the procedure's effects may change (never anything a form posted).
+    PROCEDURE_FIELDS = (
+        "status",
+        "status_before_closure",
+        "status_changed_at",
+        "companion",
+        "ever_assigned",
+        "assigned_at",
+        "first_contact_at",
+        "handling_started_at",
+        "monitoring_started_at",
+        "last_visit_at",
+        "closure_requested_at",
+        "closure_requested_by",
+        "closure_reason",
+        "not_pursued_reason",
+        "closed_at",
+    )
+
+    def lock(self, subject):
+        return Case.objects.select_for_update().get(pk=subject.pk)
+
+    def case_of(self, subject):
+        return subject
+
+    def state_of(self, subject):
+        return subject.status
+
+    def state_label(self, state):
+        return str(S(state).label)
+
+    def roles(self, subject, actor):
+        return actor_roles(subject, actor)
+
+    def target_of(self, step, ctx):
+        """ "return" restores the state stored when closure was proposed; reopen goes back to
+        received when no companion was ever assigned."""
+        case = ctx.subject
+        if step.target == "return":
+            return case.status_before_closure or S.HANDLING
+        if step.action == "reopen" and not case.ever_assigned:
+            return S.RECEIVED
+        return step.target
+
+    def wrong_state_message(self, state):
+        return str(
+            _(
+                "This action is not possible while the case is '%(status)s'. Someone may "
+                "have changed the case in the meantime: reload the page."
+            )
+            % {"status": S(state).label}
+        )
+
+    def not_allowed_message(self):
+        return str(_("You may not take this action on this case."))
+
+    def stale_message(self):
+        return str(
+            _(
+                "Someone changed this case while you were looking at it. Check the page "
+                "again and repeat the action if it is still needed."
+            )
+        )
+
+    def finish(self, ctx, *, from_state, to_state, changed_state):
+        case = ctx.subject
+        fields = set(ctx.outcome.fields)
+        if changed_state:
+            case.status = to_state
+            case.status_changed_at = ctx.now
+            if ctx.step.target == "return":
+                case.status_before_closure = ""
+            fields |= set(self.PROCEDURE_FIELDS)
+        if not ctx.step.additive:
+            case.version += 1
+            fields.add("version")
+        if fields:
+            case._history_user = ctx.actor
+            case.save(update_fields=sorted(fields))
+
+    def timeline(self, ctx, *, kind, from_state, to_state, changed_state):
+        from .models import CaseEvent
+
+        payload = ctx.outcome.payload
+        return CaseEvent.objects.create(
+            case=ctx.subject,
+            kelurahan_id=ctx.subject.kelurahan_id,
+            kind=kind,
+            action=ctx.step.action,
+            # Only a change of state carries from/to; an event keeps the state.
+            from_status=from_state if changed_state else "",
+            to_status=to_state if changed_state else "",
+            actor=ctx.actor,
+            at=ctx.now,
+            note=ctx.outcome.note or "",
+            confidential=bool(payload.get("confidential")),
+            data=payload,
+        )
+
+
+CASE = engine.register(CaseTable())
 
 
 def available_steps(case, user):
-    """Steps this user may take on this case now (by state and role; guards run on firing)."""
-    steps = steps_for_roles(case.status, actor_roles(case, user))
-    ctx = Ctx(case=case, actor=user)
-    return [s for s in steps if not any(getattr(g, "hides", False) and g(ctx) for g in s.guards)]
+    """Steps this user may take on this case now (by state and role; guards run on firing).
+    Corrections and attachments have their own pages and buttons."""
+    return [
+        s for s in CASE.available_steps(case, user) if s.action not in ("edit_intake", "attach")
+    ]
 
 
 def pending_reasons(case, user, step):
-    """Reasons the step would be refused now, from the guards that need no input."""
-    ctx = Ctx(case=case, actor=user)
-    out = []
-    for guard in step.guards:
-        if not getattr(guard, "needs_input", False):
-            out.extend(guard(ctx))
-    return [str(r) for r in out]
-
-
-def step_for(case, action, user, data=None):
-    """The step to fire, or TransitionRefused with the reasons."""
-    candidates = [s for s in STEPS if s.action == action]
-    if not candidates:
-        raise TransitionRefused([_("Unknown action.")])
-    in_state = [s for s in candidates if case.status in s.source]
-    if not in_state:
-        raise TransitionRefused(
-            [
-                _(
-                    "This action is not possible while the case is '%(status)s'. Someone may "
-                    "have changed the case in the meantime: reload the page."
-                )
-                % {"status": S(case.status).label}
-            ]
-        )
-    roles = actor_roles(case, user)
-    allowed = [s for s in in_state if s.roles & roles]
-    if not allowed:
-        raise TransitionRefused([_("You may not take this action on this case.")])
-    step = allowed[0]
-    ctx = Ctx(case=case, actor=user, data=data or {})
-    reasons = []
-    for guard in step.guards:
-        reasons.extend(guard(ctx))
-    if reasons:
-        raise TransitionRefused(reasons)
-    return step
+    return CASE.pending_reasons(case, user, step)
 
 
 def warnings(case):
@@ -810,9 +856,11 @@ CLOCKS = (
     ),
 )
 CLOCKS_BY_KEY = {c.key: c for c in CLOCKS}
+CASE.clocks = CLOCKS
 
 ROLE_WORDS = {
     COMPANION: _("Companion (or the coordinator)"),
+    REGISTRAR: _("The volunteer who registered it, until a companion is assigned"),
     STAFF: _("Kasi Kesra, Lurah"),
     Role.KOORDINATOR: _("Coordinator"),
     "agency": _("Agency officer"),
@@ -821,21 +869,10 @@ ROLE_WORDS = {
 
 
 def who_in_words(roles):
-    order = [Role.KOORDINATOR, STAFF, COMPANION, "agency", "system"]
+    order = [Role.KOORDINATOR, STAFF, COMPANION, REGISTRAR, "agency", "system"]
     words = [str(ROLE_WORDS[r]) for r in order if r in roles]
     words += [str(Role(r).label) for r in roles if r not in order and r in Role.values]
     return ", ".join(words)
-
-
-def referral_definition():
-    """The referral procedure's STEPS and CLOCKS, when the referrals app defines them."""
-    try:
-        from referrals import workflow as referral_workflow
-    except ImportError:
-        return (), ()
-    return tuple(getattr(referral_workflow, "STEPS", ())), tuple(
-        getattr(referral_workflow, "CLOCKS", ())
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -876,5 +913,5 @@ def risk_level(answers):
 
 
 def label_of_action(action):
-    step = next((s for s in STEPS if s.action == action), None)
-    return str(step.label) if step else action
+    steps = CASE.by_action.get(action)
+    return str(steps[0].label) if steps else action

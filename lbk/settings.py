@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The form token of each POST: the procedure engine records a form once (idempotency).
+    "cases.middleware.FormOnceMiddleware",
     "accounts.middleware.NoStoreMiddleware",
     # Last, so that a locked-out login attempt is answered by axes.
     "axes.middleware.AxesMiddleware",

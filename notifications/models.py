@@ -25,6 +25,13 @@ class Notification(models.Model):
     kind = models.CharField(max_length=40)
     text = models.CharField(_("text"), max_length=255)
     url = models.CharField(max_length=255, blank=True)
+    # What the message is about ("cases.case" or "referrals.referral" and its id): the
+    # recipient must be able to see it when the message is made and when its e-mail is sent.
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The e-mail copy: "" (none), "pending", "sent", or "dropped" (the recipient had lost
+    # access to the subject by the time it was to be sent).
+    email_state = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,5 +1,15 @@
-"""Create notifications and send their e-mail copies (the one seam a task queue can take over)."""
+"""Create notifications and send their e-mail copies (the one seam a task queue can take over).
 
+The recipients invariant (cases/invariants.py RECIPIENTS): whoever receives a message about a
+case or a referral can see it when the message is delivered. `notify` keeps only the users the
+subject's access rule admits (each app registers the rule for its model); the e-mail copy asks
+the rule again when it is sent, and a copy to someone who has lost access is dropped and
+recorded on the notification (email_state "dropped").
+"""
+
+import logging
+
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -8,40 +18,82 @@ from django.utils.translation import gettext as _
 
 from .models import Notification
 
+log = logging.getLogger("lbk.notifications")
 
-def notify(users, *, kind, text, url="", kelurahan_id=None, email=True):
-    """One notification per user (deduplicated); e-mail after the transaction commits.
+# model label -> may_receive(user, obj): the access rule of the subject's app.
+RECEIVERS = {}
+
+
+def register_receiver(model_label, rule):
+    RECEIVERS[model_label] = rule
+    return rule
+
+
+def may_receive(user, subject):
+    rule = RECEIVERS[subject._meta.label_lower]
+    return bool(user is not None and user.is_active and rule(user, subject))
+
+
+def notify(users, *, subject, kind, text, url="", kelurahan_id=None, email=True):
+    """One notification per user who may see `subject` now (deduplicated); e-mail after the
+    transaction commits, to those who still may then.
 
     The e-mail never carries the text (which may name a case): only that something needs the
     person's action, and a link to log in and see it.
     """
     seen = set()
     made = []
+    label = subject._meta.label_lower
     for user in users:
-        if user is None or user.pk in seen or not user.is_active:
+        if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
+        if not may_receive(user, subject):
+            log.info("notification not made kind=%s user_id=%s: no access", kind, user.pk)
+            continue
         made.append(
             Notification.objects.create(
-                user=user, kelurahan_id=kelurahan_id, kind=kind, text=str(text)[:255], url=url
+                user=user,
+                kelurahan_id=kelurahan_id,
+                kind=kind,
+                text=str(text)[:255],
+                url=url,
+                subject_type=label,
+                subject_id=subject.pk,
+                email_state="pending" if email and user.email else "",
             )
         )
-    if email:
-        recipients = [n.user.email for n in made if n.user.email]
-        if recipients:
-            transaction.on_commit(lambda: send_action_email(recipients), robust=True)
+    pending = [n.pk for n in made if n.email_state == "pending"]
+    if pending:
+        transaction.on_commit(lambda: send_action_emails(pending), robust=True)
     return made
 
 
-def send_action_email(recipients):
+def send_action_emails(notification_ids):
+    """Send the e-mail copies, asking the subject's access rule again for each recipient."""
+    for n in Notification.objects.filter(pk__in=notification_ids, email_state="pending"):
+        n.email_state = "sent" if _still_allowed(n) else "dropped"
+        if n.email_state == "sent":
+            send_action_email(n.user.email)
+        else:
+            log.info("e-mail dropped notification=%s: recipient lost access", n.pk)
+        Notification.objects.filter(pk=n.pk).update(email_state=n.email_state)
+
+
+def _still_allowed(n):
+    model = apps.get_model(n.subject_type)
+    subject = model.objects.filter(pk=n.subject_id).first()
+    return subject is not None and may_receive(n.user, subject)
+
+
+def send_action_email(to):
     with translation.override("id"):
         subject = _("Posko LBK: a referral needs your action")
         body = _(
             "A referral in Posko LBK needs your action.\n\nLog in to see it: %(url)s\n\n"
             "This message holds no case data on purpose."
         ) % {"url": f"{settings.SITE_URL}/notifications/"}
-    for to in recipients:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True)
 
 
 def mark_read(notification):

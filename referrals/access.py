@@ -10,8 +10,8 @@ from django.http import Http404
 
 from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import roles_of
-from cases.access import log_access
-from cases.workflow_types import AGENCY, COMPANION, STAFF
+from cases.access import acts_as_companion, log_access, sees_in_full
+from cases.engine import AGENCY, COMPANION, STAFF
 
 from .models import Referral
 
@@ -43,13 +43,11 @@ def agency_referrals(user, qs=None):
 
 
 def roles_for(user, referral):
-    """The pseudo-roles of cases.workflow_types the user holds on this referral."""
+    """The pseudo-roles of cases.engine the user holds on this referral."""
     roles = roles_of(user)
     held = roles.at(referral.kelurahan_id)
     out = set()
-    if Role.KOORDINATOR in held or (
-        Role.PENDAMPING in held and referral.case.companion_id == user.pk
-    ):
+    if acts_as_companion(user, referral.case, held):
         out.add(COMPANION)
     if held & STAFF_ROLES:
         out.add(STAFF)
@@ -58,14 +56,17 @@ def roles_for(user, referral):
     return frozenset(out)
 
 
-def is_companion_of(user, case):
-    held = roles_of(user).at(case.kelurahan_id)
-    return Role.KOORDINATOR in held or (Role.PENDAMPING in held and case.companion_id == user.pk)
-
-
 def may_make_emergency(user, case):
     """The companion, or the coordinator (also before anyone is assigned)."""
-    return is_companion_of(user, case)
+    return acts_as_companion(user, case)
+
+
+def may_see_referral(user, referral):
+    """The rule of visible_referrals for one referral in hand (no query): kelurahan users who
+    see its case in full; officers of its agency once it was sent."""
+    if referral.sent_at and referral.agency_id in roles_of(user).agency_ids:
+        return True
+    return sees_in_full(user, referral.case)
 
 
 def get_referral_for_user(request, pk, *, action="view", queryset=None, log=True):

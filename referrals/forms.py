@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Agency
 from cases import vocab
 
-from .models import Kind, Outcome, SendHow
+from .models import EmergencyGround, Kind, Outcome, SendHow
 from .workflow import HANDOVER_AGENCY_KINDS, consents_for
 
 
@@ -117,6 +117,17 @@ class EmergencyForm(StyledMixin, SharedFieldsMixin, forms.Form):
     victim = forms.ModelChoiceField(label=_("Victim"), queryset=None)
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=None)
     service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
+    ground = forms.ChoiceField(
+        label=_("Why it could not wait"),
+        choices=EmergencyGround.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _(
+                "Say why the referral could not wait: the victim is in danger now, or injured "
+                "and needs care now."
+            )
+        },
+    )
     how = forms.ChoiceField(
         label=_("How the referral was made"),
         choices=[
@@ -159,6 +170,11 @@ class EmergencyForm(StyledMixin, SharedFieldsMixin, forms.Form):
         self.style()
         self.fields["victim"].queryset = case.victims.all()
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True)
+        if case.is_sexual_violence:
+            # Never offered (UU 12/2022 art. 23); the engine refuses it whatever is posted.
+            self.fields["service_type"].choices = [
+                c for c in vocab.ServiceType.choices if c[0] != vocab.ServiceType.MEDIATION
+            ]
         self.fields["made_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
     def clean(self):

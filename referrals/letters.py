@@ -17,9 +17,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from cases import vocab
-
-from .workflow import consents_for
+from cases.invariants import shown_to_agency
 
 # The only URLs the renderer may load: our static files under this prefix.
 STATIC_PREFIX = "https://static.posko-lbk.invalid/"
@@ -100,15 +98,9 @@ def kota_short(kota):
 
 
 def effective_shared_fields(referral):
-    """What the letter may show: chosen for this referral AND consented for this agency now."""
-    _services, share, consented = consents_for(referral.victim, referral.agency)
-    if not share:
-        return []
-    return [
-        f
-        for f in vocab.SharedField.values
-        if f in (referral.shared_fields or []) and f in consented
-    ]
+    """What the letter may show: chosen for this referral AND consented for this agency now
+    (the disclosure invariant, cases/invariants.py)."""
+    return shown_to_agency(referral)
 
 
 def verification_url(referral):
@@ -120,11 +112,12 @@ def qr_svg(url):
     return segno.make(url, error="m").svg_inline(scale=2.4, border=2)
 
 
-def identity_rows(referral):
-    """The identity block of the person referred: only what consent allows for the letter."""
+def identity_rows(referral, shown=None):
+    """The identity block of the person referred: only what consent allows for the letter
+    (`shown`: the shared fields to show; the letter's frozen ones by default)."""
     r = referral
     victim = r.victim
-    shown = set(r.letter_shared_fields or [])
+    shown = set(r.letter_shared_fields or []) if shown is None else set(shown)
     on_day = timezone.localdate(r.issued_at) if r.issued_at else timezone.localdate()
     age = victim.age_on(on_day)
     with translation.override("id"):

@@ -53,6 +53,11 @@ OUTCOME_TABLE = {
 }
 
 
+class EmergencyGround(models.TextChoices):
+    DANGER = "danger", _("The victim is in danger now")
+    INJURY = "injury", _("The victim is injured and needs care now")
+
+
 class SendHow(models.TextChoices):
     APP = "app", _("In the app (agency inbox)")
     HAND = "hand", _("Delivered by hand")
@@ -63,8 +68,16 @@ class SendHow(models.TextChoices):
 
 
 class ReferralQuerySet(models.QuerySet):
+    # What the case procedure asks of a case's referrals (case.referrals.<method>()): the cases
+    # app reads referrals only through this related manager.
     def open(self):
         return self.filter(state__in=OPEN_STATES)
+
+    def waiting_approval(self):
+        return self.filter(state=State.REQUESTED)
+
+    def completed_handovers(self):
+        return self.filter(kind=Kind.HANDOVER, state=State.COMPLETED)
 
     def awaiting_ratification(self):
         return self.filter(is_emergency=True, state=State.SENT, ratified_at__isnull=True)
@@ -114,6 +127,10 @@ class Referral(models.Model):
 
     # Emergency route: made at once by phone or by accompanying the victim, ratified later.
     is_emergency = models.BooleanField(_("emergency referral"), default=False)
+    # Why the emergency route was taken without waiting for consent (PROCEDURE.md).
+    emergency_ground = models.CharField(
+        _("emergency because"), max_length=10, choices=EmergencyGround.choices, blank=True
+    )
     emergency_at = models.DateTimeField(_("referral made at"), null=True, blank=True)
     ratified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -136,6 +153,9 @@ class Referral(models.Model):
     signer_nip = models.CharField(max_length=18, blank=True)
     signer_on_behalf = models.BooleanField(default=False)
     letter_shared_fields = models.JSONField(default=list, blank=True)
+    # Whether consent in force covered the letter when it was issued (cases/invariants.py): if it
+    # did and is later withdrawn, the agency can no longer download it.
+    letter_with_consent = models.BooleanField(default=False)
     pdf = models.FileField(upload_to="letters/%Y/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     verify_token = models.CharField(max_length=64, unique=True, null=True, blank=True)

@@ -3,49 +3,40 @@
 Texts name the case and agency, never the victim; e-mails say even less (notifications.services).
 """
 
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.models import STAFF_ROLES, Membership, Role, User
+from accounts.models import STAFF_ROLES, Role, active_members
 from notifications.services import notify
 
 
-def _users(**membership_filter):
-    today = timezone.localdate()
-    ids = (
-        Membership.objects.filter(valid_from__lte=today, **membership_filter)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .values("user_id")
-    )
-    return list(User.objects.filter(pk__in=ids, is_active=True))
-
-
 def staff(referral):
-    return _users(kelurahan_id=referral.kelurahan_id, role__in=list(STAFF_ROLES))
+    return list(active_members(STAFF_ROLES, kelurahan_id=referral.kelurahan_id))
 
 
 def coordinators(referral):
-    return _users(kelurahan_id=referral.kelurahan_id, role=Role.KOORDINATOR)
+    return list(active_members([Role.KOORDINATOR], kelurahan_id=referral.kelurahan_id))
 
 
 def companion(referral):
+    """The case's companion and who made the referral; notify() keeps only those who may still
+    see it (a companion reassigned away is no longer told)."""
     out = [referral.case.companion] if referral.case.companion_id else []
-    if referral.created_by_id and referral.created_by not in out:
+    if referral.created_by_id and referral.created_by_id != referral.case.companion_id:
         out.append(referral.created_by)
     return out
 
 
 def officers(referral):
-    return _users(agency_id=referral.agency_id, role=Role.PETUGAS)
+    return list(active_members([Role.PETUGAS], agency_id=referral.agency_id))
 
 
 def _send(users, kind, text, referral):
     # Stored in Indonesian, the default language of the app's users.
     notify(
         users,
+        subject=referral,
         kind=kind,
         text=text,
         url=reverse("referrals:detail", args=[referral.pk]),

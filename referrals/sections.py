@@ -6,9 +6,22 @@ from cases.access import FULL
 from cases.page import Section
 
 from . import workflow as wf
-from .access import may_make_emergency, roles_for
+from .access import may_make_emergency
 from .forms import StepForm
 from .models import Referral
+
+
+def annotate_referred(qs):
+    """Case queryset with `has_open_referral` (the "Dirujuk" badge) in the same query."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import OPEN_STATES
+
+    return qs.annotate(
+        has_open_referral=Exists(
+            Referral.objects.filter(case=OuterRef("pk"), state__in=list(OPEN_STATES))
+        )
+    )
 
 
 def case_referrals_section(request, case):
@@ -24,13 +37,12 @@ def case_referrals_section(request, case):
 
     annotate_due(referrals, _settings_map([case.kelurahan_id]))
     for r in referrals:
-        roles = roles_for(request.user, r)
         r.steps = [
             {"step": s, "form": StepForm(prefix=s.action), "fields": list(s.fields)}
-            for s in wf.available_steps(r, roles)
+            for s in wf.available_steps(r, request.user)
             if not s.fields  # steps that need input are done on the referral's page
         ]
-        r.more_steps = any(s.fields for s in wf.available_steps(r, roles))
+        r.more_steps = any(s.fields for s in wf.available_steps(r, request.user))
     companion = may_make_emergency(request.user, case)
     referred_action_ids = {
         r.action_id for r in referrals if r.state not in ("completed", "declined", "cancelled")

@@ -1,5 +1,9 @@
-"""The only code that writes referrals: each function locks the row, checks the step's guards,
-changes the state and writes an immutable timeline entry (cases.models.CaseEvent), atomically.
+"""The effects of the referral procedure's steps (referrals/workflow.py), fired by the one engine
+(cases/engine.py): it locks the case and the referral, checks the step's guards and the
+invariants (consent covers every disclosure, no mediation for sexual violence, a closed case is
+read-only), applies the effect below, changes the state and writes the immutable timeline entry
+(cases.models.CaseEvent), atomically; then the effect's consequences (the letter, sending to an
+agency with users, the planned action's status, who is told).
 """
 
 import secrets
@@ -8,21 +12,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role
-from cases import vocab
-from cases.models import Case, CaseEvent, PlannedAction
-from cases.workflow_types import AGENCY, COMPANION, SYSTEM, TransitionRefused
+from accounts.models import Role, active_members
+from cases import engine, vocab
+from cases.engine import AGENCY, AlreadyDone, Effect, Outcome, TransitionRefused
+from cases.invariants import covered
+from cases.models import CaseEvent, PlannedAction
 
 from . import notify
 from . import workflow as wf
-from .access import roles_for
-from .models import OUTCOME_TABLE, LetterCounter, Outcome, Referral, SendHow, State
-from .workflow import Context
+from .models import OUTCOME_TABLE, LetterCounter, Referral, SendHow, State
+from .models import Outcome as ReferralOutcome
+
+__all__ = ["AlreadyDone", "TransitionRefused", "referral_advance"]
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
-def _event(referral, actor, action, *, note="", from_state="", to_state=""):
+def referral_event(referral, actor, action, *, note="", from_state="", to_state="", at=None):
     """An immutable timeline entry of the case. Its text says what happened to which referral in
     Indonesian (the case timeline shows the note), followed by what the person wrote."""
     with translation.override("id"):
@@ -35,6 +41,7 @@ def _event(referral, actor, action, *, note="", from_state="", to_state=""):
         kind=CaseEvent.Kind.REFERRAL,
         action=action,
         actor=actor,
+        at=at or timezone.now(),
         note=f"{head}\n{note}" if note else head,
         data={
             "referral": referral.pk,
@@ -42,14 +49,6 @@ def _event(referral, actor, action, *, note="", from_state="", to_state=""):
             "to": to_state,
             "agency": referral.agency_id,
         },
-    )
-
-
-def _lock(referral):
-    return (
-        Referral.objects.select_for_update()
-        .select_related("case", "agency", "victim", "action", "kelurahan")
-        .get(pk=referral.pk)
     )
 
 
@@ -65,42 +64,32 @@ def _set_action_status(action, status):
         action.save(update_fields=["status", "version"])
 
 
-# Drafting
-
-
 def _service_label(code):
     # The letter is in Indonesian whatever the user's language.
     with translation.override("id"):
         return str(vocab.ServiceType(code).label)
 
 
-@transaction.atomic
+def _clean(data):
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in (data or {}).items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Doors: the functions views, the demo data and tests call. Each is one engine step.
+
+
+def referral_advance(*, referral, action, actor, data=None, system=False):
+    """Fire one step of referrals.workflow on the referral, or raise TransitionRefused."""
+    ctx = engine.fire(wf.REFERRAL, referral, action, actor, _clean(data), system=system)
+    return ctx.subject
+
+
 def referral_create(*, action, actor, kind=None, services_requested=None, summary=""):
     """A draft from a planned action whose provider is an agency ("Buat rujukan")."""
     action = PlannedAction.objects.select_related("case", "agency", "victim").get(pk=action.pk)
-    case = Case.objects.select_for_update().get(pk=action.case_id)
-    probe = Referral(case=case, kelurahan_id=case.kelurahan_id, agency=action.agency)
-    if COMPANION not in roles_for(actor, probe):
-        raise TransitionRefused([_("Only the companion or the coordinator prepares referrals.")])
-    if action.agency_id is None:
-        raise TransitionRefused([_("This planned action is done by LBK-KK itself.")])
-    if case.status not in wf.REFERRAL_CASE_STATES:
-        raise TransitionRefused(
-            [
-                _(
-                    "A referral can only be prepared while the case is in assessment, handling or "
-                    "monitoring."
-                )
-            ]
-        )
-    pending = Referral.objects.filter(action=action).exclude(
-        state__in=[State.COMPLETED, State.DECLINED, State.CANCELLED]
-    )
-    if pending.exists():
-        raise TransitionRefused([_("This planned action already has a referral in progress.")])
-    referral = Referral.objects.create(
-        case=case,
-        kelurahan_id=case.kelurahan_id,
+    probe = Referral(
+        case=action.case,
+        kelurahan_id=action.kelurahan_id,
         victim=action.victim,
         agency=action.agency,
         action=action,
@@ -109,32 +98,17 @@ def referral_create(*, action, actor, kind=None, services_requested=None, summar
         if services_requested is not None
         else _service_label(action.service_type),
         summary=summary,
-        created_by=actor,
     )
-    _event(referral, actor, "create", to_state=State.DRAFT)
-    return referral
+    if probe.agency_id is None:
+        raise TransitionRefused([_("This planned action is done by LBK-KK itself.")])
+    return referral_advance(referral=probe, action="create", actor=actor)
 
 
-@transaction.atomic
 def referral_update(*, referral, actor, data):
     """Edit a draft or returned referral (the companion); the form has validated the input."""
-    referral = _lock(referral)
-    if referral.state not in (State.DRAFT, State.RETURNED):
-        raise TransitionRefused([_("Only a draft or returned referral can be edited.")])
-    if COMPANION not in roles_for(actor, referral):
-        raise TransitionRefused([_("Only the companion or the coordinator edits referrals.")])
-    if data.get("version") is not None and int(data["version"]) != referral.version:
-        raise TransitionRefused(
-            [_("Someone else changed this referral meanwhile. Reload the page and try again.")]
-        )
-    for f in ("kind", "services_requested", "summary", "shared_fields", "action"):
-        if f in data:
-            setattr(referral, f, data[f])
-    _save(referral, "kind", "services_requested", "summary", "shared_fields", "action")
-    return referral
+    return referral_advance(referral=referral, action="edit", actor=actor, data=data)
 
 
-@transaction.atomic
 def referral_create_emergency(
     *,
     case,
@@ -145,66 +119,28 @@ def referral_create_emergency(
     how,
     made_at,
     summary,
+    ground="",
     services_requested="",
     shared_fields=(),
     kind="layanan",
 ):
     """Record a referral already made by phone or by accompanying the victim: state `sent`,
-    no letter yet, consent may follow; creates its planned action; staff must ratify."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    probe = Referral(case=case, kelurahan_id=case.kelurahan_id, agency=agency)
-    if COMPANION not in roles_for(actor, probe):
-        raise TransitionRefused(
-            [_("Only the companion, or the coordinator, records an emergency referral.")]
-        )
-    if case.status not in wf.EMERGENCY_CASE_STATES:
-        raise TransitionRefused(
-            [_("An emergency referral can only be recorded while the case is open.")]
-        )
-    if victim.case_id != case.pk:
-        raise TransitionRefused([_("The victim is not part of this case.")])
-    now = timezone.now()
-    action = PlannedAction.objects.create(
-        case=case,
-        kelurahan_id=case.kelurahan_id,
-        victim=victim,
-        service_type=service_type,
-        agency=agency,
-        status=vocab.ActionStatus.IN_PROGRESS,
-        note=_("Created with an emergency referral."),
-        created_by=actor,
-    )
-    referral = Referral.objects.create(
+    no letter yet, consent may follow (without consent only when the victim is in danger now or
+    injured and needs care now: `ground`); creates its planned action; staff must ratify."""
+    probe = Referral(
         case=case,
         kelurahan_id=case.kelurahan_id,
         victim=victim,
         agency=agency,
-        action=action,
         kind=kind,
         services_requested=services_requested or _service_label(service_type),
         summary=summary,
         shared_fields=list(shared_fields),
-        state=State.SENT,
         is_emergency=True,
-        emergency_at=made_at or now,
-        created_by=actor,
-        requested_by=actor,
-        requested_at=now,
-        sent_at=made_at or now,
-        sent_how=how,
-        sent_by=actor,
+        emergency_ground=ground or "",
     )
-    _event(
-        referral,
-        actor,
-        "emergency",
-        to_state=State.SENT,
-        note=str(SendHow(how).label) if how in SendHow.values else "",
-    )
-    notify.emergency_to_ratify(referral)
-    if agency.has_users:
-        notify.sent_to_agency(referral)
-    return referral
+    data = {"service_type": service_type, "how": how, "made_at": made_at}
+    return referral_advance(referral=probe, action="emergency", actor=actor, data=data)
 
 
 # Letter numbers
@@ -276,7 +212,10 @@ def _issue_letter(referral, actor):
     referral.signer_rank = (m.rank if m else "") or ""
     referral.signer_nip = (m.nip if m else "") or ""
     referral.signer_on_behalf = bool(m and m.role != Role.LURAH)
+    # What the letter may show is frozen now: the fields consent in force allows, and whether
+    # consent covered it at all (a ratified emergency letter may be issued without consent).
     referral.letter_shared_fields = letters.effective_shared_fields(referral)
+    referral.letter_with_consent = covered(referral)
     referral.verify_token = secrets.token_urlsafe(24)
     _save(
         referral,
@@ -292,172 +231,247 @@ def _issue_letter(referral, actor):
         "signer_nip",
         "signer_on_behalf",
         "letter_shared_fields",
+        "letter_with_consent",
         "verify_token",
     )
     letters.store_letter(referral)
 
 
-# Transitions
+# ---------------------------------------------------------------------------------------------
+# Effects (called by the engine with the rows locked).
 
 
-def _clean(data):
-    return {k: (v.strip() if isinstance(v, str) else v) for k, v in (data or {}).items()}
+def _create(ctx):
+    r = ctx.subject
+    r.created_by = ctx.actor
+    r.created_at = ctx.now
+    r.save()
+    return Outcome(result=r)
 
 
-@transaction.atomic
-def referral_advance(*, referral, action, actor, data=None, system=False):
-    """Fire one step of referrals.workflow.STEPS on the referral, or raise TransitionRefused."""
-    data = _clean(data)
-    referral = _lock(referral)
-    step = wf.STEPS_BY_ACTION.get(action)
-    if step is None:
-        raise TransitionRefused([_("Unknown action.")])
-    roles = set(roles_for(actor, referral))
-    if system:
-        roles.add(SYSTEM)
-    roles = frozenset(roles)
-    if referral.state not in step.source:
-        raise TransitionRefused(
-            [
-                _("This referral is now “%(state)s”; the action is no longer possible.")
-                % {"state": referral.get_state_display()}
-            ]
-        )
-    permitted = bool(step.roles & roles) and (system or step in wf.available_steps(referral, roles))
-    if not permitted:
-        raise TransitionRefused([_("You may not do this on this referral.")])
-    reasons = wf.check(step, Context(referral=referral, actor=actor, roles=roles, data=data))
-    if reasons:
-        raise TransitionRefused(reasons)
+def _emergency(ctx):
+    r, data, case = ctx.subject, ctx.data, ctx.case
+    made_at = data.get("made_at") or ctx.now
+    if r.emergency_ground:
+        # The form records which ground makes this an emergency: a fact of the case too.
+        flag = "danger_now" if r.emergency_ground == "danger" else "injured_needs_care"
+        if not getattr(case, flag):
+            setattr(case, flag, True)
+            case._history_user = ctx.actor
+            case.save(update_fields=[flag])
+    r.action = PlannedAction.objects.create(
+        case=case,
+        kelurahan_id=case.kelurahan_id,
+        victim=r.victim,
+        service_type=data["service_type"],
+        agency=r.agency,
+        status=vocab.ActionStatus.IN_PROGRESS,
+        note=_("Created with an emergency referral."),
+        created_by=ctx.actor,
+    )
+    r.state = State.SENT
+    r.emergency_at = made_at
+    r.created_by = r.requested_by = r.sent_by = ctx.actor
+    r.created_at = r.requested_at = ctx.now
+    r.sent_at = made_at
+    r.sent_how = data["how"]
+    r.save()
+    note = str(SendHow(r.sent_how).label) if r.sent_how in SendHow.values else ""
+    return Outcome(note=note, result=r)
 
-    now = timezone.now()
-    before = referral.state
-    note = ""
-    fields = []
-    if action == "request":
-        referral.requested_by = actor
-        referral.requested_at = now
-        referral.return_note = ""
-        fields += ["requested_by", "requested_at", "return_note"]
-    elif action == "approve":
-        referral.decided_by = actor
-        referral.decided_at = now
-        fields += ["decided_by", "decided_at"]
-    elif action == "return":
-        referral.decided_by = actor
-        referral.decided_at = now
-        referral.return_note = note = data["note"]
-        fields += ["decided_by", "decided_at", "return_note"]
-    elif action == "send":
-        referral.sent_at = data.get("when") or now
-        referral.sent_how = data.get("how") or SendHow.APP
-        referral.sent_by = actor
-        fields += ["sent_at", "sent_how", "sent_by"]
-        note = str(SendHow(referral.sent_how).label)
-    elif action == "ratify":
-        referral.ratified_by = actor
-        referral.ratified_at = now
-        fields += ["ratified_by", "ratified_at"]
-    elif action in ("refuse", "withdraw", "cancel"):
-        referral.cancelled_by = actor
-        referral.cancelled_at = now
-        referral.cancel_reason = note = data["reason"]
-        referral.ratification_refused = action == "refuse"
-        fields += ["cancelled_by", "cancelled_at", "cancel_reason", "ratification_refused"]
-    elif action == "acknowledge":
-        referral.acknowledged_at = now
-        referral.acknowledged_by = actor
-        referral.acknowledged_proof = data.get("proof", "") if AGENCY not in roles else ""
-        fields += ["acknowledged_at", "acknowledged_by", "acknowledged_proof"]
-        note = referral.acknowledged_proof
-    elif action in ("complete", "decline"):
-        outcome = Outcome.SERVED if action == "complete" else data["outcome"]
-        referral.outcome = outcome
-        referral.outcome_note = note = data.get("note", "")
-        referral.service_given = data.get("service_given", "") if action == "complete" else ""
-        referral.outcome_at = now
-        referral.outcome_by = actor
-        referral.outcome_proof = data.get("proof", "") if AGENCY not in roles else ""
-        fields += [
+
+def _emergency_then(ctx):
+    notify.emergency_to_ratify(ctx.subject)
+    if ctx.subject.agency.has_users:
+        notify.sent_to_agency(ctx.subject)
+
+
+EDITABLE = ("kind", "services_requested", "summary", "shared_fields", "action")
+
+
+def _edit(ctx):
+    r = ctx.subject
+    for f in EDITABLE:
+        if f in ctx.data:
+            setattr(r, f, ctx.data[f])
+    return Outcome(fields=EDITABLE)
+
+
+def _request(ctx):
+    r = ctx.subject
+    r.requested_by = ctx.actor
+    r.requested_at = ctx.now
+    r.return_note = ""
+    return Outcome(fields=("requested_by", "requested_at", "return_note"))
+
+
+def _approve(ctx):
+    r = ctx.subject
+    r.decided_by = ctx.actor
+    r.decided_at = ctx.now
+    return Outcome(fields=("decided_by", "decided_at"))
+
+
+def _approve_then(ctx):
+    r = ctx.subject
+    _issue_letter(r, ctx.actor)
+    if r.agency.has_users:
+        sent = engine.fire(wf.REFERRAL, r, "send", ctx.actor, system=True).subject
+        for f in ("state", "state_changed_at", "sent_at", "sent_how", "sent_by", "version"):
+            setattr(r, f, getattr(sent, f))
+    else:
+        notify.record_sending(r)
+
+
+def _return(ctx):
+    r = ctx.subject
+    r.decided_by = ctx.actor
+    r.decided_at = ctx.now
+    r.return_note = ctx.data["note"]
+    return Outcome(note=r.return_note, fields=("decided_by", "decided_at", "return_note"))
+
+
+def _send(ctx):
+    r = ctx.subject
+    r.sent_at = ctx.data.get("when") or ctx.now
+    r.sent_how = ctx.data.get("how") or SendHow.APP
+    r.sent_by = ctx.actor
+    return Outcome(note=str(SendHow(r.sent_how).label), fields=("sent_at", "sent_how", "sent_by"))
+
+
+def _send_then(ctx):
+    r = ctx.subject
+    _set_action_status(r.action, vocab.ActionStatus.IN_PROGRESS)
+    if r.agency.has_users:
+        notify.sent_to_agency(r)
+
+
+def _ratify(ctx):
+    r = ctx.subject
+    r.ratified_by = ctx.actor
+    r.ratified_at = ctx.now
+    return Outcome(fields=("ratified_by", "ratified_at"))
+
+
+def _ratify_then(ctx):
+    _issue_letter(ctx.subject, ctx.actor)
+
+
+def _cancel(ctx):
+    r = ctx.subject
+    r.cancelled_by = ctx.actor
+    r.cancelled_at = ctx.now
+    r.cancel_reason = ctx.data["reason"]
+    r.ratification_refused = ctx.step.action == "refuse"
+    return Outcome(
+        note=r.cancel_reason,
+        fields=("cancelled_by", "cancelled_at", "cancel_reason", "ratification_refused"),
+    )
+
+
+def _cancel_then(ctx):
+    r = ctx.subject
+    if ctx.step.action == "refuse":
+        notify.ratification_refused(r)
+    if r.action.status == vocab.ActionStatus.IN_PROGRESS:
+        _set_action_status(r.action, vocab.ActionStatus.PLANNED)
+
+
+def _acknowledge(ctx):
+    r = ctx.subject
+    r.acknowledged_at = ctx.now
+    r.acknowledged_by = ctx.actor
+    r.acknowledged_proof = ctx.data.get("proof", "") if AGENCY not in ctx.roles else ""
+    return Outcome(
+        note=r.acknowledged_proof,
+        fields=("acknowledged_at", "acknowledged_by", "acknowledged_proof"),
+    )
+
+
+def _answer(ctx):
+    r, data = ctx.subject, ctx.data
+    complete = ctx.step.action == "complete"
+    r.outcome = ReferralOutcome.SERVED if complete else data["outcome"]
+    r.outcome_note = data.get("note", "")
+    r.service_given = data.get("service_given", "") if complete else ""
+    r.outcome_at = ctx.now
+    r.outcome_by = ctx.actor
+    r.outcome_proof = data.get("proof", "") if AGENCY not in ctx.roles else ""
+    return Outcome(
+        note=r.outcome_note,
+        fields=(
             "outcome",
             "outcome_note",
             "service_given",
             "outcome_at",
             "outcome_by",
             "outcome_proof",
-        ]
-
-    target = step.target
-    if action in ("complete", "decline"):
-        target = OUTCOME_TABLE[referral.outcome][0]
-    if target is not None:
-        referral.state = target
-        referral.state_changed_at = now
-        fields += ["state", "state_changed_at"]
-    _save(referral, *fields)
-    _event(referral, actor, action, note=note, from_state=before, to_state=referral.state)
-
-    # Consequences, in the same transaction.
-    if action == "approve":
-        _issue_letter(referral, actor)
-        if referral.agency.has_users:
-            referral_advance(referral=referral, action="send", actor=actor, system=True)
-            referral.refresh_from_db()
-        else:
-            notify.record_sending(referral)
-    elif action == "ratify":
-        _issue_letter(referral, actor)
-    elif action == "send":
-        _set_action_status(referral.action, vocab.ActionStatus.IN_PROGRESS)
-        if referral.agency.has_users:
-            notify.sent_to_agency(referral)
-    elif action in ("complete", "decline"):
-        _set_action_status(referral.action, OUTCOME_TABLE[referral.outcome][1])
-        notify.answered(referral)
-    elif action == "acknowledge":
-        notify.answered(referral)
-    elif action == "request":
-        notify.requested(referral)
-    elif action == "return":
-        notify.returned(referral)
-    elif action == "refuse":
-        notify.ratification_refused(referral)
-    if target == State.CANCELLED and referral.action.status == vocab.ActionStatus.IN_PROGRESS:
-        _set_action_status(referral.action, vocab.ActionStatus.PLANNED)
-    return referral
+        ),
+    )
 
 
-@transaction.atomic
+def _answer_then(ctx):
+    r = ctx.subject
+    _set_action_status(r.action, OUTCOME_TABLE[r.outcome][1])
+    notify.answered(r)
+
+
+wf.REFERRAL.bind(
+    {
+        "create": Effect(_create),
+        "emergency": Effect(_emergency, then=_emergency_then),
+        "edit": Effect(_edit),
+        "request": Effect(_request, then=lambda ctx: notify.requested(ctx.subject)),
+        "approve": Effect(_approve, then=_approve_then),
+        "return": Effect(_return, then=lambda ctx: notify.returned(ctx.subject)),
+        "send": Effect(_send, then=_send_then),
+        "ratify": Effect(_ratify, then=_ratify_then),
+        "refuse": Effect(_cancel, then=_cancel_then),
+        "acknowledge": Effect(_acknowledge, then=lambda ctx: notify.answered(ctx.subject)),
+        "complete": Effect(_answer, then=_answer_then),
+        "decline": Effect(_answer, then=_answer_then),
+        "withdraw": Effect(_cancel, then=_cancel_then),
+        "cancel": Effect(_cancel, then=_cancel_then),
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reactions to the case procedure (registered with the engine: the cases app never imports us).
+
+
+def _case_closing(ctx, note=""):
+    """Drafts and returned referrals are cancelled when the case closes or is not pursued
+    (PROCEDURE.md), in the same transaction, before the case is read-only."""
+    reason = note or _("The case was closed.")
+    for r in ctx.case.referrals.filter(state__in=[State.DRAFT, State.RETURNED]):
+        engine.fire(wf.REFERRAL, r, "withdraw", ctx.actor, {"reason": reason}, system=True)
+
+
+def _mediation_stopped(ctx, actions=(), reason=""):
+    """Referrals of a mediation action stopped by the no-mediation rule are cancelled (an
+    issued letter's number stays used and shows as cancelled)."""
+    for r in Referral.objects.filter(action__in=actions).exclude(state__in=wf.FINAL_STATES):
+        action = "withdraw" if r.state in (State.DRAFT, State.RETURNED, State.REQUESTED) else ""
+        action = action or ("refuse" if r.awaits_ratification else "cancel")
+        engine.fire(wf.REFERRAL, r, action, ctx.actor, {"reason": reason}, system=True)
+
+
+engine.on("case.closing", _case_closing)
+engine.on("case.mediation_stopped", _mediation_stopped)
+
+
 def cancel_unsent_for_case(*, case, actor, reason):
-    """Cancel the case's drafts and returned referrals (the case closes or is not pursued)."""
+    """Cancel the case's drafts and returned referrals (kept for callers outside the engine)."""
     out = []
-    for r in Referral.objects.select_for_update().filter(
-        case=case, state__in=[State.DRAFT, State.RETURNED]
-    ):
-        before = r.state
-        r.state = State.CANCELLED
-        r.state_changed_at = r.cancelled_at = timezone.now()
-        r.cancelled_by = actor
-        r.cancel_reason = reason
-        _save(r, "state", "state_changed_at", "cancelled_at", "cancelled_by", "cancel_reason")
-        _event(r, actor, "withdraw", note=reason, from_state=before, to_state=State.CANCELLED)
-        out.append(r)
+    for r in Referral.objects.filter(case=case, state__in=[State.DRAFT, State.RETURNED]):
+        out.append(
+            referral_advance(
+                referral=r, action="withdraw", actor=actor, data={"reason": reason}, system=True
+            )
+        )
     return out
 
 
 def coordinators_of(kelurahan_id):
-    today = timezone.localdate()
-    return _members(kelurahan_id, [Role.KOORDINATOR], today)
-
-
-def _members(kelurahan_id, roles, today):
-    from django.db.models import Q
-
-    from accounts.models import User
-
-    ids = (
-        Membership.objects.filter(kelurahan_id=kelurahan_id, role__in=roles, valid_from__lte=today)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .values("user_id")
-    )
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+    return list(active_members([Role.KOORDINATOR], kelurahan_id=kelurahan_id))

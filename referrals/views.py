@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 from accounts.models import KELURAHAN_WIDE_ROLES
 from accounts.roles import roles_of
 from cases.access import FULL, get_case_for_user, log_access
+from cases.engine import AGENCY, ALREADY_DONE_MESSAGE, COMPANION, AlreadyDone, TransitionRefused
+from cases.invariants import agency_may_download_letter, shown_to_agency, summary_shown_to_agency
 from cases.models import CaseEvent, ClockSetting, PlannedAction
-from cases.workflow_types import AGENCY, COMPANION, TransitionRefused
 
 from . import letters, services
 from . import workflow as wf
@@ -63,10 +64,10 @@ def annotate_due(referrals, settings_map):
     return referrals
 
 
-def _step_forms(referral, roles, bound=None):
+def _step_forms(referral, user, roles, bound=None):
     """(step, form, field names to show) for each step available to the user."""
     out = []
-    for step in wf.available_steps(referral, roles):
+    for step in wf.available_steps(referral, user):
         fields = list(step.fields)
         if "proof" in fields and AGENCY in roles:
             fields.remove("proof")
@@ -106,17 +107,23 @@ def _detail_context(request, referral, bound=None):
     is_agency_view = AGENCY in roles and not (roles - {AGENCY})
     annotate_due([referral], _settings_map([referral.kelurahan_id]))
     shown = set(referral.letter_shared_fields or referral.shared_fields or [])
+    show_summary = True
     if is_agency_view:
-        shown = set(letters.effective_shared_fields(referral)) & shown
+        # What the agency may see is asked of consent in force now (cases/invariants.py): a
+        # withdrawal shrinks this view at once.
+        shown &= set(shown_to_agency(referral))
+        show_summary = summary_shown_to_agency(referral)
     return {
         "r": referral,
         "roles": roles,
         "is_agency_view": is_agency_view,
-        "steps": _step_forms(referral, roles, bound),
+        "steps": _step_forms(referral, request.user, roles, bound),
         "timeline": _timeline(referral, is_agency_view),
         "case_url": "" if is_agency_view else case_url(referral.case),
-        "identity": letters.identity_rows(referral),
+        "identity": letters.identity_rows(referral, shown),
         "shown": shown,
+        "show_summary": show_summary,
+        "letter_available": not is_agency_view or agency_may_download_letter(referral),
         "is_roleplay": referral.case.is_roleplay,
         "can_edit": COMPANION in roles and referral.state in (State.DRAFT, State.RETURNED),
         "step_form": bound,
@@ -130,11 +137,18 @@ def referral_detail(request, pk):
     return render(request, "referrals/detail.html", _detail_context(request, referral))
 
 
+def _already_done(request, url_name, **kwargs):
+    messages.info(request, ALREADY_DONE_MESSAGE)
+    return redirect(url_name, **kwargs)
+
+
 @require_POST
 def referral_step(request, pk, action):
+    """One step of the referral procedure. The engine decides (state, role, guards,
+    invariants): a refusal shows its reasons on the referral's page."""
     referral = get_referral_for_user(request, pk, action=action)
     step = wf.STEPS_BY_ACTION.get(action)
-    if step is None or step not in wf.available_steps(referral, referral.user_roles):
+    if step is None or step.internal or action in ("create", "emergency"):
         raise Http404
     form = StepForm(request.POST, prefix=action)
     if not form.is_valid():
@@ -144,6 +158,8 @@ def referral_step(request, pk, action):
         services.referral_advance(
             referral=referral, action=action, actor=request.user, data=form.cleaned_data
         )
+    except AlreadyDone:
+        return _already_done(request, "referrals:detail", pk=referral.pk)
     except TransitionRefused as exc:
         for reason in exc.reasons:
             form.add_error(None, reason)
@@ -165,6 +181,8 @@ def referral_start(request, action_pk):
         raise Http404
     try:
         referral = services.referral_create(action=pa, actor=request.user)
+    except AlreadyDone as done:
+        return _already_done(request, "referrals:edit", pk=done.record.result_id)
     except TransitionRefused as exc:
         for reason in exc.reasons:
             messages.error(request, reason)
@@ -195,6 +213,8 @@ def referral_edit(request, pk):
                 services.referral_advance(referral=referral, action="request", actor=request.user)
                 messages.success(request, _("The referral was sent for approval."))
                 return redirect("referrals:detail", pk=referral.pk)
+        except AlreadyDone:
+            return _already_done(request, "referrals:detail", pk=referral.pk)
         except TransitionRefused as exc:
             for reason in exc.reasons:
                 form.add_error(None, reason)
@@ -216,7 +236,7 @@ def referral_edit(request, pk):
 
 def emergency_create(request, case_pk):
     case = get_case_for_user(request, case_pk, action="referral_emergency", need=FULL)
-    if not may_make_emergency(request.user, case) or case.status not in wf.EMERGENCY_CASE_STATES:
+    if not may_make_emergency(request.user, case):
         raise Http404
     form = EmergencyForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -228,12 +248,15 @@ def emergency_create(request, case_pk):
                 victim=d["victim"],
                 agency=d["agency"],
                 service_type=d["service_type"],
+                ground=d["ground"],
                 how=d["how"],
                 made_at=d["made_at"],
                 summary=d["summary"],
                 services_requested=d["services_requested"],
                 shared_fields=d["shared_fields"],
             )
+        except AlreadyDone as done:
+            return _already_done(request, "referrals:detail", pk=done.record.result_id)
         except TransitionRefused as exc:
             for reason in exc.reasons:
                 form.add_error(None, reason)
@@ -254,6 +277,11 @@ def emergency_create(request, case_pk):
 def letter_download(request, pk):
     referral = get_referral_for_user(request, pk, action="letter")
     if not referral.pdf_sha256:
+        raise Http404
+    agency_only = AGENCY in referral.user_roles and not (referral.user_roles - {AGENCY})
+    if agency_only and not agency_may_download_letter(referral):
+        # Consent was withdrawn after the letter was issued: the agency no longer gets it (the
+        # stored letter stays unchanged in the archive, with its hash).
         raise Http404
     data = letters.read_letter(referral)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", referral.letter_number)

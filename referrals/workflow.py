@@ -5,17 +5,19 @@ the case page and the agency inbox draw their buttons from `available_steps`, an
 "Alur Penanganan" imports STEPS and CLOCKS.
 """
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
-from cases import vocab
-from cases.workflow_types import AGENCY, COMPANION, STAFF, SYSTEM, Clock, Step
-from cases.workflow_types import TransitionRefused as TransitionRefused  # one class for both tables
+from cases import engine, vocab
+from cases.engine import AGENCY, COMPANION, NEW, STAFF, SYSTEM, Clock, Step
+from cases.engine import TransitionRefused as TransitionRefused  # one class for both tables
+from cases.invariants import consents_for as consents_for
+from cases.models import Case
 
-from .models import Kind, Outcome, State
+from .access import roles_for
+from .models import FINAL_STATES, Kind, Outcome, Referral, State
 
 # Case states in which a referral may be requested or approved; an emergency also in received.
 REFERRAL_CASE_STATES = frozenset(
@@ -24,29 +26,6 @@ REFERRAL_CASE_STATES = frozenset(
 EMERGENCY_CASE_STATES = REFERRAL_CASE_STATES | {vocab.Status.RECEIVED}
 # A handover passes case management to one of these.
 HANDOVER_AGENCY_KINDS = frozenset({Agency.Kind.UPTD_PPA, Agency.Kind.DINSOS})
-
-
-@dataclass
-class Context:
-    referral: object
-    actor: object
-    roles: frozenset  # pseudo-roles the actor holds on this referral (referrals.access)
-    data: dict = field(default_factory=dict)
-
-
-def consents_for(victim, agency):
-    """(services consent in force, share consent in force, fields the victim agreed to share)."""
-    services = share = False
-    fields = set()
-    for c in victim.consents.all():
-        if not c.is_effective:
-            continue
-        if c.purpose == vocab.ConsentPurpose.SERVICES:
-            services = True
-        elif c.purpose == vocab.ConsentPurpose.SHARE and c.agency_id == agency.pk:
-            share = True
-            fields |= set(c.shared_fields or [])
-    return services, share, fields
 
 
 # Guards: each returns the reasons it refuses (empty list: go).
@@ -61,26 +40,6 @@ def case_allows_referral(ctx):
             )
         ]
     return []
-
-
-def consent_given(ctx):
-    r = ctx.referral
-    services, share, fields = consents_for(r.victim, r.agency)
-    reasons = []
-    if not services:
-        reasons.append(_("The victim's consent to receive services is not recorded."))
-    if not share:
-        reasons.append(
-            _("The victim's consent to share data with %(agency)s is not recorded.")
-            % {"agency": r.agency.name}
-        )
-    extra = set(r.shared_fields or []) - fields
-    if share and extra:
-        reasons.append(
-            _("The victim did not agree to share with this agency: %(fields)s.")
-            % {"fields": ", ".join(str(vocab.SharedField(f).label) for f in sorted(extra))}
-        )
-    return reasons
 
 
 def action_fits(ctx):
@@ -179,14 +138,93 @@ def outcome_declined(ctx):
     return reasons
 
 
+def action_has_agency(ctx):
+    action = ctx.referral.action
+    if action is None or action.agency_id is None:
+        return [_("This planned action is done by LBK-KK itself.")]
+    if action.case_id != ctx.case.pk:
+        return [_("Choose an action of this case plan.")]
+    return []
+
+
+def no_referral_in_progress(ctx):
+    action = ctx.referral.action
+    if action is not None and action.referrals.exclude(state__in=FINAL_STATES).exists():
+        return [_("This planned action already has a referral in progress.")]
+    return []
+
+
+def case_allows_drafting(ctx):
+    if ctx.case.status not in REFERRAL_CASE_STATES:
+        return [
+            _(
+                "A referral can only be prepared while the case is in assessment, handling or "
+                "monitoring."
+            )
+        ]
+    return []
+
+
+def case_allows_emergency(ctx):
+    if ctx.case.status not in EMERGENCY_CASE_STATES:
+        return [_("An emergency referral can only be recorded while the case is open.")]
+    return []
+
+
+def victim_of_case(ctx):
+    if ctx.referral.victim_id is None or ctx.referral.victim.case_id != ctx.case.pk:
+        return [_("The victim is not part of this case.")]
+    return []
+
+
 STEPS = (
+    Step(
+        source=frozenset({NEW}),
+        target=State.DRAFT,
+        action="create",
+        label=_("Prepare a referral"),
+        roles=frozenset({COMPANION}),
+        guards=(case_allows_drafting, action_has_agency, no_referral_in_progress),
+        requires=(
+            _("from a planned action whose provider is the agency"),
+            _("case in assessment, handling or monitoring"),
+        ),
+        additive=True,
+    ),
+    Step(
+        source=frozenset({NEW}),
+        target=State.SENT,
+        action="emergency",
+        label=_("Record an emergency referral"),
+        roles=frozenset({COMPANION}),
+        guards=(case_allows_emergency, victim_of_case),
+        requires=(
+            _(
+                "made at once by phone or by accompanying the victim; the victim is in danger now "
+                "or injured and needs care now (the form records which); consent may follow"
+            ),
+        ),
+        fields=("victim", "agency", "service_type", "ground", "how", "made_at", "summary"),
+        clock="ratify",
+        additive=True,
+    ),
+    Step(
+        source=frozenset({State.DRAFT, State.RETURNED}),
+        target=None,
+        action="edit",
+        label=_("Edit the draft"),
+        roles=frozenset({COMPANION}),
+        requires=(_("the companion, before the request"),),
+        fields=("kind", "action", "services_requested", "summary", "shared_fields"),
+        internal=True,
+    ),
     Step(
         source=frozenset({State.DRAFT, State.RETURNED}),
         target=State.REQUESTED,
         action="request",
         label=_("Request approval"),
         roles=frozenset({COMPANION}),
-        guards=(case_allows_referral, action_fits, consent_given),
+        guards=(case_allows_referral, action_fits),
         requires=(
             _("case in assessment, handling or monitoring"),
             _("the planned action's provider is the agency; at least one service requested"),
@@ -252,7 +290,7 @@ STEPS = (
         target=State.CANCELLED,
         action="refuse",
         label=_("Refuse to ratify"),
-        roles=frozenset({STAFF}),
+        roles=frozenset({STAFF, SYSTEM}),
         guards=(awaits_ratification, reason_given),
         requires=(_("reason required; the coordinator is notified"),),
         fields=("reason",),
@@ -299,7 +337,7 @@ STEPS = (
         target=State.CANCELLED,
         action="withdraw",
         label=_("Withdraw"),
-        roles=frozenset({COMPANION}),
+        roles=frozenset({COMPANION, SYSTEM}),
         guards=(reason_given,),
         requires=(_("before approval; reason required"),),
         fields=("reason",),
@@ -309,7 +347,7 @@ STEPS = (
         target=State.CANCELLED,
         action="cancel",
         label=_("Cancel the referral"),
-        roles=frozenset({STAFF}),
+        roles=frozenset({STAFF, SYSTEM}),
         guards=(not_awaiting_ratification, reason_given),
         requires=(_("after approval; reason required; the letter number stays used"),),
         fields=("reason",),
@@ -317,13 +355,12 @@ STEPS = (
 )
 
 STEPS_BY_ACTION = {s.action: s for s in STEPS}
-# How each timeline entry of a referral reads (step labels, plus the events that are not steps).
+# How each timeline entry of a referral reads.
 EVENT_LABELS = {
     "create": _("Draft prepared"),
     "emergency": _("Emergency referral recorded"),
-    **{s.action: s.label for s in STEPS},
+    **{s.action: s.label for s in STEPS if s.action not in ("create", "emergency")},
 }
-
 
 CLOCKS = (
     Clock(
@@ -385,33 +422,96 @@ def due_at(referral, settings_map=None):
     return start + timedelta(hours=clock_hours(referral.kelurahan_id, key, settings_map))
 
 
-def steps_from(state):
-    return [s for s in STEPS if state in s.source]
+class ReferralTable(engine.Table):
+    key = "referral"
+    title = _("Referral procedure")
+    steps = STEPS
+
+    def lock(self, subject):
+        # The case first, then the referral (the order every write takes: no deadlock); only
+        # the referral row is locked, not the agency or victim rows it joins.
+        case = Case.objects.select_for_update().get(pk=subject.case_id)
+        if subject.pk is None:
+            subject.case = case
+            return subject
+        locked = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("agency", "victim", "action", "kelurahan")
+            .get(pk=subject.pk)
+        )
+        locked.case = case
+        return locked
+
+    def case_of(self, subject):
+        return subject.case
+
+    def state_of(self, subject):
+        return subject.state if subject.pk else NEW
+
+    def state_label(self, state):
+        return str(State(state).label) if state in State.values else str(state)
+
+    def roles(self, subject, actor):
+        return roles_for(actor, subject)
+
+    def shows(self, step, ctx):
+        r, roles = ctx.referral, ctx.roles
+        if step.action == "send":
+            if r.agency.has_users:
+                return SYSTEM in roles
+            return COMPANION in roles
+        if step.action in ("ratify", "refuse"):
+            return r.awaits_ratification
+        if step.action == "cancel":
+            return not r.awaits_ratification
+        if step.action in ("acknowledge", "complete", "decline"):
+            return AGENCY in roles or not r.agency.has_users
+        return True
+
+    def wrong_state_message(self, state):
+        return str(
+            _("This referral is now “%(state)s”; the action is no longer possible.")
+            % {"state": self.state_label(state)}
+        )
+
+    def not_allowed_message(self):
+        return str(_("You may not do this on this referral."))
+
+    def stale_message(self):
+        return str(
+            _("Someone else changed this referral meanwhile. Reload the page and try again.")
+        )
+
+    def finish(self, ctx, *, from_state, to_state, changed_state):
+        r = ctx.subject
+        fields = set(ctx.outcome.fields)
+        if changed_state:
+            r.state = to_state
+            r.state_changed_at = ctx.now
+            fields |= {"state", "state_changed_at"}
+        if fields:
+            r.version += 1
+            r.save(update_fields=sorted(fields | {"version"}))
+
+    def timeline(self, ctx, *, kind, from_state, to_state, changed_state):
+        from .services import referral_event
+
+        r = ctx.subject
+        return referral_event(
+            r,
+            ctx.actor,
+            ctx.step.action,
+            note=ctx.outcome.note,
+            from_state="" if from_state == NEW else from_state,
+            to_state=r.state if (changed_state or r.state != from_state) else "",
+            at=ctx.now,
+        )
 
 
-def _applies(step, referral, roles):
-    """Whether the step makes sense for this referral and actor at all (a button is shown);
-    guards that depend on the case, consent or typed input still refuse with their reasons."""
-    if step.action == "send":
-        return COMPANION in roles and not referral.agency.has_users
-    if step.action in ("ratify", "refuse"):
-        return referral.awaits_ratification
-    if step.action == "cancel":
-        return not referral.awaits_ratification
-    if step.action in ("acknowledge", "complete", "decline"):
-        return AGENCY in roles or not referral.agency.has_users
-    return True
+REFERRAL = engine.register(ReferralTable())
+REFERRAL.clocks = CLOCKS
 
 
-def available_steps(referral, roles):
-    """Steps the holder of these pseudo-roles may fire on the referral now (before guards)."""
-    return [
-        s for s in steps_from(referral.state) if s.roles & roles and _applies(s, referral, roles)
-    ]
-
-
-def check(step, ctx):
-    reasons = []
-    for guard in step.guards:
-        reasons.extend(guard(ctx))
-    return reasons
+def available_steps(referral, user):
+    """Steps the user may fire on the referral now (before the guards that need input)."""
+    return REFERRAL.available_steps(referral, user)

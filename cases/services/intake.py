@@ -344,7 +344,6 @@ def _upsert_rows(related, rows, allowed, actor, label, changed):
     return out
 
 
-@transaction.atomic
 def case_update(
     *,
     case,
@@ -356,37 +355,47 @@ def case_update(
     links=(),
     ip=None,
 ):
-    """Correct the intake data of a case.
+    """Correct the intake data of a case: the procedure's "edit_intake" step (cases/engine.py:
+    row lock, who may, a closed case is read-only, the timeline entry, the invariants).
 
     victims / perpetrators: lists of (existing pk or None, field dict) in display order (new rows
     are added; nothing is ever deleted). Refused with StaleEdit when the case changed since the
     form was loaded (expected_version). Returns the list of changed field names.
     """
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    if expected_version is None or int(expected_version) != locked.version:
+    from .. import engine, workflow
+
+    if expected_version is None:
         raise StaleEdit()
-    case_data = _pick(case_data, CASE_FIELDS)
+    data = {
+        "version": expected_version,
+        "case_data": _pick(case_data, CASE_FIELDS),
+        "case_fields": tuple(sorted(case_data)),
+        "victims": victims,
+        "perpetrators": perpetrators,
+        "links": links,
+        "ip": ip,
+    }
+    try:
+        ctx = engine.fire(workflow.CASE, case, "edit_intake", actor, data)
+    except engine.Stale:
+        raise StaleEdit() from None
+    case.version = ctx.subject.version
+    return ctx.outcome.payload["fields"]
+
+
+def apply_intake_edit(ctx):
+    """The effect of "edit_intake" on the locked case (called by the engine)."""
+    locked, actor, data = ctx.subject, ctx.actor, ctx.data
+    case_data = data["case_data"]
     changed = [f for f, v in case_data.items() if getattr(locked, f) != v]
     for f, v in case_data.items():
         setattr(locked, f, v)
-
-    victim_objs = _upsert_rows(locked.victims, victims, VICTIM_FIELDS, actor, "victim", changed)
+    victim_objs = _upsert_rows(
+        locked.victims, data["victims"], VICTIM_FIELDS, actor, "victim", changed
+    )
     perp_objs = _upsert_rows(
-        locked.perpetrators, perpetrators, PERPETRATOR_FIELDS, actor, "perpetrator", changed
+        locked.perpetrators, data["perpetrators"], PERPETRATOR_FIELDS, actor, "perpetrator", changed
     )
-    _write_links(perp_objs, victim_objs, links, actor)
-
-    locked.version += 1
-    locked._history_user = actor
-    locked.save()
-    CaseEvent.objects.create(
-        case=locked,
-        kelurahan_id=locked.kelurahan_id,
-        kind=CaseEvent.Kind.EDIT,
-        actor=actor,
-        # Field names only: the values stay in the change history, seen by fewer people.
-        data={"fields": sorted(set(changed))[:40]},
-    )
-    check_duplicates(case=locked, actor=actor, ip=ip, victims=victim_objs)
-    case.version = locked.version
+    _write_links(perp_objs, victim_objs, data["links"], actor)
+    check_duplicates(case=locked, actor=actor, ip=data.get("ip"), victims=victim_objs)
     return changed

@@ -1,97 +1,122 @@
-"""The one service that moves a case through its procedure (cases/workflow.py) and records the
-events of the procedure (first contact, assessment, consent, plan, visits).
-
-case_advance locks the case row, asks the workflow for the step (guards included), applies the
-step's effect, changes the state and writes the immutable timeline entry, in one transaction. A
+"""The effects of the case procedure's steps (cases/workflow.py), fired by the one engine
+(cases/engine.py): it locks the case, checks the step's guards and the invariants, applies the
+effect below, changes the state and writes the immutable timeline entry, in one transaction. A
 refused step raises TransitionRefused and nothing is written.
+
+Each effect reads ctx.data (the step's cleaned input: model instances for companion, victim,
+agency...) and returns an Outcome: the timeline payload and note, and the case fields it set.
 """
 
 import datetime
 
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from .. import workflow
-from ..models import Assessment, Case, CaseEvent, Consent, PlannedAction, Visit
-from ..vocab import Status
-from ..workflow import TransitionRefused
+from .. import engine, workflow
+from ..engine import AlreadyDone, Effect, Outcome, TransitionRefused
+from ..models import Assessment, CaseEvent, Consent, PlannedAction, Visit
+from ..vocab import RECOVERY_ITEMS
 
-__all__ = ["TransitionRefused", "case_advance"]
+__all__ = ["AlreadyDone", "TransitionRefused", "case_advance"]
 
 K = CaseEvent.Kind
 
 
-def _assign(case, actor, data, now):
+def _assign(ctx):
+    case, data = ctx.subject, ctx.data
     case.companion = data["companion"]
     case.ever_assigned = True
-    case.assigned_at = now
-    return {"companion": data["companion"].pk, "no_conflict_declared": True}, data.get("note", "")
-
-
-def _reassign(case, actor, data, now):
-    before = case.companion_id
-    case.companion = data["companion"]
-    case.ever_assigned = True
-    return (
-        {"from_companion": before, "companion": data["companion"].pk, "no_conflict_declared": True},
-        data["reason"],
+    case.assigned_at = ctx.now
+    return Outcome(
+        {"companion": data["companion"].pk, "no_conflict_declared": True}, data.get("note", "")
     )
 
 
-def _decline(case, actor, data, now):
-    case.not_pursued_reason = data["not_pursued_reason"]
-    case.closed_at = now
-    return {"reason": data["not_pursued_reason"]}, data.get("note", "")
+def _reassign(ctx):
+    case, data = ctx.subject, ctx.data
+    before = case.companion_id
+    case.companion = data["companion"]
+    case.ever_assigned = True
+    return Outcome(
+        {"from_companion": before, "companion": data["companion"].pk, "no_conflict_declared": True},
+        data["reason"],
+        fields=("companion", "ever_assigned"),
+    )
 
 
-def _complete_assessment(case, actor, data, now):
-    case.handling_started_at = now
-    return {}, data.get("note", "")
+def _closing(ctx):
+    """The case is about to close or be declined: other apps react in the same transaction
+    while it is still open (drafts and returned referrals are cancelled)."""
+    engine.emit("case.closing", ctx, note=ctx.data.get("note") or "")
 
 
-def _propose_closure(case, actor, data, now):
+def _decline(ctx):
+    case = ctx.subject
+    _closing(ctx)
+    case.not_pursued_reason = ctx.data["not_pursued_reason"]
+    case.closed_at = ctx.now
+    return Outcome({"reason": ctx.data["not_pursued_reason"]}, ctx.data.get("note", ""))
+
+
+def _complete_assessment(ctx):
+    ctx.subject.handling_started_at = ctx.now
+    return Outcome({}, ctx.data.get("note", ""))
+
+
+def _propose_closure(ctx):
+    case = ctx.subject
     case.status_before_closure = case.status
-    case.closure_requested_at = now
-    case.closure_requested_by = actor
-    case.closure_reason = data["closure_reason"]
-    return {"reason": data["closure_reason"]}, data.get("note", "")
+    case.closure_requested_at = ctx.now
+    case.closure_requested_by = ctx.actor
+    case.closure_reason = ctx.data["closure_reason"]
+    return Outcome({"reason": ctx.data["closure_reason"]}, ctx.data.get("note", ""))
 
 
-def _start_monitoring(case, actor, data, now):
-    case.monitoring_started_at = now
-    return {}, data.get("note", "")
+def _start_monitoring(ctx):
+    ctx.subject.monitoring_started_at = ctx.now
+    return Outcome({}, ctx.data.get("note", ""))
 
 
-def _approve_closure(case, actor, data, now):
-    case.closed_at = now
-    return {"reason": case.closure_reason}, data.get("note", "")
+def _new_need(ctx):
+    return Outcome({}, ctx.data["reason"])
 
 
-def _return(case, actor, data, now):
+def _approve_closure(ctx):
+    case = ctx.subject
+    _closing(ctx)
+    case.closed_at = ctx.now
+    return Outcome({"reason": case.closure_reason}, ctx.data.get("note", ""))
+
+
+def _return(ctx):
+    case = ctx.subject
     case.closure_requested_at = None
     case.closure_requested_by = None
     case.closure_reason = ""
-    return {}, data["note"]
+    return Outcome({}, ctx.data["note"])
 
 
-def _reopen(case, actor, data, now):
+def _reopen(ctx):
+    case = ctx.subject
     case.closed_at = None
     case.closure_reason = ""
     case.not_pursued_reason = ""
     case.closure_requested_at = None
     case.closure_requested_by = None
-    return {}, data["reason"]
+    return Outcome({}, ctx.data["reason"])
 
 
-def _first_contact(case, actor, data, now):
-    case.first_contact_at = data.get("contacted_at") or now
-    return {"how": data.get("how", ""), "at": case.first_contact_at.isoformat()}, data.get(
-        "note", ""
+def _first_contact(ctx):
+    case, data = ctx.subject, ctx.data
+    case.first_contact_at = data.get("contacted_at") or ctx.now
+    return Outcome(
+        {"how": data.get("how", ""), "at": case.first_contact_at.isoformat()},
+        data.get("note", ""),
+        fields=("first_contact_at",),
     )
 
 
-def _assess(case, actor, data, now):
+def _assess(ctx):
+    case, data = ctx.subject, ctx.data
     answers = {k: bool(v) for k, v in (data.get("answers") or {}).items()}
     a = Assessment.objects.create(
         case=case,
@@ -101,13 +126,14 @@ def _assess(case, actor, data, now):
         risk_level=workflow.risk_level(answers),
         needs=list(data.get("needs") or []),
         note=data.get("note", ""),
-        assessed_by=actor,
-        assessed_at=now,
+        assessed_by=ctx.actor,
+        assessed_at=ctx.now,
     )
-    return {"victim": a.victim_id, "assessment": a.pk, "risk": a.risk_level}, ""
+    return Outcome({"victim": a.victim_id, "assessment": a.pk, "risk": a.risk_level}, result=a)
 
 
-def _consent(case, actor, data, now):
+def _consent(ctx):
+    case, data = ctx.subject, ctx.data
     c = Consent.objects.create(
         case=case,
         kelurahan_id=case.kelurahan_id,
@@ -119,30 +145,31 @@ def _consent(case, actor, data, now):
         giver_name=data.get("giver_name", ""),
         child_view=data.get("child_view", ""),
         how=data["how"],
-        given_at=data.get("given_at") or now,
-        recorded_by=actor,
+        given_at=data.get("given_at") or ctx.now,
+        recorded_by=ctx.actor,
     )
-    return {"victim": c.victim_id, "consent": c.pk, "purpose": c.purpose}, ""
+    return Outcome({"victim": c.victim_id, "consent": c.pk, "purpose": c.purpose}, result=c)
 
 
-def _withdraw_consent(case, actor, data, now):
-    c = Consent.objects.select_for_update().get(pk=data["consent"].pk)
-    c.withdrawn_at = now
-    c.withdrawn_by = actor
-    c.withdrawal_note = data.get("note", "")
+def _withdraw_consent(ctx):
+    c = Consent.objects.select_for_update().get(pk=ctx.data["consent"].pk)
+    c.withdrawn_at = ctx.now
+    c.withdrawn_by = ctx.actor
+    c.withdrawal_note = ctx.data.get("note", "")
     c.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
-    return {"consent": c.pk, "withdrawn": True}, data.get("note", "")
+    return Outcome({"consent": c.pk, "withdrawn": True}, ctx.data.get("note", ""), result=c)
 
 
-def _confirm_consent(case, actor, data, now):
-    c = Consent.objects.select_for_update().get(pk=data["consent"].pk)
-    c.confirmed_by = actor
-    c.confirmed_at = now
+def _confirm_consent(ctx):
+    c = Consent.objects.select_for_update().get(pk=ctx.data["consent"].pk)
+    c.confirmed_by = ctx.actor
+    c.confirmed_at = ctx.now
     c.save(update_fields=["confirmed_by", "confirmed_at"])
-    return {"consent": c.pk, "confirmed": True}, ""
+    return Outcome({"consent": c.pk, "confirmed": True}, result=c)
 
 
-def _plan_action(case, actor, data, now):
+def _plan_action(ctx):
+    case, data = ctx.subject, ctx.data
     a = PlannedAction.objects.create(
         case=case,
         kelurahan_id=case.kelurahan_id,
@@ -151,22 +178,23 @@ def _plan_action(case, actor, data, now):
         agency=data.get("agency"),
         target_date=data.get("target_date"),
         note=data.get("note", ""),
-        created_by=actor,
-        created_at=now,
+        created_by=ctx.actor,
+        created_at=ctx.now,
     )
-    return {"action": a.pk, "service": a.service_type}, ""
+    return Outcome({"action": a.pk, "service": a.service_type}, result=a)
 
 
-def _action_status(case, actor, data, now):
-    a = PlannedAction.objects.select_for_update().get(pk=data["planned_action"].pk)
+def _action_status(ctx):
+    a = PlannedAction.objects.select_for_update().get(pk=ctx.data["planned_action"].pk)
     before = a.status
-    a.status = data["status"]
+    a.status = ctx.data["status"]
     a.version += 1
     a.save(update_fields=["status", "version"])
-    return {"action": a.pk, "from": before, "to": a.status}, ""
+    return Outcome({"action": a.pk, "from": before, "to": a.status}, result=a)
 
 
-def _visit(case, actor, data, now):
+def _visit(ctx):
+    case, data, now = ctx.subject, ctx.data, ctx.now
     v = Visit.objects.create(
         case=case,
         kelurahan_id=case.kelurahan_id,
@@ -176,134 +204,90 @@ def _visit(case, actor, data, now):
         text=data["text"],
         next_visit_on=data.get("next_visit_on"),
         confidential=bool(data.get("confidential")),
-        by=actor,
+        by=ctx.actor,
         created_at=now,
     )
     # The visit clock counts from the visit's day (end of that day at the latest: now).
     end_of_day = timezone.make_aware(datetime.datetime.combine(v.visited_on, datetime.time(23, 59)))
     visited_at = min(now, end_of_day)
+    fields = ()
     if case.last_visit_at is None or visited_at > case.last_visit_at:
         case.last_visit_at = visited_at
+        fields = ("last_visit_at",)
     # A confidential note's text never goes into the timeline.
     note = "" if v.confidential else v.text
-    return {"visit": v.pk, "kind": v.kind, "confidential": v.confidential}, note
-
-
-def _recovery(case, actor, data, now):
-    victim = data["victim"]
-    items = set(data.get("items") or [])
-    victim.recovery = {key: key in items for key, _label in _recovery_items()}
-    victim.version += 1
-    victim.save(update_fields=["recovery", "version"])
-    return {"victim": victim.pk, "recovery": sorted(items)}, ""
-
-
-def _recovery_items():
-    from ..vocab import RECOVERY_ITEMS
-
-    return RECOVERY_ITEMS
-
-
-EFFECTS = {
-    "assign": (_assign, K.TRANSITION),
-    "reassign": (_reassign, K.ASSIGNMENT),
-    "decline": (_decline, K.TRANSITION),
-    "complete_assessment": (_complete_assessment, K.TRANSITION),
-    "propose_closure": (_propose_closure, K.TRANSITION),
-    "start_monitoring": (_start_monitoring, K.TRANSITION),
-    "new_need": (lambda c, a, d, n: ({}, d["reason"]), K.TRANSITION),
-    "approve_closure": (_approve_closure, K.TRANSITION),
-    "return": (_return, K.TRANSITION),
-    "reopen": (_reopen, K.TRANSITION),
-    "first_contact": (_first_contact, K.FIRST_CONTACT),
-    "assess": (_assess, K.ASSESSMENT),
-    "consent": (_consent, K.CONSENT),
-    "withdraw_consent": (_withdraw_consent, K.CONSENT),
-    "confirm_consent": (_confirm_consent, K.CONSENT),
-    "plan_action": (_plan_action, K.PLAN),
-    "action_status": (_action_status, K.PLAN),
-    "visit": (_visit, K.VISIT),
-    "recovery": (_recovery, K.EDIT),
-}
-# The Case fields an effect may change (never anything a form posted).
-CASE_FIELDS = [
-    "status",
-    "status_before_closure",
-    "status_changed_at",
-    "companion",
-    "ever_assigned",
-    "assigned_at",
-    "first_contact_at",
-    "handling_started_at",
-    "monitoring_started_at",
-    "last_visit_at",
-    "closure_requested_at",
-    "closure_requested_by",
-    "closure_reason",
-    "not_pursued_reason",
-    "closed_at",
-    "version",
-]
-
-
-@transaction.atomic
-def case_advance(*, case, action, actor, data=None):
-    """Fire one step of the procedure on the case; returns the timeline entry.
-
-    data: the step's cleaned input (model instances for companion, victim, agency...). When it
-    carries "version" (the case version the user saw), a transition on a case changed in the
-    meantime is refused, so nobody acts on a stale page.
-    """
-    data = data or {}
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    step = workflow.step_for(locked, action, actor, data)
-    seen = data.get("version")
-    if step.target is not None and seen and int(seen) != locked.version:
-        raise TransitionRefused(
-            [
-                _(
-                    "Someone changed this case while you were looking at it. Check the page "
-                    "again and repeat the action if it is still needed."
-                )
-            ]
-        )
-    now = timezone.now()
-    from_status = locked.status
-    effect, kind = EFFECTS[action]
-    payload, note = effect(locked, actor, data, now)
-    if step.target is not None:
-        locked.status = workflow.target_of(step, locked)
-        locked.status_changed_at = now
-        if step.target == "return":
-            locked.status_before_closure = ""
-    locked.version += 1
-    locked.save(update_fields=CASE_FIELDS)
-    event = CaseEvent.objects.create(
-        case=locked,
-        kelurahan_id=locked.kelurahan_id,
-        kind=kind,
-        action=action,
-        # Only a change of state carries from/to; an event keeps the state and leaves them empty.
-        from_status=from_status if step.target is not None else "",
-        to_status=locked.status if step.target is not None else "",
-        actor=actor,
-        at=now,
-        note=note or "",
-        confidential=bool(payload.get("confidential")),
-        data=payload,
+    return Outcome(
+        {"visit": v.pk, "kind": v.kind, "confidential": v.confidential},
+        note,
+        fields=fields,
+        result=v,
     )
-    if locked.status in (Status.CLOSED, Status.NOT_PURSUED) and from_status != locked.status:
-        _cancel_unsent_referrals(locked, actor, note)
-    for name in CASE_FIELDS:
-        setattr(case, name, getattr(locked, name))
-    return event
 
 
-def _cancel_unsent_referrals(case, actor, note):
-    """Drafts and returned referrals are cancelled when the case closes or is not pursued
-    (PROCEDURE.md), in the same transaction, when the referrals app provides it."""
-    from referrals import api
+def _recovery(ctx):
+    victim = ctx.data["victim"]
+    items = set(ctx.data.get("items") or [])
+    victim.recovery = {key: key in items for key, _label in RECOVERY_ITEMS}
+    victim.version += 1
+    victim._history_user = ctx.actor
+    victim.save(update_fields=["recovery", "version"])
+    return Outcome({"victim": victim.pk, "recovery": sorted(items)})
 
-    cancel = getattr(api, "cancel_unsent", None)
-    if cancel is not None:
-        cancel(case, actor, note or str(_("The case was closed.")))
+
+def _edit_intake(ctx):
+    from .intake import apply_intake_edit
+
+    changed = apply_intake_edit(ctx)
+    # Field names only: the values stay in the change history, seen by fewer people.
+    return Outcome({"fields": sorted(set(changed))[:40]}, fields=ctx.data["case_fields"])
+
+
+def _attach(ctx):
+    from attachments.services import store_attachment
+
+    att = store_attachment(ctx)
+    # Ids only: the description and the name may be personal data.
+    return Outcome({"attachment": att.pk}, result=att)
+
+
+workflow.CASE.bind(
+    {
+        "assign": Effect(_assign, K.TRANSITION),
+        "reassign": Effect(_reassign, K.ASSIGNMENT),
+        "decline": Effect(_decline, K.TRANSITION),
+        "complete_assessment": Effect(_complete_assessment, K.TRANSITION),
+        "propose_closure": Effect(_propose_closure, K.TRANSITION),
+        "start_monitoring": Effect(_start_monitoring, K.TRANSITION),
+        "new_need": Effect(_new_need, K.TRANSITION),
+        "approve_closure": Effect(_approve_closure, K.TRANSITION),
+        "return": Effect(_return, K.TRANSITION),
+        "reopen": Effect(_reopen, K.TRANSITION),
+        "first_contact": Effect(_first_contact, K.FIRST_CONTACT),
+        "assess": Effect(_assess, K.ASSESSMENT),
+        "consent": Effect(_consent, K.CONSENT),
+        "withdraw_consent": Effect(_withdraw_consent, K.CONSENT),
+        "confirm_consent": Effect(_confirm_consent, K.CONSENT),
+        "plan_action": Effect(_plan_action, K.PLAN),
+        "action_status": Effect(_action_status, K.PLAN),
+        "visit": Effect(_visit, K.VISIT),
+        "recovery": Effect(_recovery, K.EDIT),
+        "edit_intake": Effect(_edit_intake, K.EDIT),
+        "attach": Effect(_attach, K.ATTACHMENT),
+    }
+)
+
+
+def case_advance(*, case, action, actor, data=None):
+    """Fire one step of the case procedure; returns the timeline entry (CaseEvent).
+
+    data: the step's cleaned input. When it carries "version" (the case version the user saw),
+    a step that changes existing data on a case changed in the meantime is refused, so nobody
+    acts on a stale page; additive steps (visits, assessments...) are never refused for that.
+    """
+    ctx = engine.fire(workflow.CASE, case, action, actor, data)
+    locked = ctx.subject
+    if locked is not case:
+        for name in (*workflow.CaseTable.PROCEDURE_FIELDS, "version"):
+            setattr(case, name, getattr(locked, name))
+    case.engine_ctx = ctx
+    return ctx.event

@@ -16,6 +16,7 @@ from accounts.roles import roles_of
 
 from .. import clocks, procedure_print, workflow
 from ..access import FULL, can_see_confidential, get_case_for_user
+from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone
 from ..forms_procedure import FORMS, form_for
 from ..page import Section, register_section_provider
 from ..services.procedure import case_advance
@@ -146,6 +147,9 @@ def act(request, pk, action):
         if form.is_valid():
             try:
                 case_advance(case=case, action=action, actor=request.user, data=form.service_data())
+            except AlreadyDone:
+                messages.info(request, ALREADY_DONE_MESSAGE)
+                return redirect(case_url(case, SECTION_OF.get(action, "procedure")))
             except workflow.TransitionRefused as refused:
                 for reason in refused.reasons:
                     form.add_error(None, reason)

@@ -24,6 +24,7 @@ from accounts.roles import roles_of
 
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, client_ip, get_case_for_user, log_access
+from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone, TransitionRefused
 from ..forms import (
     KINDS,
     AccessLogFilterForm,
@@ -42,6 +43,7 @@ from ..models import (
     Victim,
 )
 from ..services.intake import StaleEdit, case_register, case_update
+from ..workflow import CASE, actor_roles
 
 PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
@@ -59,10 +61,16 @@ def intake_kelurahan(user):
 
 
 def can_edit_intake(user, case):
-    """Full-access users always; the registering volunteer until a companion is assigned."""
-    if getattr(case, "access_level", None) == FULL:
-        return True
-    return case.registered_by_id == user.pk and case.companion_id is None and not case.ever_assigned
+    """Whether the user may correct this case's intake now: the "edit_intake" step of the
+    procedure table says who (full-access users; the registering volunteer until a companion
+    is assigned) and the engine's rules say when (never on a closed case)."""
+    return any(s.action == "edit_intake" for s in CASE.available_steps(case, user))
+
+
+def may_ever_edit_intake(user, case):
+    """Whether the user's role allows intake corrections on this case at all (any state)."""
+    step = CASE.by_action["edit_intake"][0]
+    return bool(step.roles & actor_roles(case, user))
 
 
 def _victim_labels(victims):
@@ -243,9 +251,13 @@ def case_create(request):
 def case_edit(request, pk):
     action = "edit" if request.method == "POST" else "edit_view"
     case = get_case_for_user(request, pk, action=action)
-    if not can_edit_intake(request.user, case):
+    if not may_ever_edit_intake(request.user, case):
         raise Http404
     ctx = {"case": case, "is_roleplay": case.is_roleplay, "editing": True}
+    if request.method == "GET" and not can_edit_intake(request.user, case):
+        for reason in CASE.pending_reasons(case, request.user, CASE.by_action["edit_intake"][0]):
+            messages.error(request, reason)
+        return redirect("cases:detail", case.pk)
     if request.method == "GET":
         case_form, victims, perps = _build_forms(None, case=case)
         return _form_page(request, "cases/intake_form.html", case_form, victims, perps, **ctx)
@@ -273,6 +285,14 @@ def case_edit(request, pk):
             links=links,
             ip=client_ip(request),
         )
+    except AlreadyDone:
+        messages.info(request, ALREADY_DONE_MESSAGE)
+        return redirect("cases:detail", case.pk)
+    except TransitionRefused as refused:
+        # Refused by the procedure (e.g. the case was closed meanwhile): keep what was typed.
+        for reason in refused.reasons:
+            case_form.add_error(None, reason)
+        return _form_page(request, "cases/intake_form.html", case_form, victims, perps, **ctx)
     except StaleEdit as exc:
         # Keep everything typed; carry the current version so that saving again, after
         # checking the other change, is a deliberate decision.
@@ -304,10 +324,9 @@ def case_list(request):
         ((str(k), roles.kelurahan_names[k]) for k in kel_ids), key=lambda kv: kv[1]
     )
     form = CaseFilterForm(request.GET or None, kelurahan_choices=kel_choices)
-    from referrals.api import annotate_referred  # the "Dirujuk" badge, in the same query
-
     qs = (
-        annotate_referred(Case.objects.visible_to(request.user))
+        # Other apps' columns (the "Dirujuk" badge), in the same query.
+        page.annotate_list(Case.objects.visible_to(request.user))
         .select_related("kelurahan")
         .prefetch_related(
             Prefetch(

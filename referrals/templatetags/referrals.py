@@ -1,8 +1,6 @@
 from django import template
 from django.template.loader import render_to_string
 
-from referrals.api import is_referred
-
 register = template.Library()
 
 
@@ -12,6 +10,6 @@ def referred_badge(case):
     if case is None:
         return ""
     flag = getattr(case, "has_open_referral", None)  # annotate_referred() or the case page
-    if not (flag if flag is not None else is_referred(case)):
+    if not (flag if flag is not None else case.referrals.open().exists()):
         return ""
     return render_to_string("referrals/_badge.html")

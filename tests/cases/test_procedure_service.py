@@ -1,8 +1,6 @@
 """case_advance: every transition allowed for its roles and refused for every other persona,
 each guard refusing with its message, the timeline, four eyes, return and reopen."""
 
-import types
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -206,11 +204,23 @@ def test_mediation_refused_on_sexual_violence_with_article_23(personas, master):
     case_advance(
         case=plain, action="plan_action", actor=pend, data={**data, "victim": plain.victims.get()}
     )
-    # a case that turns out to be sexual violence cannot go on with mediation in its plan
+    # a case that turns out to be sexual violence cannot go on with mediation in its plan: the
+    # intake edit is accepted and the mediation action is stopped in the same transaction
     prepare_plan(plain, pend)
-    Case.objects.filter(pk=plain.pk).update(violence_types=["sexual"])
+    from cases.services.intake import case_update
+
     plain.refresh_from_db()
-    assert "art. 23" in refused(plain, "complete_assessment", pend)
+    case_update(
+        case=plain,
+        actor=pend,
+        expected_version=plain.version,
+        case_data={"violence_types": ["sexual"]},
+        victims=[],
+    )
+    mediation = PlannedAction.objects.get(case=plain, service_type=vocab.ServiceType.MEDIATION)
+    assert mediation.status == vocab.ActionStatus.NOT_NEEDED
+    assert "UU 12/2022" in mediation.note
+    assert plain.events.filter(action="mediation_stopped").exists()
 
 
 def test_child_victim_warning_until_uptd_or_dp3a_action(personas, master):
@@ -319,16 +329,29 @@ def test_best_interest_confirmation_is_four_eyes(personas, master):
     refused(case, "confirm_consent", p["ws.kasikesra"], {"consent": entry})
 
 
-def test_propose_and_decline_refused_with_an_open_referral(personas, master, monkeypatch):
-    from referrals import api
+def _referral(master, p, case, state):
+    """A real referral of the case's victim to UPTD PPA, moved to `state` through the engine."""
+    from referrals import services
+    from tests.referrals.factories import draft
 
+    r = draft(master, p, case=case, victim=case.victims.get())
+    if state in ("requested", "sent"):
+        r = services.referral_advance(referral=r, action="request", actor=p["ws.pendamping"])
+    if state == "sent":
+        r = services.referral_advance(referral=r, action="approve", actor=p["ws.kasikesra"])
+    assert r.state == state
+    return r
+
+
+def test_propose_and_decline_refused_with_an_open_referral(personas, master):
     p = personas
     case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
-    monkeypatch.setattr(api, "open_referrals", lambda c: [types.SimpleNamespace(status="sent")])
+    _referral(master, p, case, "sent")
     assert "open referral" in refused(
         case, "propose_closure", p["ws.pendamping"], {"closure_reason": "needs_met"}
     )
     early = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    _referral(master, p, early, "requested")
     assert "open referral" in refused(
         early, "decline", p["ws.koordinator"], {"not_pursued_reason": "duplicate"}
     )
@@ -338,22 +361,29 @@ def test_propose_and_decline_refused_with_an_open_referral(personas, master, mon
     # a sent referral does not stop monitoring; one waiting for approval does
     case_advance(case=case, action="start_monitoring", actor=p["ws.pendamping"])
     other = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
-    monkeypatch.setattr(
-        api, "open_referrals", lambda c: [types.SimpleNamespace(status="requested")]
-    )
+    _referral(master, p, other, "requested")
     assert "waiting for the kelurahan staff's approval" in refused(
         other, "start_monitoring", p["ws.pendamping"]
     )
 
 
-def test_handled_by_agency_needs_a_completed_handover(personas, master, monkeypatch):
-    from referrals import api
+def test_handled_by_agency_needs_a_completed_handover(personas, master):
+    from referrals import services
+    from tests.referrals.factories import draft
 
     p = personas
     case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
     data = {"closure_reason": vocab.ClosureReason.HANDLED_BY_AGENCY}
     assert "handover" in refused(case, "propose_closure", p["ws.pendamping"], data)
-    monkeypatch.setattr(api, "handover_completed", lambda c: True)
+    r = draft(master, p, case=case, victim=case.victims.get(), kind="pelimpahan")
+    officer = p["uptdppa.petugas"]
+    for action, actor, extra in (
+        ("request", p["ws.pendamping"], {}),
+        ("approve", p["ws.kasikesra"], {}),
+        ("acknowledge", officer, {}),
+        ("complete", officer, {"note": "Ditangani tuntas", "service_given": "psychological"}),
+    ):
+        r = services.referral_advance(referral=r, action=action, actor=actor, data=extra)
     case_advance(case=case, action="propose_closure", actor=p["ws.pendamping"], data=data)
     assert case.status == S.CLOSURE_REQUESTED
 
@@ -447,39 +477,31 @@ def test_refused_step_on_stale_page_version(personas, master):
     )
 
 
-def test_closing_cancels_unsent_referrals_when_the_referrals_app_offers_it(
-    personas, master, monkeypatch
-):
-    from referrals import api
+def test_closing_cancels_unsent_referrals(personas, master):
+    from referrals.models import State
+    from tests.referrals.factories import draft
 
-    calls = []
-    monkeypatch.setattr(
-        api,
-        "cancel_unsent",
-        lambda case, actor, reason: calls.append((case.pk, actor, reason)),
-        raising=False,
-    )
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "closure_requested", p)
-    assert calls == []  # a proposal may still be returned
+    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    kept = draft(master, p, case=case, victim=case.victims.get())
+    case_advance(
+        case=case,
+        action="propose_closure",
+        actor=p["ws.pendamping"],
+        data={"closure_reason": vocab.ClosureReason.NEEDS_MET},
+    )
+    kept.refresh_from_db()
+    assert kept.state == State.DRAFT  # a proposal may still be returned
     case_advance(case=case, action="approve_closure", actor=p["ws.lurah"], data={"note": "selesai"})
-    declined = make_case(master["ws"], p["ws.relawan"])
+    kept.refresh_from_db()
+    assert (kept.state, kept.cancel_reason) == (State.CANCELLED, "selesai")
+    declined = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    other = draft(master, p, case=declined, victim=declined.victims.get())
     case_advance(
         case=declined,
         action="decline",
         actor=p["ws.koordinator"],
         data={"not_pursued_reason": "duplicate", "note": "sama"},
     )
-    assert calls == [
-        (case.pk, p["ws.lurah"], "selesai"),
-        (declined.pk, p["ws.koordinator"], "sama"),
-    ]
-
-
-def test_referral_state_field_is_read_too(personas, master, monkeypatch):
-    from referrals import api
-
-    p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
-    monkeypatch.setattr(api, "open_referrals", lambda c: [types.SimpleNamespace(state="requested")])
-    assert "approval" in refused(case, "start_monitoring", p["ws.pendamping"])
+    other.refresh_from_db()
+    assert (other.state, other.cancel_reason) == (State.CANCELLED, "sama")

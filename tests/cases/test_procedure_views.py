@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from cases import workflow
+from cases import engine, workflow
 from cases.access import FULL, INTAKE
 from cases.models import Case, CaseEvent
 from cases.procedure_print import label_of
@@ -300,11 +300,8 @@ def test_tasks_dashboard_and_home_panel(personas, master):
 
 def printed_texts():
     with translation.override("id"):
-        steps = [label_of(s.label) for s in workflow.STEPS]
-        clocks = [label_of(c.label) for c in workflow.CLOCKS]
-        ref_steps, ref_clocks = workflow.referral_definition()
-        steps += [label_of(s.label) for s in ref_steps]
-        clocks += [label_of(c.label) for c in ref_clocks]
+        steps = [label_of(s.label) for t in engine.tables() for s in t.steps]
+        clocks = [label_of(c.label) for t in engine.tables() for c in t.clocks]
     return steps, clocks
 
 

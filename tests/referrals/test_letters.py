@@ -189,6 +189,7 @@ def test_ratified_emergency_letter(master, personas):
     victim = f.make_victim(case)
     made = timezone.now()
     r = services.referral_create_emergency(
+        ground="danger",
         case=case,
         actor=personas["ws.pendamping"],
         victim=victim,

@@ -146,6 +146,7 @@ def test_queue_for_staff_emergency_first_with_deadline(master, personas):
     req = f.requested(master, personas)
     case = f.make_case(master, personas)
     em = services.referral_create_emergency(
+        ground="danger",
         case=case,
         actor=personas["ws.pendamping"],
         victim=f.make_victim(case),
@@ -444,6 +445,7 @@ def test_emergency_form(master, personas):
             "victim": v.pk,
             "agency": master["uptd"].pk,
             "service_type": "health",
+            "ground": "danger",
             "how": "phone",
             "made_at": "",
             "summary": "",
@@ -457,6 +459,7 @@ def test_emergency_form(master, personas):
             "victim": v.pk,
             "agency": master["uptd"].pk,
             "service_type": "health",
+            "ground": "danger",
             "how": "phone",
             "made_at": made,
             "summary": "Luka, dibawa ke UPTD",
@@ -470,6 +473,7 @@ def test_emergency_form(master, personas):
             "victim": v.pk,
             "agency": master["uptd"].pk,
             "service_type": "health",
+            "ground": "danger",
             "how": "phone",
             "made_at": made,
             "summary": "Luka, dibawa ke UPTD",

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases import vocab
+from cases.engine import AGENCY, COMPANION, STAFF, SYSTEM
 from cases.models import CaseEvent, ClockSetting
-from cases.workflow_types import AGENCY, COMPANION, STAFF, SYSTEM
 from notifications.models import Notification
-from referrals import api, services
+from referrals import services
 from referrals import workflow as wf
 from referrals.models import OUTCOME_TABLE, Outcome, Referral, State
 
@@ -45,7 +45,7 @@ def test_every_state_is_reachable_and_only_final_states_are_dead_ends():
     reachable |= {t for t, _a in OUTCOME_TABLE.values()}
     assert reachable == set(State.values)
     for state in State.values:
-        outgoing = wf.steps_from(state)
+        outgoing = [s for s in wf.STEPS if state in s.source]
         if state in (State.COMPLETED, State.DECLINED, State.CANCELLED):
             assert not outgoing, state
         else:
@@ -54,10 +54,22 @@ def test_every_state_is_reachable_and_only_final_states_are_dead_ends():
 
 def test_each_actor_gets_exactly_its_steps():
     by_role = {
-        COMPANION: {"request", "send", "acknowledge", "complete", "decline", "withdraw"},
+        COMPANION: {
+            "create",
+            "emergency",
+            "edit",
+            "request",
+            "send",
+            "acknowledge",
+            "complete",
+            "decline",
+            "withdraw",
+        },
         STAFF: {"approve", "return", "ratify", "refuse", "cancel"},
         AGENCY: {"acknowledge", "complete", "decline"},
-        SYSTEM: {"send"},
+        # The app itself: sending to an agency with users, and the cascades (drafts withdrawn
+        # when a case closes, referrals of a mediation stopped by UU 12/2022 art. 23).
+        SYSTEM: {"send", "refuse", "withdraw", "cancel"},
     }
     for role, actions in by_role.items():
         assert {s.action for s in wf.STEPS if role in s.roles} == actions, role
@@ -286,6 +298,7 @@ def emergency(master, personas, *, actor="ws.pendamping", status="handling", **k
     case = kw.pop("case", None) or f.make_case(master, personas, status=status, **kw)
     victim = f.make_victim(case)
     return services.referral_create_emergency(
+        ground="danger",
         case=case,
         actor=personas[actor],
         victim=victim,
@@ -302,7 +315,7 @@ def test_emergency_in_received_state_by_coordinator_creates_action(master, perso
     assert r.state == State.SENT and r.is_emergency and r.awaits_ratification
     assert r.action.agency == master["uptd"] and r.action.service_type == "health"
     assert not r.letter_number
-    assert r.pk in {x.pk for x in api.open_referrals(r.case)}
+    assert r.pk in {x.pk for x in r.case.referrals.open()}
     staff_notes = Notification.objects.filter(kind="referral_ratify")
     assert {n.user.username for n in staff_notes} == {"ws.kasikesra", "ws.lurah"}
 
@@ -368,17 +381,17 @@ def test_referral_decision_and_agency_ack_clocks(master, personas):
 # What the case procedure asks of referrals
 
 
-def test_api_open_referrals_and_handover(master, personas):
+def test_case_reads_open_referrals_and_handover_through_the_related_manager(master, personas):
     r = f.requested(master, personas, kind="pelimpahan")
     case = r.case
-    assert list(api.open_referrals(case)) == [r]
-    assert api.is_referred(case) and not api.handover_completed(case)
+    assert list(case.referrals.open()) == [r]
+    assert not case.referrals.completed_handovers().exists()
     r = advance(r, "approve", personas["ws.kasikesra"])
     officer = personas["uptdppa.petugas"]
     r = advance(r, "acknowledge", officer)
     r = advance(r, "complete", officer, note="Ditangani UPTD PPA")
-    assert api.handover_completed(case)
-    assert not api.open_referrals(case).exists() and not api.is_referred(case)
+    assert case.referrals.completed_handovers().exists()
+    assert not case.referrals.open().exists()
 
 
 def test_handover_only_to_uptd_or_dinsos(master, personas):
@@ -389,7 +402,9 @@ def test_handover_only_to_uptd_or_dinsos(master, personas):
 def test_cancel_unsent_on_case_closure(master, personas):
     d = f.draft(master, personas)
     req = f.requested(master, personas, case=d.case, victim=d.victim, with_consent=False)
-    api.cancel_unsent(d.case, personas["ws.koordinator"], "Kasus ditutup")
+    services.cancel_unsent_for_case(
+        case=d.case, actor=personas["ws.koordinator"], reason="Kasus ditutup"
+    )
     d.refresh_from_db()
     req.refresh_from_db()
     assert d.state == State.CANCELLED and req.state == State.REQUESTED

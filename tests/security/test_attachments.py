@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import uuid
 
 import pytest
 from django.test import RequestFactory
@@ -44,9 +45,10 @@ def case(personas, master):
 
 
 def _upload(client, the_case, f, **extra):
+    # Each upload is a new form (its own token, as {% form_guard %} renders it).
     return client.post(
         reverse("attachments:case", kwargs={"case_pk": the_case.pk}),
-        {"file": f, "description": "Foto luka", **extra},
+        {"file": f, "description": "Foto luka", "_lbk_once": uuid.uuid4().hex, **extra},
     )
 
 
