@@ -12,7 +12,10 @@ from django.middleware.locale import LocaleMiddleware
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from .security import AUTHOR_FIELD, verify_author
 
 log = logging.getLogger("lbk.security")
 
@@ -20,8 +23,10 @@ log = logging.getLogger("lbk.security")
 SAVED_POST_KEY = "_lbk_saved_post"
 # Hidden field of the "send again" form: the saved copy is dropped once it is sent.
 RESUBMIT_FIELD = "_lbk_resubmit"
-# Never kept: the CSRF token (a fresh one is used) and anything that looks like a password.
-_NOT_KEPT = {"csrfmiddlewaretoken", RESUBMIT_FIELD}
+# Never kept: the CSRF token and the author field (the "send again" form renders fresh ones)
+# and anything that looks like a password. The one-time token `_lbk_once` is kept: sending the
+# form again must not make a second record.
+_NOT_KEPT = {"csrfmiddlewaretoken", RESUBMIT_FIELD, AUTHOR_FIELD}
 # A saved form is at most this many characters (the session lives in the database).
 SAVED_POST_MAX_CHARS = 200_000
 # Pages whose POST is not kept: logging in/out, the resubmit page itself, the Django admin.
@@ -93,18 +98,22 @@ class SessionLimitsMiddleware:
             elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 user_id = user.pk
                 logout(request)
-                request._lbk_ended_user_id = user_id
                 log.info("session ended at the absolute limit user_id=%s", user_id)
         return self.get_response(request)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
-    """Django's LoginRequiredMiddleware, plus: a form posted after the session ended is kept.
+    """Django's LoginRequiredMiddleware, plus: a form posted after the session ended is kept
+    for the person who typed it.
 
-    The posted fields (without the CSRF token and password fields) are stored server-side in the
-    new anonymous session with the path they were sent to; after logging in, the user lands on
-    the "your data is saved" page (accounts.views.resubmit) that sends them again, without
-    JavaScript. The copy is bound to the account whose session ended, when that is known.
+    Who typed it is known only from the form itself: the `_lbk_author` field that
+    {% form_guard %} renders (the user's id and the time, signed with SECRET_KEY), never from the
+    expired session. The posted fields (without the CSRF token, the author field and password
+    fields) are stored server-side in the new anonymous session with the path they were sent to;
+    after that same user logs in again, they land on the "your data is saved" page
+    (accounts.views.resubmit) that sends them again, without JavaScript. Anyone else who logs in
+    on that browser never sees them. A form whose author cannot be verified is not kept, and the
+    login page says so.
     """
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -119,58 +128,70 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
     def handle_no_permission(self, request, view_func):
-        if request.method == "POST" and save_posted_form(request):
-            messages.info(
-                request,
-                _(
-                    "Your session has ended. Log in again: what you typed has been kept and "
-                    "you can send it again."
-                ),
-            )
-            return redirect_to_login(
-                reverse("resubmit"), self.get_login_url(view_func), self.redirect_field_name
-            )
+        if request.method == "POST" and _url_name(request) == "logout":
+            # "Log out" pressed after the session had ended: nothing typed stays behind.
+            request.session.pop(SAVED_POST_KEY, None)
+        elif request.method == "POST":
+            outcome = save_posted_form(request)
+            if outcome is KEPT:
+                messages.info(
+                    request,
+                    _(
+                        "Your session has ended. Log in again: what you typed has been kept and "
+                        "you can send it again."
+                    ),
+                )
+                return redirect_to_login(
+                    reverse("resubmit"), self.get_login_url(view_func), self.redirect_field_name
+                )
+            if outcome is NOT_KEPT:
+                messages.warning(
+                    request,
+                    _(
+                        "Your session has ended. What you typed could not be kept; log in and "
+                        "type it again."
+                    ),
+                )
         return super().handle_no_permission(request, view_func)
+
+
+KEPT = "kept"
+NOT_KEPT = "not kept"
 
 
 def _kept(name):
     return name not in _NOT_KEPT and "password" not in name.lower()
 
 
-def _previous_user_id(request):
-    """The account of the session that just ended, if the server still knows it."""
-    ended = getattr(request, "_lbk_ended_user_id", None)
-    if ended is not None:
-        return ended
-    from django.contrib.sessions.models import Session
-
-    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if not key:
-        return None
-    row = Session.objects.filter(session_key=key).first()
-    if row is None:
-        return None
+def _url_name(request):
     try:
-        user_id = row.get_decoded().get("_auth_user_id")
-    # An unreadable session names nobody.
-    except Exception:  # noqa: BLE001
-        user_id = None
-    # The row has expired (or the request would be authenticated): remove it now.
-    row.delete()
-    return int(user_id) if user_id is not None and str(user_id).isdigit() else None
+        return resolve(request.path_info).url_name
+    except Resolver404:
+        return None
 
 
 def save_posted_form(request):
+    """Keeps a form posted without a live session for its author. Returns KEPT, NOT_KEPT (the
+    author could not be verified, or the form is too big), or None (a page whose POST is never
+    kept: logging in and out, the resubmit page, the Django admin)."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return False
+        return None
     if match.url_name in _NOT_SAVED_NAMES or "admin" in match.namespaces:
-        return False
+        return None
+    # Signed no longer ago than a session can last: an older form cannot come from a session
+    # that only just ended.
+    user_id = verify_author(
+        request.POST.get(AUTHOR_FIELD), max_age=settings.SESSION_ABSOLUTE_SECONDS
+    )
+    if user_id is None:
+        log.info("form not kept after session end: author not verified path=%s", request.path)
+        return NOT_KEPT
     fields = [(k, v) for k, values in request.POST.lists() if _kept(k) for v in values]
     if sum(len(k) + len(v) for k, v in fields) > SAVED_POST_MAX_CHARS:
-        return False
-    user_id = _previous_user_id(request)
+        log.info("form not kept after session end: too big path=%s", request.path)
+        return NOT_KEPT
     request.session[SAVED_POST_KEY] = {
         "path": request.get_full_path(),
         "fields": fields,
@@ -178,8 +199,35 @@ def save_posted_form(request):
         "user_id": user_id,
         "at": SessionLimitsMiddleware.now(),
     }
-    log.info("form kept after session end path=%s fields=%s", request.path, len(fields))
-    return True
+    log.info(
+        "form kept after session end path=%s fields=%s user_id=%s",
+        request.path,
+        len(fields),
+        user_id,
+    )
+    return KEPT
+
+
+def kept_form_for(request, user):
+    """The form kept for `user` in this browser's session, or None. A copy typed by someone
+    else, older than KEPT_FORM_SECONDS or aimed at another site is discarded here, unseen."""
+    saved = request.session.get(SAVED_POST_KEY)
+    if not saved:
+        return None
+    fresh = SessionLimitsMiddleware.now() - int(saved.get("at") or 0) <= settings.KEPT_FORM_SECONDS
+    if (
+        user is None
+        or not user.is_authenticated
+        or saved.get("user_id") != user.pk
+        or not fresh
+        or not url_has_allowed_host_and_scheme(
+            saved.get("path", ""), allowed_hosts={request.get_host()}
+        )
+    ):
+        request.session.pop(SAVED_POST_KEY, None)
+        log.info("kept form discarded (another user, too old or foreign path)")
+        return None
+    return saved
 
 
 class DefaultLanguageMiddleware(LocaleMiddleware):

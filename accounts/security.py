@@ -90,9 +90,12 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
 
 def on_logged_in(sender, request, user, **kwargs):
     # The 12-hour absolute limit counts from here (accounts.middleware.SessionLimitsMiddleware).
-    from .middleware import SessionLimitsMiddleware
+    from .middleware import SessionLimitsMiddleware, kept_form_for
 
     request.session[SessionLimitsMiddleware.KEY] = SessionLimitsMiddleware.now()
+    # A form kept after a session ended is for its author only: anyone else logging in on this
+    # browser has it discarded before any page can show it.
+    kept_form_for(request, user)
     log.info("login ok user_id=%s ip=%s", user.pk, client_ip(request) or "-")
 
 
