@@ -1,5 +1,6 @@
 import logging
 import time
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.contrib import messages
@@ -54,6 +55,65 @@ class TrustedProxyMiddleware:
             if len(hops) >= self.count:
                 request.META["REMOTE_ADDR"] = hops[-self.count]
         return self.get_response(request)
+
+
+class BadInputMiddleware:
+    """A NUL byte or bytes that are not UTF-8 in the path, the query string (raw or
+    percent-encoded, in any parameter name or value) or a cookie get a plain 400 page here,
+    before any view, form or query sees them.
+
+    PostgreSQL refuses NUL in text: without this one check, every lookup by a URL part or a
+    GET parameter (the verification token, ?kelurahan=, ?q=) would answer such input with a 500.
+    Form fields answer NUL with their own error message instead (cases.forms_base).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reason = bad_input(request)
+        if reason:
+            log.warning("bad input refused (%s) path_len=%s", reason, len(request.path_info))
+            from lbk.errors import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)
+
+
+def _not_utf8(raw):
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def bad_input(request):
+    """Why the request's path, query string or cookies cannot be taken, or "" when they can."""
+    # Django has already re-percent-encoded path bytes that are not UTF-8 (%FF): decoding the
+    # path once more finds them, and a NUL however it was encoded.
+    path = unquote_to_bytes(request.path_info)
+    if b"\x00" in path:
+        return "nul in path"
+    if _not_utf8(path):
+        return "path not utf-8"
+    # The raw query string: a WSGI server passes its bytes as latin-1 text (PEP 3333).
+    raw = request.META.get("QUERY_STRING", "")
+    try:
+        raw = raw.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = raw.encode("utf-8")
+    query = unquote_to_bytes(raw.replace(b"+", b" "))
+    if b"\x00" in query:
+        return "nul in query"
+    if _not_utf8(query):
+        return "query not utf-8"
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in v for v in values):
+            return "nul in query"
+    if any("\x00" in k or "\x00" in v for k, v in request.COOKIES.items()):
+        return "nul in cookie"
+    return ""
 
 
 class NoStoreMiddleware:
@@ -238,8 +298,10 @@ class DefaultLanguageMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if lang not in dict(settings.LANGUAGES):
-            lang = settings.LANGUAGE_CODE
-        translation.activate(lang)
+        translation.activate(preferred_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def preferred_language(request):
+    lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

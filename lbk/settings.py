@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).
     "accounts.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte or non-UTF-8 bytes in the path, query string or cookies: 400, before anything
+    # (the session, a view, a query) reads them.
+    "accounts.middleware.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.DefaultLanguageMiddleware",
