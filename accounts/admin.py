@@ -167,6 +167,13 @@ class UserAdmin(LbkAdminOnly, DjangoUserAdmin):
 class KelurahanAdmin(LbkAdminOnly, admin.ModelAdmin):
     list_display = ("name", "kind", "code", "kecamatan", "kota", "region_code", "is_active")
     search_fields = ("name", "code", "region_code")
+    readonly_fields = ("letter_number_example",)
+
+    @admin.display(description=_("letter number example"))
+    def letter_number_example(self, obj):
+        # The saved format with this kelurahan's code: what its next letters will look like.
+        example = obj.letter_number_example() if obj is not None and obj.pk else ""
+        return example or "-"
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
