@@ -8,6 +8,7 @@ from django.http import Http404
 
 from accounts.models import KELURAHAN_WIDE_ROLES, Role
 from accounts.roles import roles_of
+from accounts.security import client_ip
 
 FULL = "full"  # the whole record
 INTAKE = "intake"  # the intake data and status (the volunteer who registered it)
@@ -45,10 +46,6 @@ def can_see_confidential(user, case):
     if case.companion_id == user.pk and Role.PENDAMPING in roles_of(user).at(case.kelurahan_id):
         return True
     return Role.KOORDINATOR in roles_of(user).at(case.kelurahan_id)
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def log_access(request, action, *, case=None, kelurahan_id=None, detail=""):

@@ -194,7 +194,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Security. Production values are the defaults whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# "This request came over HTTPS" is believed from X-Forwarded-Proto only behind a reverse proxy
+# (which sets the header itself); reached directly, any client could claim it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
@@ -249,6 +251,8 @@ AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # axes' own log lines name the user by a keyed hash, never by what was typed.
 AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"
+# The visitor's address as the rest of the app sees it (TRUSTED_PROXY_COUNT), from one helper.
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
