@@ -275,14 +275,15 @@ def kept_form_for(request, user):
     if not saved:
         return None
     fresh = SessionLimitsMiddleware.now() - int(saved.get("at") or 0) <= settings.KEPT_FORM_SECONDS
+    path = saved.get("path") or ""
     if (
         user is None
         or not user.is_authenticated
         or saved.get("user_id") != user.pk
         or not fresh
-        or not url_has_allowed_host_and_scheme(
-            saved.get("path", ""), allowed_hosts={request.get_host()}
-        )
+        # Only a path of this site (no host at all) is ever sent back to.
+        or not path.startswith("/")
+        or not url_has_allowed_host_and_scheme(path, allowed_hosts=None)
     ):
         request.session.pop(SAVED_POST_KEY, None)
         log.info("kept form discarded (another user, too old or foreign path)")
