@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from lbk.forms import NoNullCharacters
+
 from .models import Agency, Kelurahan, Membership, User
 
 admin.site.site_header = _("Posko LBK administration")
@@ -38,8 +40,15 @@ class LbkAdminOnly:
     def scope(self, request):
         return "" if request.user.is_superuser else request.user.admin_scope
 
+    def get_form(self, request, obj=None, **kwargs):
+        # Every admin form answers a NUL byte with a field error too (lbk.forms).
+        form = super().get_form(request, obj, **kwargs)
+        if not issubclass(form, NoNullCharacters):
+            form = type(form.__name__, (NoNullCharacters, form), {})
+        return form
 
-class MembershipForm(forms.ModelForm):
+
+class MembershipForm(NoNullCharacters, forms.ModelForm):
     class Meta:
         model = Membership
         fields = [
@@ -158,6 +167,13 @@ class UserAdmin(LbkAdminOnly, DjangoUserAdmin):
 class KelurahanAdmin(LbkAdminOnly, admin.ModelAdmin):
     list_display = ("name", "kind", "code", "kecamatan", "kota", "region_code", "is_active")
     search_fields = ("name", "code", "region_code")
+    readonly_fields = ("letter_number_example",)
+
+    @admin.display(description=_("letter number example"))
+    def letter_number_example(self, obj):
+        # The saved format with this kelurahan's code: what its next letters will look like.
+        example = obj.letter_number_example() if obj is not None and obj.pk else ""
+        return example or "-"
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

@@ -1,8 +1,10 @@
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from lbk.forms import NoNullCharacters
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(NoNullCharacters, AuthenticationForm):
     # One answer for an unknown username, a wrong password and an inactive account, so the
     # login page never tells whether a username exists.
     error_messages = {

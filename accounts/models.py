@@ -5,8 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from . import letter_numbers
 
 
 class Role(models.TextChoices):
@@ -83,8 +86,9 @@ class Kelurahan(models.Model):
     letter_number_format = models.CharField(
         _("letter number format"),
         max_length=120,
-        default="{seq:03d}/LBK-KK/{kode}/{bulan_romawi}/{tahun}",
-        help_text=_("Fields: {seq}, {kode}, {bulan_romawi}, {bulan}, {tahun}, {klasifikasi}."),
+        default=letter_numbers.DEFAULT_FORMAT,
+        help_text=lazy(letter_numbers.help_text, str)(),
+        validators=[letter_numbers.validate_format],
     )
     letter_classification = models.CharField(
         _("archive classification code"), max_length=20, blank=True
@@ -103,6 +107,30 @@ class Kelurahan(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.name}"
+
+    def clean(self):
+        super().clean()
+        if "{klasifikasi" in (self.letter_number_format or "") and not self.letter_classification:
+            raise ValidationError(
+                {
+                    "letter_classification": _(
+                        "The letter number format uses {klasifikasi}: fill in the archive "
+                        "classification code."
+                    )
+                }
+            )
+
+    def letter_number_example(self):
+        """This kelurahan's next number as it would look (the admin shows it)."""
+        try:
+            letter_numbers.validate_format(self.letter_number_format)
+        except ValidationError:
+            return ""
+        return letter_numbers.example(
+            self.letter_number_format or letter_numbers.DEFAULT_FORMAT,
+            kode=self.code or "WS",
+            klasifikasi=self.letter_classification,
+        )
 
     @property
     def head_title(self):

@@ -12,6 +12,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.core import signing
 from django.views.debug import SafeExceptionReporterFilter
 
 log = logging.getLogger("lbk.security")
@@ -28,9 +29,43 @@ def username_tag(username):
 
 
 def client_ip(request):
+    """The visitor's address: the one place that reads it (access log, lockout, rate limits).
+
+    Behind a reverse proxy accounts.middleware.TrustedProxyMiddleware has already put the
+    visitor's address (from X-Forwarded-For, TRUSTED_PROXY_COUNT) into REMOTE_ADDR; a client can
+    set no other header that this trusts. django-axes uses it too (AXES_CLIENT_IP_CALLABLE).
+    None when unknown.
+    """
     if request is None:
-        return "-"
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or "-"
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+# Who typed a form: every POST form carries `_lbk_author` ({% form_guard %}), the user's id
+# signed with SECRET_KEY and timestamped when the form was rendered. A form posted after the
+# session ended is kept for its author only by this signature, never by the expired session.
+AUTHOR_FIELD = "_lbk_author"
+# A fresh random token per rendered form: the procedure engine answers a form sent twice once.
+ONCE_FIELD = "_lbk_once"
+_AUTHOR_SALT = "lbk.form-author"
+
+
+def sign_author(user_id):
+    return signing.TimestampSigner(salt=_AUTHOR_SALT).sign_object({"u": int(user_id)})
+
+
+def verify_author(value, max_age=None):
+    """The user id a form's `_lbk_author` names, or None when missing, forged or too old."""
+    if not value or len(value) > 500:
+        return None
+    if max_age is None:
+        max_age = settings.SESSION_ABSOLUTE_SECONDS
+    try:
+        data = signing.TimestampSigner(salt=_AUTHOR_SALT).unsign_object(value, max_age=max_age)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
 
 
 def axes_client_str(username, ip_address, user_agent, path_info, request):
@@ -43,7 +78,9 @@ def axes_client_str(username, ip_address, user_agent, path_info, request):
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
     log.warning(
-        "login failed %s ip=%s", username_tag(credentials.get("username")), client_ip(request)
+        "login failed %s ip=%s",
+        username_tag(credentials.get("username")),
+        client_ip(request) or "-",
     )
 
 
@@ -53,10 +90,13 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
 
 def on_logged_in(sender, request, user, **kwargs):
     # The 12-hour absolute limit counts from here (accounts.middleware.SessionLimitsMiddleware).
-    from .middleware import SessionLimitsMiddleware
+    from .middleware import SessionLimitsMiddleware, kept_form_for
 
     request.session[SessionLimitsMiddleware.KEY] = SessionLimitsMiddleware.now()
-    log.info("login ok user_id=%s ip=%s", user.pk, client_ip(request))
+    # A form kept after a session ended is for its author only: anyone else logging in on this
+    # browser has it discarded before any page can show it.
+    kept_form_for(request, user)
+    log.info("login ok user_id=%s ip=%s", user.pk, client_ip(request) or "-")
 
 
 def on_logged_out(sender, request, user, **kwargs):

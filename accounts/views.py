@@ -61,37 +61,33 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 def resubmit(request):
     """After logging in again: the form that was posted when the session had ended.
 
-    Its fields come back as hidden inputs of a form that posts them (with a fresh CSRF token) to
-    the page they were meant for; or the user discards them. Works without JavaScript.
+    Its fields come back as hidden inputs of a form that posts them (with a fresh CSRF token and
+    author, and the kept one-time token) to the page they were meant for; or the user discards
+    them. Works without JavaScript. Only the user who typed the form ever sees it
+    (accounts.middleware.kept_form_for).
     """
     from django.contrib import messages
-    from django.utils.http import url_has_allowed_host_and_scheme
     from django.utils.translation import gettext as _
 
-    from .middleware import RESUBMIT_FIELD, SAVED_POST_KEY
+    from .middleware import RESUBMIT_FIELD, SAVED_POST_KEY, kept_form_for
+    from .security import ONCE_FIELD
 
-    saved = request.session.get(SAVED_POST_KEY)
-    if saved and saved.get("user_id") not in (None, request.user.pk):
-        # Typed under another account (a shared computer at the posko): not for this user.
-        request.session.pop(SAVED_POST_KEY, None)
-        saved = None
-    if saved and not url_has_allowed_host_and_scheme(
-        saved.get("path", ""), allowed_hosts={request.get_host()}
-    ):
-        request.session.pop(SAVED_POST_KEY, None)
-        saved = None
+    saved = kept_form_for(request, request.user)
     if request.method == "POST" and request.POST.get("action") == "discard":
         request.session.pop(SAVED_POST_KEY, None)
         messages.info(request, _("The saved data has been discarded."))
         return redirect("home")
     if not saved:
         return redirect("home")
+    fields = [(k, v) for k, v in saved["fields"] if k != ONCE_FIELD]
+    once = next((v for k, v in saved["fields"] if k == ONCE_FIELD), None)
     return render(
         request,
         "registration/resubmit.html",
         {
             "saved": saved,
-            "fields": saved["fields"],
+            "fields": fields,
+            "once": once,
             "resubmit_field": RESUBMIT_FIELD,
         },
     )

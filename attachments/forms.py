@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from lbk.forms import NoNullCharacters
 
-class AttachmentForm(forms.Form):
+
+class AttachmentForm(NoNullCharacters, forms.Form):
     """Only the file and its description: the case, kelurahan and uploader come from the view."""
 
     file = forms.FileField(

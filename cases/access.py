@@ -10,6 +10,7 @@ from django.http import Http404
 
 from accounts.models import KELURAHAN_WIDE_ROLES, Role, active_members
 from accounts.roles import roles_of
+from accounts.security import client_ip
 
 FULL = "full"  # the whole record
 INTAKE = "intake"  # the intake data and status (the volunteer who registered it)
@@ -69,10 +70,6 @@ def companion_and_coordinators(case):
     if case.companion_id and all(u.pk != case.companion_id for u in users):
         users.append(case.companion)
     return users
-
-
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def log_access(request, action, *, case=None, kelurahan_id=None, detail=""):

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import LbkAdminOnly
+from lbk.forms import NoNullCharacters
 
 from .models import ClockSetting
 
@@ -29,7 +30,7 @@ def clock_key_choices():
     return out
 
 
-class ClockSettingForm(forms.ModelForm):
+class ClockSettingForm(NoNullCharacters, forms.ModelForm):
     key = forms.ChoiceField(label=_("clock"), choices=clock_key_choices)
 
     class Meta:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from lbk.forms import NoNullCharacters
+
 from . import vocab
 from .models import Case, Perpetrator, Victim
 
@@ -61,7 +63,7 @@ def _age_from(birth_date, day=None):
 # --------------------------------------------------------------------------------------------
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(NoNullCharacters, forms.ModelForm):
     """The case part of the intake form. `kelurahan_choices` (create only): the places where the
     user may register; a select is shown only when there are several."""
 
@@ -272,7 +274,7 @@ VICTIM_MULTI = ["vulnerable_groups", "disability_types", "accommodations", "assi
 WG_FIELDS = [f for f, _label in vocab.WG_DOMAINS]
 
 
-class VictimForm(forms.ModelForm):
+class VictimForm(NoNullCharacters, forms.ModelForm):
     birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
     estimated_age = forms.IntegerField(
         label=_("Estimated age (years)"),
@@ -415,7 +417,7 @@ VictimFormSet = modelformset_factory(
 PERP_FIELDS = ["name", "sex", "age", "age_band", "is_child"]
 
 
-class PerpetratorForm(forms.ModelForm):
+class PerpetratorForm(NoNullCharacters, forms.ModelForm):
     """One alleged perpetrator, with a relation/lives-together pair per victim of the form."""
 
     age = forms.IntegerField(
@@ -528,7 +530,7 @@ def check_victim_dates(victims, incident_date):
 # --------------------------------------------------------------------------------------------
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(NoNullCharacters, forms.Form):
     q = forms.CharField(label=_("Search by number or victim name"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(vocab.Status.choices)
@@ -563,7 +565,7 @@ class CaseFilterForm(forms.Form):
             del self.fields["kelurahan"]
 
 
-class AccessLogFilterForm(forms.Form):
+class AccessLogFilterForm(NoNullCharacters, forms.Form):
     case_number = forms.CharField(label=_("Case number"), required=False, max_length=30)
     user = forms.ChoiceField(label=_("User"), required=False)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Agency, Role, User
+from lbk.forms import NoNullCharacters
 
 from . import vocab
 from .models import Consent, PlannedAction
@@ -29,7 +30,7 @@ class VictimChoice(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.display_initials})"
 
 
-class ProcedureForm(forms.Form):
+class ProcedureForm(NoNullCharacters, forms.Form):
     """Base: knows the case and the user; carries the case version the user saw."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).
     "accounts.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte or non-UTF-8 bytes in the path, query string or cookies: 400, before anything
+    # (the session, a view, a query) reads them.
+    "accounts.middleware.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.DefaultLanguageMiddleware",
@@ -193,7 +196,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Security. Production values are the defaults whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# "This request came over HTTPS" is believed from X-Forwarded-Proto only behind a reverse proxy
+# (which sets the header itself); reached directly, any client could claim it.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False
@@ -216,6 +221,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
+# A form posted after the session ended waits this long for its author to log in again.
+KEPT_FORM_SECONDS = env.int("KEPT_FORM_SECONDS", default=30 * 60)
 
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere.
 CONTENT_SECURITY_POLICY = {
@@ -246,6 +253,8 @@ AXES_VERBOSE = False
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 # axes' own log lines name the user by a keyed hash, never by what was typed.
 AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"
+# The visitor's address as the rest of the app sees it (TRUSTED_PROXY_COUNT), from one helper.
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",

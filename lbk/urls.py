@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "lbk.errors.bad_request"
 handler404 = "lbk.errors.not_found"
 handler500 = "lbk.errors.server_error"
 handler403 = "lbk.errors.forbidden"

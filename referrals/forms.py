@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Agency
 from cases import vocab
+from lbk.forms import NoNullCharacters
 
 from .models import EmergencyGround, Kind, Outcome, SendHow
 from .workflow import HANDOVER_AGENCY_KINDS, consents_for
@@ -50,7 +51,7 @@ class ActionChoiceField(forms.ModelChoiceField):
         return f"{service} · {obj.provider_label} · {obj.victim.display_initials}"
 
 
-class ReferralForm(StyledMixin, SharedFieldsMixin, forms.Form):
+class ReferralForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
     action = ActionChoiceField(label=_("Planned action it serves"), queryset=None)
     services_requested = forms.CharField(
@@ -113,7 +114,7 @@ class ReferralForm(StyledMixin, SharedFieldsMixin, forms.Form):
         return data
 
 
-class EmergencyForm(StyledMixin, SharedFieldsMixin, forms.Form):
+class EmergencyForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form):
     victim = forms.ModelChoiceField(label=_("Victim"), queryset=None)
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=None)
     service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
@@ -186,7 +187,7 @@ class EmergencyForm(StyledMixin, SharedFieldsMixin, forms.Form):
         return data
 
 
-class StepForm(StyledMixin, forms.Form):
+class StepForm(NoNullCharacters, StyledMixin, forms.Form):
     """The input a step asks for (workflow Step.fields)."""
 
     note = forms.CharField(

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import letter_numbers
 from accounts.models import Agency, Kelurahan
 from cases import vocab
 from cases.models import Case, PlannedAction, Victim
@@ -139,7 +140,9 @@ class Referral(models.Model):
     ratification_refused = models.BooleanField(default=False)
 
     # The letter: numbered per kelurahan per year (and series), signer copied from membership.
-    letter_number = models.CharField(_("letter number"), max_length=80, blank=True, db_index=True)
+    letter_number = models.CharField(
+        _("letter number"), max_length=letter_numbers.MAX_LENGTH, blank=True, db_index=True
+    )
     letter_year = models.PositiveSmallIntegerField(null=True, blank=True)
     letter_seq = models.PositiveIntegerField(null=True, blank=True)
     letter_roleplay = models.BooleanField(default=False)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import letter_numbers
 from accounts.models import Role, active_members
 from cases import engine, vocab
 from cases.engine import AGENCY, AlreadyDone, Effect, Outcome, TransitionRefused
@@ -24,8 +25,6 @@ from .models import OUTCOME_TABLE, LetterCounter, Referral, SendHow, State
 from .models import Outcome as ReferralOutcome
 
 __all__ = ["AlreadyDone", "TransitionRefused", "referral_advance"]
-
-ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
 def referral_event(referral, actor, action, *, note="", from_state="", to_state="", at=None):
@@ -147,20 +146,17 @@ def referral_create_emergency(
 
 
 def format_letter_number(kelurahan, seq, day, roleplay):
-    fmt = kelurahan.letter_number_format or "{seq:03d}/LBK-KK/{kode}/{bulan_romawi}/{tahun}"
+    """The placeholders and their values are accounts.letter_numbers' (the admin's validator
+    checks formats against the same list)."""
+    fmt = kelurahan.letter_number_format or letter_numbers.DEFAULT_FORMAT
     kode = kelurahan.code
     if roleplay:
         # Its own series with a SIM segment, so a role-play number never equals a real one.
         kode = f"{kode}/SIM"
         if "{kode}" not in fmt:
             fmt = "SIM/" + fmt
-    return fmt.format(
-        seq=seq,
-        kode=kode,
-        bulan_romawi=ROMAN[day.month - 1],
-        bulan=f"{day.month:02d}",
-        tahun=day.year,
-        klasifikasi=kelurahan.letter_classification or "",
+    return letter_numbers.render(
+        fmt, seq=seq, kode=kode, day=day, klasifikasi=kelurahan.letter_classification
     )
 
 

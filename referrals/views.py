@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import KELURAHAN_WIDE_ROLES
 from accounts.roles import roles_of
+from accounts.security import client_ip
 from cases.access import FULL, get_case_for_user, log_access
 from cases.engine import AGENCY, ALREADY_DONE_MESSAGE, COMPANION, AlreadyDone, TransitionRefused
 from cases.invariants import agency_may_download_letter, shown_to_agency, summary_shown_to_agency
@@ -424,15 +425,11 @@ def register_csv(request):
     return resp
 
 
-def _client_ip(request):
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 @login_not_required
 def verify(request, token):
     """Public: confirms that the app issued this number on that date to that agency, and whether
     it is valid or cancelled. No personal data at all. Rate-limited in the shared DB cache."""
-    key = f"verify-rate:{_client_ip(request)}"
+    key = f"verify-rate:{client_ip(request) or 'unknown'}"
     cache.add(key, 0, VERIFY_WINDOW)
     try:
         count = cache.incr(key)

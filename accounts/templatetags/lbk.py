@@ -1,7 +1,36 @@
+import uuid
+
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils.html import format_html_join
+
+from accounts.security import AUTHOR_FIELD, ONCE_FIELD, sign_author
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def form_guard(context, once=None):
+    """What every POST form carries, instead of a bare {% csrf_token %}:
+
+    - the CSRF token;
+    - for a logged-in user, `_lbk_author`: their id and the time of rendering, signed with
+      SECRET_KEY (a form posted after the session ended is kept for its author only);
+    - `_lbk_once`: a fresh random token per rendering, so that the same form sent twice makes
+      one record. `once` passes a kept token on (the "send again" page) instead of a fresh one.
+    """
+    fields = []
+    token = context.get("csrf_token")
+    if token and str(token) != "NOTPROVIDED":
+        fields.append(("csrfmiddlewaretoken", str(token)))
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is not None and user.is_authenticated:
+        fields.append((AUTHOR_FIELD, sign_author(user.pk)))
+    fields.append((ONCE_FIELD, once or uuid.uuid4().hex))
+    return format_html_join(
+        "", '<input type="hidden" name="{}" value="{}">', ((n, v) for n, v in fields)
+    )
 
 
 @register.simple_tag

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.home import register as register_home_panel
 from accounts.models import KELURAHAN_ROLES, KELURAHAN_WIDE_ROLES, Kelurahan, Role, User
 from accounts.roles import roles_of
+from accounts.security import client_ip
 
 from .. import clocks, page, vocab
-from ..access import FULL, can_see_confidential, client_ip, get_case_for_user, log_access
+from ..access import FULL, can_see_confidential, get_case_for_user, log_access
 from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone, TransitionRefused
 from ..forms import (
     KINDS,

@@ -132,11 +132,18 @@ def probe_urls(settings):
     return urls_probe
 
 
+def _author(html):
+    return re.search(r'name="_lbk_author" value="([^"]+)"', html).group(1)
+
+
 def _expire_and_post(c, t, personas, extra=None):
     _login(c, personas)
-    token = _csrf(c.get(reverse("home")).content.decode())
+    html = c.get(reverse("home")).content.decode()
     t.shift(dt.timedelta(minutes=31))
-    r = c.post("/probe/", {**FORM, **(extra or {}), "csrfmiddlewaretoken": token})
+    r = c.post(
+        "/probe/",
+        {**FORM, **(extra or {}), "csrfmiddlewaretoken": _csrf(html), "_lbk_author": _author(html)},
+    )
     return r
 
 
@@ -150,7 +157,10 @@ def test_form_posted_after_expiry_is_sent_again_after_login(personas, probe_urls
         saved = c.session[SAVED_POST_KEY]
         assert saved["path"] == "/probe/"
         assert ("victim_name", "Siti Rahmawati") in [tuple(f) for f in saved["fields"]]
-        assert not any("password" in k or k == "csrfmiddlewaretoken" for k, _ in saved["fields"])
+        assert not any(
+            "password" in k or k in ("csrfmiddlewaretoken", "_lbk_author")
+            for k, _ in saved["fields"]
+        )
 
         login_page = c.get(r["Location"]).content.decode()
         assert "Sesi Anda telah berakhir" in login_page
@@ -226,8 +236,9 @@ def test_post_after_absolute_limit_is_kept_too(personas, probe_urls):
         for _ in range(36):  # 12 h of activity
             t.shift(dt.timedelta(minutes=20))
             assert c.get("/probe/").status_code == 200
+        author = _author(c.get(reverse("home")).content.decode())
         t.shift(dt.timedelta(minutes=20))
-        r = c.post("/probe/", FORM)
+        r = c.post("/probe/", {**FORM, "_lbk_author": author})
         assert r.status_code == 302 and r["Location"].endswith(reverse("resubmit"))
         assert c.session[SAVED_POST_KEY]["user_id"] == personas["ws.pendamping"].pk
 
@@ -246,11 +257,13 @@ def test_intake_form_sent_after_expiry_registers_the_case_after_login(personas):
     with time_machine.travel(START, tick=False) as t:
         c = Client()
         _login(c, personas, "ws.relawan")
+        author = _author(c.get(reverse("cases:create")).content.decode())
         t.shift(dt.timedelta(minutes=45))
         data = intake_post(
             victims=[{"full_name": "Rahmi Sentosa", "estimated_age": "12"}],
             narrative="Diketik lama di posko",
         )
+        data["_lbk_author"] = author
         r = c.post(reverse("cases:create"), data)
         assert r.status_code == 302 and r["Location"].endswith(reverse("resubmit"))
         assert not Case.objects.exists()
