@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET
 
 from .forms import LoginForm
 from .nav import nav_for
@@ -10,12 +11,14 @@ from .roles import roles_of
 
 
 @login_not_required
+@require_GET
 def root(request):
     if not request.user.is_authenticated:
         return redirect("login")
     return redirect("home")
 
 
+@require_GET
 def home(request):
     roles = roles_of(request.user)
     places = [

@@ -299,6 +299,20 @@ class Table:
             out.append(s)
         return out
 
+    def blocking_reasons(self, subject, actor, action: str) -> list[str]:
+        """The reasons of the invariants checked before anything else (a closed case): a door
+        answers with these before even reading the form."""
+        steps = self.by_action.get(action) or []
+        if not steps:
+            return []
+        ctx = self.ctx(subject, actor)
+        ctx.step = steps[0]
+        out = []
+        for inv in invariants_for(self, steps[0]):
+            if inv.first and inv.check:
+                out.extend(str(r) for r in inv.check(ctx))
+        return out
+
     def pending_reasons(self, subject, actor, step: Step) -> list[str]:
         """Reasons the step would be refused now, from the guards and invariants that need no
         input (shown beside the button)."""

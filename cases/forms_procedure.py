@@ -4,12 +4,11 @@
 import datetime
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Agency, Role, User
+from accounts.models import Agency, Role, User, active_members
 from lbk.forms import NoNullCharacters
 
 from . import vocab
@@ -80,17 +79,8 @@ class ProcedureForm(NoNullCharacters, forms.Form):
 
 
 def companions_of(case):
-    today = timezone.localdate()
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__kelurahan_id=case.kelurahan_id,
-            memberships__role=Role.PENDAMPING,
-            memberships__valid_from__lte=today,
-        )
-        .filter(Q(memberships__valid_until__isnull=True) | Q(memberships__valid_until__gte=today))
-        .distinct()
-        .order_by("first_name", "username")
+    return active_members([Role.PENDAMPING], kelurahan_id=case.kelurahan_id).order_by(
+        "first_name", "username"
     )
 
 
@@ -314,6 +304,12 @@ class PlanActionForm(VictimForm):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case.is_sexual_violence:
+            # Never offered (UU 12/2022 art. 23); posted by hand, the engine refuses it.
+            self.fields["service_type"].widget.choices = vocab.choices_without_mediation()
 
 
 class ActionChoice(forms.ModelChoiceField):

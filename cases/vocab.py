@@ -366,3 +366,8 @@ RECOVERY_ITEMS = [
     ("assistance", _("Social assistance received")),
     ("acceptance", _("Family and community acceptance")),
 ]
+
+
+def choices_without_mediation():
+    """Service choices offered on a sexual-violence case (UU 12/2022 art. 23)."""
+    return [c for c in ServiceType.choices if c[0] != ServiceType.MEDIATION]

@@ -2,12 +2,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .models import Notification
 from .services import mark_read
 
 
+@require_GET
 def notification_list(request):
     qs = Notification.objects.filter(user=request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))

@@ -172,10 +172,9 @@ class EmergencyForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form
         self.fields["victim"].queryset = case.victims.all()
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True)
         if case.is_sexual_violence:
-            # Never offered (UU 12/2022 art. 23); the engine refuses it whatever is posted.
-            self.fields["service_type"].choices = [
-                c for c in vocab.ServiceType.choices if c[0] != vocab.ServiceType.MEDIATION
-            ]
+            # Never offered (UU 12/2022 art. 23); posted by hand, the engine refuses it with
+            # the article's explanation.
+            self.fields["service_type"].widget.choices = vocab.choices_without_mediation()
         self.fields["made_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
 
     def clean(self):

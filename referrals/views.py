@@ -8,13 +8,14 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import KELURAHAN_WIDE_ROLES
 from accounts.roles import roles_of
@@ -131,6 +132,7 @@ def _detail_context(request, referral, bound=None):
     }
 
 
+@require_GET
 def referral_detail(request, pk):
     referral = get_referral_for_user(request, pk)
     if not referral.letter_shared_fields:
@@ -209,9 +211,17 @@ def referral_edit(request, pk):
     form = ReferralForm(request.POST or None, initial=initial, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:
-            services.referral_update(referral=referral, actor=request.user, data=form.cleaned_data)
+            # Saving and requesting are one: a refused request leaves the draft as it was
+            # (what was typed stays in the form).
+            with transaction.atomic():
+                services.referral_update(
+                    referral=referral, actor=request.user, data=form.cleaned_data
+                )
+                if "request" in request.POST:
+                    services.referral_advance(
+                        referral=referral, action="request", actor=request.user
+                    )
             if "request" in request.POST:
-                services.referral_advance(referral=referral, action="request", actor=request.user)
                 messages.success(request, _("The referral was sent for approval."))
                 return redirect("referrals:detail", pk=referral.pk)
         except AlreadyDone:
@@ -275,6 +285,7 @@ def emergency_create(request, case_pk):
     )
 
 
+@require_GET
 def letter_download(request, pk):
     referral = get_referral_for_user(request, pk, action="letter")
     if not referral.pdf_sha256:
@@ -291,6 +302,7 @@ def letter_download(request, pk):
     return resp
 
 
+@require_GET
 def queue(request):
     roles = roles_of(request.user)
     kel_ids = [k for k in roles.by_kelurahan if roles.is_staff_at(k)]
@@ -317,6 +329,7 @@ def queue(request):
     )
 
 
+@require_GET
 def inbox(request):
     roles = roles_of(request.user)
     if not roles.agency_ids:
@@ -361,6 +374,7 @@ def _register_rows(request):
     return year, kel_ids, list(qs)
 
 
+@require_GET
 def register(request):
     year, kel_ids, rows = _register_rows(request)
     for kel_id in kel_ids:
@@ -383,6 +397,7 @@ def csv_safe(value):
     return text
 
 
+@require_GET
 def register_csv(request):
     year, kel_ids, rows = _register_rows(request)
     for kel_id in kel_ids:
@@ -426,6 +441,7 @@ def register_csv(request):
 
 
 @login_not_required
+@require_GET
 def verify(request, token):
     """Public: confirms that the app issued this number on that date to that agency, and whether
     it is valid or cancelled. No personal data at all. Rate-limited in the shared DB cache."""

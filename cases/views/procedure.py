@@ -144,7 +144,10 @@ def act(request, pk, action):
     else:
         form = form_for(action, case, request.user, request.POST)
         status = 400
-        if form.is_valid():
+        blocked = workflow.CASE.blocking_reasons(case, request.user, action)
+        for reason in blocked:
+            form.add_error(None, reason)
+        if not blocked and form.is_valid():
             try:
                 case_advance(case=case, action=action, actor=request.user, data=form.service_data())
             except AlreadyDone:

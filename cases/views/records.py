@@ -173,7 +173,7 @@ def _focus_new_form(victims, perps, prefix):
         formset.forms[-1].fields[field].widget.attrs["autofocus"] = True
 
 
-def _form_page(request, template, case_form, victims, perps, **extra):
+def _form_page(request, template, case_form, victims, perps, status=200, **extra):
     if extra.get("focus"):
         _focus_new_form(victims, perps, extra["focus"])
     ctx = {
@@ -183,7 +183,7 @@ def _form_page(request, template, case_form, victims, perps, **extra):
         "gbv_questions": case_form.gbv_fields(),
         **extra,
     }
-    return render(request, template, ctx)
+    return render(request, template, ctx, status=status)
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,6 +264,16 @@ def case_edit(request, pk):
         return _form_page(request, "cases/intake_form.html", case_form, victims, perps, **ctx)
 
     data = request.POST
+    blocked = CASE.blocking_reasons(case, request.user, "edit_intake")
+    if blocked:
+        # A closed case is read-only: say so before reading the form (what was typed stays).
+        case_form, victims, perps = _build_forms(data, case=case)
+        _validate(case_form, victims, perps)
+        for reason in blocked:
+            case_form.add_error(None, reason)
+        return _form_page(
+            request, "cases/intake_form.html", case_form, victims, perps, status=400, **ctx
+        )
     for button, prefix in (("add_victim", "victims"), ("add_perpetrator", "perps")):
         if button in data:
             case_form, victims, perps = _build_forms(_with_extra_form(data, prefix), case=case)
@@ -293,7 +303,9 @@ def case_edit(request, pk):
         # Refused by the procedure (e.g. the case was closed meanwhile): keep what was typed.
         for reason in refused.reasons:
             case_form.add_error(None, reason)
-        return _form_page(request, "cases/intake_form.html", case_form, victims, perps, **ctx)
+        return _form_page(
+            request, "cases/intake_form.html", case_form, victims, perps, status=400, **ctx
+        )
     except StaleEdit as exc:
         # Keep everything typed; carry the current version so that saving again, after
         # checking the other change, is a deliberate decision.

@@ -173,6 +173,7 @@ def test_emergency_form_and_register_pages(new_page, personas, master):
     assert_no_axe_violations(page, "emergency form with errors")
     page.locator("#id_agency").select_option(label="UPTD PPA Kota Parepare")
     page.get_by_label("Melalui telepon").check()
+    page.get_by_label("Korban terluka dan perlu perawatan segera").check()
     page.locator("#id_summary").fill("Korban luka.")
     page.locator("#id_victim").select_option(index=1)
     page.get_by_role("button", name="Catat rujukan darurat").click()
