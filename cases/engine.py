@@ -126,6 +126,8 @@ class Outcome:
     note: str = ""
     fields: tuple = ()
     result: Any = None
+    # The step changed nothing (e.g. a draft saved as it was): no save, no timeline entry.
+    nothing: bool = False
 
 
 @dataclass(frozen=True)
@@ -486,6 +488,8 @@ def _fire(table, subject, action, actor, data, system, token):
     target = table.target_of(step, ctx)
     effect = table.effects[action]
     ctx.outcome = effect.apply(ctx) or Outcome()
+    if ctx.outcome.nothing:
+        return ctx
     changed_state = target is not None
     to_state = target if changed_state else from_state
     table.finish(ctx, from_state=from_state, to_state=to_state, changed_state=changed_state)

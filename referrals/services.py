@@ -287,10 +287,10 @@ EDITABLE = ("kind", "services_requested", "summary", "shared_fields", "action")
 
 def _edit(ctx):
     r = ctx.subject
-    for f in EDITABLE:
-        if f in ctx.data:
-            setattr(r, f, ctx.data[f])
-    return Outcome(fields=EDITABLE)
+    changed = [f for f in EDITABLE if f in ctx.data and getattr(r, f) != ctx.data[f]]
+    for f in changed:
+        setattr(r, f, ctx.data[f])
+    return Outcome(fields=tuple(changed), nothing=not changed)
 
 
 def _request(ctx):

@@ -8,7 +8,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -211,17 +210,12 @@ def referral_edit(request, pk):
     form = ReferralForm(request.POST or None, initial=initial, referral=referral)
     if request.method == "POST" and form.is_valid():
         try:
-            # Saving and requesting are one: a refused request leaves the draft as it was
-            # (what was typed stays in the form).
-            with transaction.atomic():
-                services.referral_update(
-                    referral=referral, actor=request.user, data=form.cleaned_data
-                )
-                if "request" in request.POST:
-                    services.referral_advance(
-                        referral=referral, action="request", actor=request.user
-                    )
+            # The draft is saved even when the request is then refused (nothing typed is
+            # lost while the companion records the missing consent); a draft saved unchanged
+            # writes nothing.
+            services.referral_update(referral=referral, actor=request.user, data=form.cleaned_data)
             if "request" in request.POST:
+                services.referral_advance(referral=referral, action="request", actor=request.user)
                 messages.success(request, _("The referral was sent for approval."))
                 return redirect("referrals:detail", pk=referral.pk)
         except AlreadyDone:

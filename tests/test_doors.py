@@ -125,6 +125,7 @@ def worlds(master, personas):
         agency=master["uptd"],
         action=mediation,
         services_requested="Mediasi",
+        summary="Mediasi keluarga",
         created_by=pend,
     )
     other_mediation = _mediation_action(sv, sv_victim, pend, agency=master["uptd"])
@@ -257,11 +258,14 @@ def emergency_body(w, master, service="health", ground="danger"):
 
 
 def edit_referral_body(referral):
+    """The draft as it is, and "save and request approval": saving an unchanged draft writes
+    nothing, so only the request can change anything."""
     return {
         "kind": referral.kind,
         "action": referral.action_id,
-        "services_requested": referral.services_requested or "Layanan",
-        "summary": "Ringkasan",
+        "services_requested": referral.services_requested,
+        "summary": referral.summary,
+        "shared_fields": referral.shared_fields,
         "version": referral.version,
         "request": "1",
         "_lbk_once": once(),
