@@ -301,7 +301,8 @@ def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
     bulk: load without secondary indexes and foreign-key triggers (PostgreSQL only; by default
     from 10,000 cases on, outside a transaction)."""
     started = time.monotonic()
-    rng = random.Random(seed)
+    # Seeded, reproducible test data; nothing secret (bandit B311).
+    rng = random.Random(seed)  # noqa: S311  # nosec B311
     now = (now or datetime.datetime.now(tz=WITA)).astimezone(WITA)
     from accounts.models import Kelurahan
 
