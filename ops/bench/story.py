@@ -143,7 +143,11 @@ class Life(LifeBase, ReferralSteps):
         if fate < 0.20:
             # Closure straight from assessment: the victim refuses services, cannot be reached...
             reason = rng.choice(("refused", "unreachable", "moved"))
-            self.close(t + self.hours(100, 700), reason)
+            at = t + self.hours(100, 700)
+            finals = [f for _d, f in self.referral_ends if f]
+            if finals:
+                at = max(at, max(finals) + self.hours(24, 120))
+            self.close(at, reason)
             return self.s
         t = self.complete(t + self.late(2, 150, 0.15, 170, 480))
         if self.stopped:
@@ -557,7 +561,7 @@ class Life(LifeBase, ReferralSteps):
     def monitoring(self, at):
         rng = self.rng
         if rng.random() < 0.03:
-            self.reassign(at - self.hours(24, 200))
+            self.reassign(at - self.hours(0.5, 12))
             if self.stopped:
                 return at
         if not self.due(at):
@@ -619,7 +623,7 @@ class Life(LifeBase, ReferralSteps):
         c = self.case
         for _action, share in self.plan:
             if share is not None and rng.random() < 0.03 and share["withdrawn_at"] is None:
-                self.withdraw(at - self.hours(1, 48), share)
+                self.withdraw(at - self.hours(0.1, 1), share)
         comp = c["companion_id"]
         if not self.due(at):
             return

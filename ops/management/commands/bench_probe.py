@@ -2,6 +2,7 @@
 of DATABASE_URL (ops/bench/probe.py). Used by `manage.py bench`; writes JSON."""
 
 import json
+import logging
 import tempfile
 
 from django.core.management import BaseCommand
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--letter-runs", type=int, default=0)
 
     def handle(self, *args, out, letter_runs, **opts):
+        # The probe logs its personas in; those log lines say nothing here.
+        logging.getLogger("lbk.security").setLevel(logging.WARNING)
+        logging.getLogger("axes").setLevel(logging.WARNING)
         with tempfile.TemporaryDirectory() as workdir:
             result = probe(letter_runs=letter_runs, workdir=workdir)
         with open(out, "w", encoding="utf-8") as fh:
