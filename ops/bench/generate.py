@@ -52,7 +52,7 @@ VERSION = 1
 class World:
     """What every case's life shares: people, agencies, id and number counters, labels."""
 
-    def __init__(self, *, now, places, officers, stdout=None):
+    def __init__(self, *, now, places, officers):
         self.now = now
         self.places = places
         self.officers = officers
