@@ -11,7 +11,7 @@ APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-no
 APT_TEST := chromium poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e
+.PHONY: run test setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e bench
 
 run: setup migrate demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
@@ -65,6 +65,18 @@ test: setup-test
 
 e2e: setup-test
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+# The benchmark suite (issue 12): data sets of 1,000 and BENCH_CASES cases in PostgreSQL
+# (BENCH_DATABASE_URL, the server where it may create databases), gunicorn on loopback, wrk for
+# throughput. Prints the table and writes docs/BENCHMARKS.md. BENCH_ARGS passes more options
+# (manage.py bench --help), e.g. BENCH_ARGS=--regenerate.
+BENCH_CASES ?= 100000
+BENCH_SEED ?= 1
+BENCH_ARGS ?=
+APT_BENCH := wrk
+bench: setup
+	@$(call apt_install,$(APT_BENCH))
+	DEBUG=true $(PY) manage.py bench --cases $(BENCH_CASES) --seed $(BENCH_SEED) $(BENCH_ARGS)
 
 # ruff and bandit must pass. pip-audit needs the PyPI advisory service: when it cannot be
 # reached (offline CI) it is skipped with a note; when reached, a known vulnerability fails lint.

@@ -42,6 +42,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # How many reverse proxies (nginx: 1) stand in front of the app and append X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# Benchmark runs only (`make bench`): adds the bare view /_bench/bare/ (ops/bench/views.py).
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 # Public base URL used in letters' QR codes (the verification page); no trailing slash.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

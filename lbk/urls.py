@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import set_language
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
@@ -16,6 +17,9 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_VIEWS:
+    urlpatterns += [path("", include("ops.bench.urls"))]
 
 handler400 = "lbk.errors.bad_request"
 handler404 = "lbk.errors.not_found"

@@ -1,0 +1,153 @@
+"""The benchmark's generator makes a data set the app accepts (issue 12): 200 cases, then
+through the app a registration, a referral requested and approved (numbers follow on from the
+generated ones), and every page the benchmark measures opens."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Max
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from cases import vocab
+from cases.models import Case, CaseCounter, CaseEvent, Consent, PlannedAction, Victim
+from ops.bench import intake, pages
+from ops.bench.generate import LETTER_NAME, generate
+from referrals.models import LetterCounter, Referral
+from tests.cases.intake_factories import intake_post
+
+N = 200
+
+
+@pytest.fixture
+def bench_data(personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "files"
+    call_command("createcachetable", verbosity=0)
+    counts = generate(cases=N, seed=7, bulk=False, log=lambda *a: None)
+    # Foreign keys are checked now, not at a commit the test never reaches.
+    connection.check_constraints()
+    return counts
+
+
+def _referable_action(kelurahan_code):
+    """A planned action of an open case whose referral ended and whose victim consented to
+    services and to sharing with that agency: a new referral may be requested for it."""
+    open_cases = Case.objects.filter(
+        kelurahan__code=kelurahan_code,
+        is_roleplay=False,
+        status__in=[vocab.Status.ASSESSMENT, vocab.Status.HANDLING, vocab.Status.MONITORING],
+    )
+    for action in PlannedAction.objects.filter(case__in=open_cases, agency__isnull=False):
+        if Referral.objects.filter(action=action).exclude(
+            state__in=["completed", "declined", "cancelled"]
+        ):
+            continue
+        share = Consent.objects.filter(
+            victim_id=action.victim_id,
+            agency_id=action.agency_id,
+            purpose="share",
+            withdrawn_at__isnull=True,
+        ).exclude(given_by="best_interest", confirmed_at__isnull=True)
+        if share.exists():
+            return action
+    return None
+
+
+@pytest.mark.django_db
+def test_generated_rows_are_consistent(bench_data):
+    assert Case.objects.count() == N
+    assert bench_data["case_history"] > N and bench_data["events"] > N
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"closed", "not_pursued", "monitoring"} <= statuses
+    open_share = Case.objects.exclude(status__in=vocab.FINAL_STATES).count() / N
+    assert 0.04 <= open_share <= 0.2
+    # Every case has its registration entry and at least one victim.
+    assert CaseEvent.objects.filter(kind="registered").count() == N
+    assert not Case.objects.filter(victims__isnull=True).exists()
+    # Invariants the services keep.
+    assert not Case.objects.exclude(status="received").filter(
+        ever_assigned=False, status__in=list(vocab.OPEN_STATES)
+    )
+    assert not Case.objects.filter(status="handling", handling_started_at__isnull=True)
+    assert not Case.objects.filter(status="closed", closed_at__isnull=True)
+    for r in Referral.objects.filter(state__in=["approved", "sent", "acknowledged", "completed"]):
+        assert r.letter_number or (r.is_emergency and not r.ratified_at), r.pk
+    issued = Referral.objects.exclude(letter_number="")
+    assert issued.exists()
+    assert set(issued.values_list("pdf", flat=True)) == {LETTER_NAME}
+    # Closed cases hold no open referral.
+    assert not Referral.objects.filter(
+        case__status="closed", state__in=["requested", "approved", "sent", "acknowledged"]
+    )
+    # Gapless counters past the numbers used.
+    for c in CaseCounter.objects.all():
+        used = Case.objects.filter(
+            kelurahan_id=c.kelurahan_id, year=c.year, is_roleplay=c.is_roleplay
+        ).aggregate(m=Max("seq"))["m"]
+        assert c.last == used
+    for c in LetterCounter.objects.all():
+        used = Referral.objects.filter(
+            kelurahan_id=c.kelurahan_id, letter_year=c.year, letter_roleplay=c.is_roleplay
+        ).aggregate(m=Max("letter_seq"))["m"]
+        assert c.last == used
+    # The three search terms of the benchmark.
+    assert Victim.objects.filter(full_name__icontains=intake.SEARCH_FULL_NAME).count() == 1
+    first = Victim.objects.filter(full_name__istartswith=intake.SEARCH_FIRST_NAME + " ").count()
+    assert first >= 0.01 * Victim.objects.count()
+    assert Victim.objects.filter(full_name__icontains=intake.SEARCH_FRAGMENT).exists()
+
+
+@pytest.mark.django_db
+def test_the_app_works_on_generated_data(bench_data, personas):
+    ws = personas["ws.koordinator"].memberships.get().kelurahan
+    year = Case.objects.order_by("-registered_at").first().year
+
+    # A registration takes the next number of the series.
+    last = CaseCounter.objects.get(kelurahan=ws, year=year, is_roleplay=False).last
+    r = personas.client("ws.relawan").post("/cases/new/", intake_post())
+    assert r.status_code == 302, r.content[:2000]
+    assert Case.objects.filter(number=f"WS-{year}-{last + 1:04d}").exists()
+
+    # A referral requested by the coordinator and approved by the kasi kesra: the next letter.
+    action = _referable_action("WS")
+    assert action is not None, "no referable action in the generated set"
+    koor = personas.client("ws.koordinator")
+    r = koor.post(f"/referrals/from-action/{action.pk}/")
+    assert r.status_code == 302
+    referral = Referral.objects.filter(action=action).latest("pk")
+    post = {
+        "kind": "layanan",
+        "action": action.pk,
+        "services_requested": "Penguatan psikologis",
+        "summary": "Ringkasan untuk instansi.",
+        "version": referral.version,
+        "request": "1",
+    }
+    r = koor.post(f"/referrals/{referral.pk}/edit/", post)
+    assert r.status_code == 302, r.content[:3000]
+    referral.refresh_from_db()
+    assert referral.state == "requested"
+    letters = LetterCounter.objects.filter(kelurahan=ws, year=year, is_roleplay=False).first()
+    before = letters.last if letters else 0
+    r = personas.client("ws.kasikesra").post(f"/referrals/{referral.pk}/do/approve/", {})
+    assert r.status_code == 302
+    referral.refresh_from_db()
+    assert referral.state in ("approved", "sent")
+    assert referral.letter_seq == before + 1
+
+    # Every page the benchmark measures opens for its persona.
+    case_pk = pages.showcase_case()
+    for page in pages.pages(case_pk):
+        r = personas.client(page.persona).get(page.path)
+        assert r.status_code == 200, (page.key, r.status_code)
+
+
+def test_bare_view_renders_a_fixed_kilobyte_without_queries(db):
+    from ops.bench.views import bare
+
+    request = RequestFactory().get(pages.BARE_PATH)
+    with CaptureQueriesContext(connection) as queries:
+        response = bare(request)
+    assert response.status_code == 200
+    assert 900 <= len(response.content) <= 1200
+    assert len(queries) == 0
