@@ -7,8 +7,9 @@ PIP := $(VENV)/bin/pip
 # Debian libraries: WeasyPrint (pango, harfbuzz-subset for fast font subsetting), gettext
 # for the message catalogues, Noto fonts for letters.
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-noto-core
-# Tests also drive a real browser and read PDFs.
-APT_TEST := chromium poppler-utils
+# Tests also drive a real browser and read PDFs; Redis tests start their own redis-server; the
+# topology test (make test-cluster) also runs nginx and a PostgreSQL primary and standby.
+APT_TEST := chromium poppler-utils redis-server nginx postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e

@@ -22,7 +22,7 @@ SAVED_POST_KEY = "_lbk_saved_post"
 RESUBMIT_FIELD = "_lbk_resubmit"
 # Never kept: the CSRF token (a fresh one is used) and anything that looks like a password.
 _NOT_KEPT = {"csrfmiddlewaretoken", RESUBMIT_FIELD}
-# A saved form is at most this many characters (the session lives in the database).
+# A saved form is at most this many characters (it is kept in the session).
 SAVED_POST_MAX_CHARS = 200_000
 # Pages whose POST is not kept: logging in/out, the resubmit page itself, the Django admin.
 _NOT_SAVED_NAMES = {"login", "logout", "resubmit", "set_language"}
@@ -67,14 +67,21 @@ class NoStoreMiddleware:
 
 
 class SessionLimitsMiddleware:
-    """Ends a session 12 hours after login, whatever the activity (idle expiry is Django's:
-    SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST).
+    """Ends a session after SESSION_IDLE_SECONDS without activity (30 minutes) and
+    SESSION_ABSOLUTE_SECONDS after login (12 hours), whatever the session store.
+
+    The last activity is written into the session at most once every SESSION_TOUCH_SECONDS (a
+    minute), so most requests write nothing (no session-table or Redis write per page view). A
+    session thus ends between 29 and 30 minutes after its last request, never later. The store's
+    own expiry (SESSION_COOKIE_AGE) is the idle limit plus that minute: a backstop that never
+    drops a session the middleware still counts as alive.
 
     The request then goes on as anonymous, so LoginRequiredMiddleware below sends the user to
-    the login page and keeps a posted form, as for an idle expiry.
+    the login page and keeps a posted form, as for any ended session.
     """
 
     KEY = "_lbk_login_at"
+    SEEN_KEY = "_lbk_seen_at"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -86,16 +93,27 @@ class SessionLimitsMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            started = request.session.get(self.KEY)
+            session = request.session
             now = self.now()
+            started = session.get(self.KEY)
+            seen = session.get(self.SEEN_KEY, started)
             if started is None:
-                request.session[self.KEY] = now
+                session[self.KEY] = now
+                session[self.SEEN_KEY] = now
             elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
-                user_id = user.pk
-                logout(request)
-                request._lbk_ended_user_id = user_id
-                log.info("session ended at the absolute limit user_id=%s", user_id)
+                self._end(request, user, "absolute")
+            elif now - int(seen) > settings.SESSION_IDLE_SECONDS:
+                self._end(request, user, "idle")
+            elif now - int(seen) >= settings.SESSION_TOUCH_SECONDS:
+                session[self.SEEN_KEY] = now
         return self.get_response(request)
+
+    @staticmethod
+    def _end(request, user, limit):
+        user_id = user.pk
+        logout(request)
+        request._lbk_ended_user_id = user_id
+        log.info("session ended at the %s limit user_id=%s", limit, user_id)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -142,22 +160,15 @@ def _previous_user_id(request):
     ended = getattr(request, "_lbk_ended_user_id", None)
     if ended is not None:
         return ended
-    from django.contrib.sessions.models import Session
+    # The per-user index of session keys knows whose key the cookie holds, whatever the store
+    # (the session itself may be gone from Redis or the table): no session-table read.
+    from . import sessions
 
     key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-    if not key:
-        return None
-    row = Session.objects.filter(session_key=key).first()
-    if row is None:
-        return None
-    try:
-        user_id = row.get_decoded().get("_auth_user_id")
-    # An unreadable session names nobody.
-    except Exception:  # noqa: BLE001
-        user_id = None
-    # The row has expired (or the request would be authenticated): remove it now.
-    row.delete()
-    return int(user_id) if user_id is not None and str(user_id).isdigit() else None
+    user_id = sessions.owner_of(key)
+    # The session is over (or the request would be authenticated): forget its key now.
+    sessions.forget(key)
+    return user_id
 
 
 def save_posted_form(request):

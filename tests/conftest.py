@@ -34,6 +34,8 @@ def _fast_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The replica alias mirrors the test database; only tests/ops/test_replica.py reads from it.
+    settings.REPLICA_READS = False
 
 
 @pytest.fixture
