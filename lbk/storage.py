@@ -52,6 +52,9 @@ def s3_storage(
 
 def describe(storage):
     """Where files are kept, for the backup manifest and the operator: no secret in it."""
+    # default_storage is a lazy wrapper: describe what it wraps.
+    storage.exists  # noqa: B018 - sets the wrapper up
+    storage = getattr(storage, "_wrapped", storage)
     backend = f"{type(storage).__module__}.{type(storage).__name__}"
     if hasattr(storage, "bucket_name"):
         return {
