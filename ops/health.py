@@ -74,7 +74,11 @@ def _queue():
 
 def run_checks():
     checks = {}
-    probes = [(alias, lambda a=alias: _database(a)) for alias in settings.DATABASES]
+    # The replica only when reads go there (REPLICA_READS): otherwise no page depends on it.
+    aliases = [
+        a for a in settings.DATABASES if a == "default" or getattr(settings, "REPLICA_READS", True)
+    ]
+    probes = [(alias, lambda a=alias: _database(a)) for alias in aliases]
     probes += [("cache", _cache), ("storage", _storage), ("queue", _queue)]
     for name, probe in probes:
         label = "database" if name == "default" else name
