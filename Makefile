@@ -12,7 +12,7 @@ APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-no
 APT_TEST := chromium poppler-utils redis-server nginx postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e
+.PHONY: run test test-cluster setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e
 
 run: setup migrate demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
@@ -63,6 +63,13 @@ demo: migrate
 JOBS ?= 2
 test: setup-test
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+# The topology test: PostgreSQL primary + streaming standby, Redis, S3 (moto), an SMTP sink,
+# two gunicorn nodes behind nginx, all on loopback in a temporary folder; a journey through the
+# load balancer and a web node killed mid-burst (tests/cluster/topology.py). Needs root (it
+# runs PostgreSQL as the postgres user). Not part of `make test`.
+test-cluster: setup-test
+	$(PY) tests/cluster/topology.py
 
 e2e: setup-test
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)

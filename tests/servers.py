@@ -45,6 +45,8 @@ class Process:
         self.env = env
         self.cwd = cwd
         self.proc = None
+        # What asks the server to stop (postgres: SIGINT, fast shutdown; nginx: SIGQUIT).
+        self.stop_signal = signal.SIGTERM
 
     def start(self):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +105,7 @@ class Process:
         if self.proc is None:
             return
         if self.proc.poll() is None:
-            self._signal_group(signal.SIGTERM)
+            self._signal_group(self.stop_signal)
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
