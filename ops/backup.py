@@ -39,9 +39,15 @@ from django.utils import timezone
 from lbk.storage import describe, walk
 
 FORMAT = 1
-# Rebuilt by `migrate` (content types, permissions) or worthless after a restore (sessions).
-NOT_DUMPED = ["contenttypes", "auth.permission", "sessions"]
-NOT_COUNTED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Rebuilt by `migrate` (content types, permissions) or worthless after a restore (sessions and
+# the per-user index of their keys).
+NOT_DUMPED = ["contenttypes", "auth.permission", "sessions", "accounts.sessionindex"]
+NOT_COUNTED = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "sessions.session",
+    "accounts.sessionindex",
+}
 
 
 def sha256_of(path):
