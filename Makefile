@@ -7,11 +7,12 @@ PIP := $(VENV)/bin/pip
 # Debian libraries: WeasyPrint (pango, harfbuzz-subset for fast font subsetting), gettext
 # for the message catalogues, Noto fonts for letters.
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-noto-core
-# Tests also drive a real browser and read PDFs.
-APT_TEST := chromium poppler-utils
+# Tests also drive a real browser and read PDFs; Redis tests start their own redis-server; the
+# topology test (make test-cluster) also runs nginx and a PostgreSQL primary and standby.
+APT_TEST := chromium poppler-utils redis-server nginx postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e bench
+.PHONY: run test test-cluster setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e bench
 
 run: setup migrate demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
@@ -62,6 +63,13 @@ demo: migrate
 JOBS ?= 2
 test: setup-test
 	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+
+# The topology test: PostgreSQL primary + streaming standby, Redis, S3 (moto), an SMTP sink,
+# two gunicorn nodes behind nginx, all on loopback in a temporary folder; a journey through the
+# load balancer and a web node killed mid-burst (tests/cluster/topology.py). Needs root (it
+# runs PostgreSQL as the postgres user). Not part of `make test`.
+test-cluster: setup-test
+	$(PY) tests/cluster/topology.py
 
 e2e: setup-test
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)

@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_save, pre_save
 
         from . import security
 
@@ -17,6 +17,11 @@ class AccountsConfig(AppConfig):
         user_locked_out.connect(security.on_locked_out, dispatch_uid="lbk_locked_out")
         user_logged_in.connect(security.on_logged_in, dispatch_uid="lbk_logged_in")
         user_logged_out.connect(security.on_logged_out, dispatch_uid="lbk_logged_out")
+        pre_save.connect(
+            security.on_user_pre_save,
+            sender=self.get_model("User"),
+            dispatch_uid="lbk_user_pre_save",
+        )
         post_save.connect(
             security.on_user_saved, sender=self.get_model("User"), dispatch_uid="lbk_user_saved"
         )

@@ -277,3 +277,21 @@ class Membership(models.Model):
             raise ValidationError({"role": _("This role is not valid for an agency.")})
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
+
+
+class SessionIndex(models.Model):
+    """Which session keys belong to which user, whatever the session store (database, cached
+    database or Redis): the per-user index that lets every session of a user be ended
+    (deactivation, password change, "log out everywhere") without scanning or decoding the
+    sessions. Written at login and when a key changes, removed when the session ends; rows older
+    than the absolute session limit are dead and purged at the next login."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return f"session of user {self.user_id}"

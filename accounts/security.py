@@ -90,9 +90,16 @@ def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs
 
 def on_logged_in(sender, request, user, **kwargs):
     # The 12-hour absolute limit counts from here (accounts.middleware.SessionLimitsMiddleware).
+    from . import sessions
     from .middleware import SessionLimitsMiddleware, kept_form_for
 
-    request.session[SessionLimitsMiddleware.KEY] = SessionLimitsMiddleware.now()
+    now = SessionLimitsMiddleware.now()
+    request.session[SessionLimitsMiddleware.KEY] = now
+    request.session[SessionLimitsMiddleware.SEEN_KEY] = now
+    # The per-user index of session keys (accounts.sessions): the key is final by now (login
+    # cycled it before this signal).
+    sessions.record(request.session.session_key, user.pk)
+    sessions.purge_dead()
     # A form kept after a session ended is for its author only: anyone else logging in on this
     # browser has it discarded before any page can show it.
     kept_form_for(request, user)
@@ -103,33 +110,35 @@ def on_logged_out(sender, request, user, **kwargs):
     log.info("logout user_id=%s", getattr(user, "pk", "-"))
 
 
-def end_sessions_of(user_id):
-    """Delete every server-side session of a user (sessions live in the database).
+def end_sessions_of(user_id, *, keep=None):
+    """Delete every server-side session of a user, wherever the store keeps it (the per-user
+    index of accounts.sessions names them; nothing is scanned or decoded)."""
+    from .sessions import end_sessions_of as end
 
-    Sessions are not indexed by user, so this decodes the live ones; fine for the thousands of
-    sessions of a city, and it only runs when an account is deactivated.
-    """
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
+    return end(user_id, keep=keep)
 
-    doomed = []
-    for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        try:
-            data = s.get_decoded()
-        # A corrupt session cannot be the user's (bandit B112).
-        except Exception:  # noqa: S112  # nosec B112
-            continue
-        if str(data.get("_auth_user_id")) == str(user_id):
-            doomed.append(s.session_key)
-    Session.objects.filter(session_key__in=doomed).delete()
-    return len(doomed)
+
+def on_user_pre_save(sender, instance, **kwargs):
+    # AbstractBaseUser.set_password keeps the new raw password in _password until save().
+    instance._lbk_password_changed = (
+        instance.pk is not None and getattr(instance, "_password", None) is not None
+    )
 
 
 def on_user_saved(sender, instance, created, **kwargs):
-    if not created and not instance.is_active:
+    if created:
+        return
+    if not instance.is_active:
         n = end_sessions_of(instance.pk)
         if n:
             log.info("sessions ended for deactivated user_id=%s count=%s", instance.pk, n)
+    elif getattr(instance, "_lbk_password_changed", False):
+        # Every session, the one that changed the password included: Django's
+        # update_session_auth_hash (the password change page) then gives that one a new key.
+        n = end_sessions_of(instance.pk)
+        instance._lbk_password_changed = False
+        if n:
+            log.info("sessions ended after password change user_id=%s count=%s", instance.pk, n)
 
 
 # Log hygiene.

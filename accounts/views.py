@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from .forms import LoginForm
 from .nav import nav_for
@@ -55,6 +55,24 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
+
+
+@require_POST
+def logout_everywhere(request):
+    """Ends every session of the user: this browser, their phone, a computer left logged in at
+    the posko. Through the per-user index of session keys (accounts.sessions)."""
+    from django.contrib import messages
+    from django.contrib.auth import logout
+    from django.utils.translation import gettext as _
+
+    from .security import end_sessions_of, log
+
+    user_id = request.user.pk
+    n = end_sessions_of(user_id)
+    logout(request)
+    log.info("logged out everywhere user_id=%s count=%s", user_id, n)
+    messages.success(request, _("You have been logged out on every device."))
+    return redirect("login")
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):

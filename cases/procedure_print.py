@@ -319,3 +319,24 @@ def render_procedure_pdf(kelurahan):
         base_url=STATIC_DIR.resolve().as_uri() + "/",
         url_fetcher=static_only_fetcher(),
     ).write_pdf()
+
+
+def stored_procedure_pdf(kelurahan):
+    """The printed procedure's PDF, rendered once per distinct content and kept through the
+    storage API (local folder or object storage), so every web node serves the same file and
+    WeasyPrint (seconds) runs only when the procedure, the SK or the signer changed."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    with translation.override("id"):
+        html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan))
+    digest = hashlib.sha256(html.encode()).hexdigest()
+    name = f"procedures/{kelurahan.code}/{digest[:40]}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as fh:
+            return fh.read()
+    pdf = render_procedure_pdf(kelurahan)
+    default_storage.save(name, ContentFile(pdf))
+    return pdf

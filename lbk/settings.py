@@ -12,6 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
+from lbk.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -70,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A request id on every log line and in the X-Request-ID response header (lbk/logs.py).
+    "lbk.logs.RequestIdMiddleware",
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).
     "accounts.middleware.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -117,26 +121,63 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default (development, demo); PostgreSQL in production and CI.
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite ignores row locks; IMMEDIATE transactions serialise writers instead of failing
-    # with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
-    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DB_POOL=true: Django's psycopg connection pool per process (replaces CONN_MAX_AGE).
+DB_POOL = env.bool("DB_POOL", default=False)
+
+
+def _database(url_var, default=None):
+    db = env.db(url_var, default=default)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        # SQLite ignores row locks; IMMEDIATE transactions serialise writers instead of failing
+        # with "database is locked".
+        db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+        db["OPTIONS"].setdefault("timeout", 20)
+    elif DB_POOL:
+        db["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django refuses both
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN", default=2),
+            "max_size": env.int("DB_POOL_MAX", default=10),
+            "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        }
+    else:
+        db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+        db["CONN_HEALTH_CHECKS"] = True
+    return db
+
+
+DATABASES = {"default": _database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An optional streaming replica: lbk.routers.ReplicaRouter sends the reads of code marked with
+# lbk.routers.replica_reads() there (the dashboard's counts), everything else to the primary.
+# In tests it mirrors the test database (TEST MIRROR). REPLICA_READS=false sends them back to
+# the primary without removing the URL (e.g. while the replica lags).
+if env("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = _database("REPLICA_DATABASE_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPLICA_READS = env.bool("REPLICA_READS", default=True)
+DATABASE_ROUTERS = ["lbk.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# Shared by all processes: login lockout counters and rate limits live in the database.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "lbk_cache",
+# Shared by all processes and machines: the cache holds rate-limit counters (and, with Redis,
+# sessions and the login lockout). Without REDIS_URL: the database cache (one machine or
+# several, nothing else to run); with it: Redis, shared by every web node.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="posko"),
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "lbk_cache",
+        }
+    }
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -179,8 +220,26 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
 # Attachments on a case: the largest file accepted, in bytes.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Case files (attachments, letters, printed procedures) go through Django's storage API: the
+# private MEDIA_ROOT folder by default; S3-compatible object storage when STORAGE_S3_BUCKET is
+# set (private objects, server-side encryption, never a public or signed URL: files leave only
+# through the access-checked views). See lbk/storage.py and docs/DEPLOYMENT.md.
+STORAGE_S3_BUCKET = env("STORAGE_S3_BUCKET", default="")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        s3_storage(
+            bucket=STORAGE_S3_BUCKET,
+            endpoint_url=env("STORAGE_S3_ENDPOINT_URL", default="") or None,
+            region=env("STORAGE_S3_REGION", default="") or None,
+            access_key=env("STORAGE_S3_ACCESS_KEY", default="") or None,
+            secret_key=env("STORAGE_S3_SECRET_KEY", default="") or None,
+            prefix=env("STORAGE_S3_PREFIX", default=""),
+            encryption=env("STORAGE_S3_ENCRYPTION", default="AES256"),
+            kms_key_id=env("STORAGE_S3_KMS_KEY_ID", default="") or None,
+        )
+        if STORAGE_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -218,10 +277,23 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
-# Sessions: 30 minutes idle, 12 hours at most (accounts.middleware.SessionLimitsMiddleware).
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Sessions: 30 minutes idle, 12 hours at most, both enforced by
+# accounts.middleware.SessionLimitsMiddleware. The last activity is written at most once a
+# minute (SESSION_TOUCH_SECONDS), not on every request; the store keeps a session that long
+# past the idle limit, so it never drops one the middleware still counts as alive.
+# Stores (SESSION_STORE): "db" (the default without Redis), "cached_db" (cache + database),
+# "cache" (Redis only: the default with REDIS_URL). Each keeps a per-user index of session keys
+# (accounts.sessions), so every session of a user can be ended wherever it lives.
+SESSION_STORE = env("SESSION_STORE", default="cache" if REDIS_URL else "db")
+if SESSION_STORE not in ("db", "cached_db", "cache"):
+    raise ImproperlyConfigured("SESSION_STORE must be db, cached_db or cache.")
+if SESSION_STORE == "cache" and not REDIS_URL:
+    raise ImproperlyConfigured("SESSION_STORE=cache needs REDIS_URL (a cache shared by all nodes).")
+SESSION_ENGINE = f"accounts.sessions.{SESSION_STORE}"
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_TOUCH_SECONDS = 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + SESSION_TOUCH_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 # A form posted after the session ended waits this long for its author to log in again.
@@ -243,9 +315,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes): counted in the database, shared by all processes. Locking by the
-# pair username + address means nobody can lock every volunteer out from one address, and a
-# user is not locked out everywhere because someone guessed their name elsewhere.
+# Login lockout (django-axes): counted in the database or Redis, shared by all processes.
+# Locking by the pair username + address means nobody can lock every volunteer out from one
+# address, and a user is not locked out everywhere because someone guessed their name elsewhere.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -253,11 +325,22 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Without Redis the attempts are rows in the database; with Redis they are counted in the shared
+# cache (every node sees the same counts; the axes_* tables then stay empty).
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if REDIS_URL
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_CACHE = "default"
 # axes' own log lines name the user by a keyed hash, never by what was typed.
 AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"
 # The visitor's address as the rest of the app sees it (TRUSTED_PROXY_COUNT), from one helper.
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+
+# The health endpoint (/health/, ops.views.health) answers only these addresses (or networks,
+# e.g. 10.0.0.0/8 for the load balancer); 404 for everyone else, logged in or not.
+HEALTH_ALLOWED_IPS = env.list("HEALTH_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -276,17 +359,32 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="posko-lbk@localhost")
 # (NIK, phone numbers) and database error details are masked by accounts.security.RedactFilter.
 # django.db.backends stays at WARNING: its DEBUG records hold SQL parameters, i.e. case data;
 # django.template at INFO: its DEBUG records dump whole template contexts (case data too).
+# LOG_FORMAT: "json" (JSON lines with the request id, lbk/logs.py; the default with DEBUG off)
+# or "plain" (the default with DEBUG on).
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "accounts.security.RedactFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "request_id": {"()": "lbk.logs.RequestIdFilter"},
+        "redact": {"()": "accounts.security.RedactFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "lbk.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
+        # One line per request (lbk.logs.RequestIdMiddleware); its path has no query string.
+        "lbk.request": {"level": env("REQUEST_LOG_LEVEL", default="INFO")},
         "django.db.backends": {"level": "WARNING", "propagate": True},
         "django.template": {"level": "INFO"},
         "lbk.security": {"level": "INFO"},

@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from accounts import views as account_views
+from ops.health import health
 
 urlpatterns = [
     path("", account_views.root, name="root"),
     path("home/", account_views.home, name="home"),
+    path("health/", health, name="health"),
     path("accounts/", include("accounts.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("cases/", include("cases.urls")),

@@ -6,10 +6,13 @@ A backup is a folder `posko-backup-<timestamp>/` holding:
   migrated database of the same app version by `manage.py restore`;
 - `db.sqlite3` (SQLite: the sqlite3 online-backup API) or `db.pgdump` (PostgreSQL, when pg_dump is
   installed: custom format, for `pg_restore` into an empty database by the operator);
-- `files.tar.gz`: MEDIA_ROOT (attachments, issued letters). Taken after the database: stored files
-  are written once and before their row is committed, so every file the snapshot names is in it;
-- `manifest.json`: versions, applied migrations, row counts per model, SHA-256 and size of each
-  file above. `restore` checks them before touching anything.
+- `files.tar.gz`: every stored file (attachments, issued letters, printed procedures) read through
+  the storage API, from MEDIA_ROOT or the object-storage bucket alike. Taken after the database:
+  stored files are written once and before their row is committed, so every file the snapshot
+  names is in it;
+- `manifest.json`: versions, applied migrations, row counts per model, where the files were kept
+  (backend, bucket, region; no key), SHA-256 and size of each file above. `restore` checks them
+  before touching anything.
 """
 
 import hashlib
@@ -25,17 +28,26 @@ from pathlib import Path
 
 import django
 from django.apps import apps
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from lbk.storage import describe, walk
+
 FORMAT = 1
-# Rebuilt by `migrate` (content types, permissions) or worthless after a restore (sessions).
-NOT_DUMPED = ["contenttypes", "auth.permission", "sessions"]
-NOT_COUNTED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Rebuilt by `migrate` (content types, permissions) or worthless after a restore (sessions and
+# the per-user index of their keys).
+NOT_DUMPED = ["contenttypes", "auth.permission", "sessions", "accounts.sessionindex"]
+NOT_COUNTED = {
+    "contenttypes.contenttype",
+    "auth.permission",
+    "sessions.session",
+    "accounts.sessionindex",
+}
 
 
 def sha256_of(path):
@@ -116,15 +128,20 @@ def _pg_dump(path):
 
 
 def _tar_media(path):
-    root = Path(settings.MEDIA_ROOT)
-    n = 0
+    """Every stored file (attachments, letters, printed procedures), read through the storage
+    API: the local MEDIA_ROOT or the object-storage bucket alike. Returns (count, bytes)."""
+    n = total = 0
     with tarfile.open(path, "w:gz") as tar:
-        if root.exists():
-            for p in sorted(root.rglob("*")):
-                if p.is_file():
-                    tar.add(p, arcname=str(p.relative_to(root)), recursive=False)
-                    n += 1
-    return n
+        for name in walk(default_storage):
+            with default_storage.open(name, "rb") as fh:
+                info = tarfile.TarInfo(name)
+                info.size = default_storage.size(name)
+                info.mode = 0o600
+                info.mtime = int(timezone.now().timestamp())
+                tar.addfile(info, fh)
+            n += 1
+            total += info.size
+    return n, total
 
 
 def make_backup(output_dir) -> Path:
@@ -144,7 +161,8 @@ def make_backup(output_dir) -> Path:
     elif connection.vendor == "postgresql":
         _pg_dump(dest / "db.pgdump")
     manifest["counts"] = _dump_json(dest / "db.json")
-    manifest["media_files"] = _tar_media(dest / "files.tar.gz")
+    manifest["media_files"], manifest["media_bytes"] = _tar_media(dest / "files.tar.gz")
+    manifest["storage"] = describe(default_storage)
     manifest["files"] = {
         p.name: {"sha256": sha256_of(p), "size": p.stat().st_size} for p in sorted(dest.iterdir())
     }
@@ -212,8 +230,21 @@ def restore_backup(path, *, prefer_json=False):
 
 
 def _restore_media(tar_path):
-    root = Path(settings.MEDIA_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
+    """Put every file of the archive back through the storage API, under its own name. A name
+    that already exists must hold the same bytes (a repeated restore); anything else is refused
+    rather than stored under another name, which the database would not find."""
     with tarfile.open(tar_path, "r:gz") as tar:
-        # The "data" filter refuses absolute paths, "..", links out of the folder and devices.
-        tar.extractall(root, filter="data")
+        for member in tar:
+            name = member.name
+            parts = name.split("/")
+            if not member.isfile() or name.startswith("/") or ".." in parts or "\\" in name:
+                raise CommandError(f"Refused a file in the archive: {name[:80]!r}")
+            data = tar.extractfile(member).read()
+            if default_storage.exists(name):
+                with default_storage.open(name, "rb") as fh:
+                    if fh.read() != data:
+                        raise CommandError(f"{name} already exists with other content.")
+                continue
+            saved = default_storage.save(name, ContentFile(data))
+            if saved != name:
+                raise CommandError(f"{name} was stored as {saved}.")

@@ -34,6 +34,8 @@ def _fast_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # The replica alias mirrors the test database; only tests/ops/test_replica.py reads from it.
+    settings.REPLICA_READS = False
 
 
 @pytest.fixture
@@ -80,3 +82,89 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# Servers the tests start themselves (tests/servers.py): one per test process (xdist worker),
+# on a free loopback port, stopped at the end of the session. Nothing is skipped: a server that
+# cannot start fails the tests that need it, naming it.
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    from tests.servers import start_redis
+
+    proc, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    from tests.servers import start_moto
+
+    proc, endpoint = start_moto(tmp_path_factory.mktemp("moto"))
+    yield endpoint
+    proc.stop()
+
+
+def _flush_redis(url):
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    """The shared cache in Redis (as with REDIS_URL set): cache, rate limits, axes lockouts."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    _flush_redis(redis_url)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "posko-test",
+        }
+    }
+    settings.AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+    AxesProxyHandler.get_implementation(force=True)
+    yield redis_url
+    _flush_redis(redis_url)
+    settings.AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+    AxesProxyHandler.get_implementation(force=True)
+
+
+@pytest.fixture
+def s3_bucket(settings, s3_endpoint, tmp_path):
+    """Files in a fresh bucket of the loopback S3 server (as with STORAGE_S3_BUCKET set)."""
+    import uuid
+
+    from lbk.storage import s3_storage
+    from tests.servers import S3_KEY, S3_REGION, S3_SECRET, make_bucket
+
+    bucket = make_bucket(s3_endpoint, f"posko-{uuid.uuid4().hex[:12]}")
+    settings.MEDIA_ROOT = str(tmp_path / "not-used-with-s3")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage(
+            bucket=bucket,
+            endpoint_url=s3_endpoint,
+            region=S3_REGION,
+            access_key=S3_KEY,
+            secret_key=S3_SECRET,
+            prefix="posko",
+        ),
+    }
+    return bucket
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_backend(request, settings, tmp_path):
+    """Each test using it runs on the local folder and on object storage."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_bucket")
+    else:
+        settings.MEDIA_ROOT = str(tmp_path / "media")
+    return request.param

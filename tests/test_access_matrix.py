@@ -84,6 +84,10 @@ MATRIX = {
     "home": LOGGED_IN,
     "login": row(anon=200, default=REDIRECT),
     "logout": row(anon=LOGIN, default=405),  # POST only
+    "logout_everywhere": row(anon=LOGIN, default=405),  # POST only
+    # The health endpoint answers loopback (the test client's address) whoever asks; any other
+    # address gets 404 (tests/ops/test_health.py).
+    "health": row(anon=200, default=200),
     "password_change": LOGGED_IN,
     "password_change_done": LOGGED_IN,
     "resubmit": row(default=REDIRECT),  # nothing saved: back home
@@ -167,6 +171,7 @@ def expected_for(key):
 MAY_CHANGE_ON_GET = {
     "cases.accesslog",
     "sessions.session",
+    "accounts.sessionindex",
     "axes.accessattempt",
     "axes.accesslog",
     "axes.accessfailurelog",

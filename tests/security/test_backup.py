@@ -1,13 +1,14 @@
 """Backup and restore: a backup restored into an empty database finds every case, letter and
-attachment (and every stored file with the same SHA-256)."""
+attachment (and every stored file with the same SHA-256), with the files on the local folder and
+in object storage (moto's S3 server on loopback) alike."""
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, models
@@ -15,6 +16,7 @@ from django.db import connection, models
 from attachments.models import Attachment
 from attachments.services import attachment_add
 from cases.models import AccessLog, Case, CaseEvent, Victim
+from lbk.storage import walk
 
 from .helpers import PDF_BYTES, gps_exif, jpeg_bytes, make_case, upload
 
@@ -45,8 +47,7 @@ def _letters():
 
 
 @pytest.fixture
-def data(personas, master, settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def data(personas, master, settings, tmp_path, storage_backend):
     ws = make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
     wb = make_case(master["wb"], personas["wb.relawan"], victim_name="Korban Bacukiki")
     attachment_add(
@@ -81,14 +82,16 @@ def _snapshot():
     }
 
 
-def _empty_everything(media_root):
+def _empty_everything():
     call_command("flush", interactive=False, verbosity=0)
-    shutil.rmtree(media_root, ignore_errors=True)
+    for name in list(walk(default_storage)):
+        default_storage.delete(name)
     assert not Case.objects.exists()
+    assert not list(walk(default_storage))
 
 
 @pytest.mark.parametrize("from_json", [False, True])
-def test_backup_restores_into_empty_database(data, settings, from_json):
+def test_backup_restores_into_empty_database(data, settings, from_json, storage_backend):
     before = _snapshot()
     assert len(before["cases"]) == 2 and len(before["files"]) == 3  # 2 attachments, 1 letter
     assert len(before["letters"]) == 1
@@ -99,6 +102,10 @@ def test_backup_restores_into_empty_database(data, settings, from_json):
     assert manifest["counts"]["cases.case"] == 2
     assert manifest["counts"]["attachments.attachment"] == 2
     assert manifest["media_files"] == 3
+    assert manifest["storage"]["backend"].endswith(
+        "S3Storage" if storage_backend == "s3" else "FileSystemStorage"
+    )
+    assert "secret" not in json.dumps(manifest["storage"]).lower()
     for name, info in manifest["files"].items():
         assert hashlib.sha256((backup / name).read_bytes()).hexdigest() == info["sha256"]
     native = "db.sqlite3" if connection.vendor == "sqlite" else "db.pgdump"
@@ -107,7 +114,7 @@ def test_backup_restores_into_empty_database(data, settings, from_json):
     with pytest.raises(CommandError, match="not empty"):
         call_command("restore", str(backup), verbosity=0)
 
-    _empty_everything(settings.MEDIA_ROOT)
+    _empty_everything()
     call_command("restore", str(backup), from_json=from_json, verbosity=0)
     assert _snapshot() == before
     # The restored letter still matches its recorded SHA-256.
@@ -124,7 +131,7 @@ def test_damaged_backup_is_refused(data, settings):
     [backup] = list(out.iterdir())
     db_json = backup / "db.json"
     db_json.write_text(db_json.read_text().replace("Korban", "Palsu"))
-    _empty_everything(settings.MEDIA_ROOT)
+    _empty_everything()
     with pytest.raises(CommandError, match="damaged"):
         call_command("restore", str(backup), verbosity=0)
     assert not Case.objects.exists()
