@@ -21,6 +21,8 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.security import client_ip
+
 log = logging.getLogger("lbk.health")
 OK, ERROR, NOT_CONFIGURED = "ok", "error", "not configured"
 
@@ -95,7 +97,7 @@ def run_checks():
 @never_cache
 @require_GET
 def health(request):
-    if not allowed(request.META.get("REMOTE_ADDR", "")):
+    if not allowed(client_ip(request) or ""):
         raise Http404
     checks = run_checks()
     healthy = all(v in (OK, NOT_CONFIGURED) for v in checks.values())
