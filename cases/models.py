@@ -371,7 +371,9 @@ class CaseCounter(models.Model):
 
 
 class ImmutableModel(models.Model):
-    """Rows that are written once: no update, no delete, through the app or the admin."""
+    """Rows that are written once: no update, no delete, through the app or the admin; on
+    PostgreSQL the database refuses it too (APPEND_ONLY_SQL below, installed by migration
+    0004_append_only_triggers)."""
 
     class Meta:
         abstract = True
@@ -612,3 +614,33 @@ class SubmittedForm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["token", "table", "action"], name="submitted_form_once")
         ]
+
+
+# The database half of ImmutableModel: on PostgreSQL the tables of every immutable model refuse
+# UPDATE and DELETE, so neither a bug, a shell session nor an SQL console can rewrite who read
+# what or what was recorded. TRUNCATE is not blocked: restoring a backup and the test suite's
+# flush need it, and only the database owner can truncate. SQLite (development) has no trigger.
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION lbk_refuse_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'lbk: % on % is refused: this table is append-only', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def append_only_tables():
+    return sorted(m._meta.db_table for m in ImmutableModel.__subclasses__())
+
+
+def install_append_only_triggers(schema_editor, tables):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(APPEND_ONLY_FUNCTION, params=None)
+    for table in tables:
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        schema_editor.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION lbk_refuse_change()"
+        )

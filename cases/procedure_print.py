@@ -5,10 +5,7 @@ The chart uses SVG presentation attributes only (fill=, stroke=): the strict CSP
 """
 
 import math
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -17,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Role
+from lbk import pdf
 
-from . import engine, workflow
+from . import assessment, engine, workflow
 from .clocks import hours_map
 from .vocab import Status
 
@@ -256,31 +254,6 @@ def flow_chart_svg():
 # ---------------------------------------------------------------------------------------------
 # The annex PDF
 
-STATIC_DIR = Path(settings.BASE_DIR) / "static"
-
-
-def _static_fetcher_class():
-    from weasyprint.urls import URLFetcher
-
-    class StaticOnlyFetcher(URLFetcher):
-        """WeasyPrint may read our own static files and nothing else (no network, no other
-        local file), so text in a record can never make the renderer fetch anything."""
-
-        def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            if parsed.scheme != "file":
-                raise ValueError(f"blocked: {url}")
-            path = Path(unquote(parsed.path)).resolve()
-            if not path.is_relative_to(STATIC_DIR.resolve()):
-                raise ValueError(f"blocked: {url}")
-            return super().fetch(url, headers)
-
-    return StaticOnlyFetcher
-
-
-def static_only_fetcher():
-    return _static_fetcher_class()(allowed_protocols={"file"}, allow_redirects=False)
-
 
 def signer_of(kelurahan):
     today = timezone.localdate()
@@ -304,21 +277,16 @@ def annex_context(kelurahan):
         "signer": signer,
         "rows": procedure_rows(kelurahan),
         "chart": flow_chart_svg(),
-        "risk_rule": [str(r) for r in workflow.RISK_RULE],
+        "risk_rule": [str(r) for r in assessment.RISK_RULE],
+        "static": pdf.STATIC_PREFIX,
     }
 
 
 def render_procedure_pdf(kelurahan):
     """The annex of the SK Lurah as PDF bytes, always in Indonesian. Takes no request."""
-    from weasyprint import HTML
-
     with translation.override("id"):
         html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan))
-    return HTML(
-        string=html,
-        base_url=STATIC_DIR.resolve().as_uri() + "/",
-        url_fetcher=static_only_fetcher(),
-    ).write_pdf()
+    return pdf.render_pdf(html)
 
 
 def stored_procedure_pdf(kelurahan):

@@ -1,8 +1,22 @@
-"""URLs of the cases app: records (intake, list, case page, access log) and the procedure."""
+"""URLs of the cases app: the records (intake, list, case page, corrections, access log) and the
+procedure (its steps, Tugas Saya, the dashboard, the printed Alur Penanganan). Importing the
+views registers the case-page sections and the home panels."""
 
-from .urls_procedure import urlpatterns as procedure_urls
-from .urls_records import urlpatterns as records_urls
+from django.urls import path
+
+from .views import procedure, records
 
 app_name = "cases"
 
-urlpatterns = records_urls + procedure_urls
+urlpatterns = [
+    path("", records.case_list, name="list"),
+    path("new/", records.case_create, name="create"),
+    path("<int:pk>/", records.case_detail, name="detail"),
+    path("<int:pk>/edit/", records.case_edit, name="edit"),
+    path("access-log/", records.access_log, name="access_log"),
+    path("<int:pk>/act/<slug:action>/", procedure.act, name="act"),
+    path("tasks/", procedure.tasks, name="tasks"),
+    path("dashboard/", procedure.dashboard, name="dashboard"),
+    path("procedure/", procedure.procedure, name="procedure"),
+    path("procedure/pdf/", procedure.procedure_pdf, name="procedure_pdf"),
+]

@@ -875,43 +875,6 @@ def who_in_words(roles):
     return ", ".join(words)
 
 
-# ---------------------------------------------------------------------------------------------
-# Risk level from the risk questions (vocab.RISK_QUESTIONS). The rule, in words:
-#   - "red flags" are threats to kill, a weapon, thoughts of self-harm;
-#   - darurat (emergency): a red flag while the perpetrator can reach the victim or the victim
-#     has nowhere safe to stay;
-#   - tinggi (high): any other red flag, or three or more of the other answers "yes";
-#   - sedang (medium): one or two of the other answers "yes";
-#   - rendah (low): no "yes".
-RED_FLAGS = ("threat_to_kill", "weapon", "self_harm")
-EXPOSURE = ("perpetrator_access", "no_safe_place")
-RISK_RULE = (
-    _(
-        "Emergency: threats to kill, a weapon or thoughts of self-harm, while the "
-        "perpetrator can reach the victim or there is nowhere safe to stay."
-    ),
-    _(
-        "High: threats to kill, a weapon or thoughts of self-harm; or three or more "
-        "other answers yes."
-    ),
-    _("Medium: one or two other answers yes."),
-    _("Low: no answer yes."),
-)
-
-
-def risk_level(answers):
-    yes = {k for k, v in (answers or {}).items() if v}
-    red = yes & set(RED_FLAGS)
-    others = yes - set(RED_FLAGS)
-    if red and yes & set(EXPOSURE):
-        return vocab.RiskLevel.EMERGENCY
-    if red or len(others) >= 3:
-        return vocab.RiskLevel.HIGH
-    if others:
-        return vocab.RiskLevel.MEDIUM
-    return vocab.RiskLevel.LOW
-
-
 def label_of_action(action):
     steps = CASE.by_action.get(action)
     return str(steps[0].label) if steps else action

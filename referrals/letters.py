@@ -3,91 +3,29 @@ no request, through a url_fetcher that reads only our own static files, and stor
 """
 
 import hashlib
-import io
 
 import segno
 from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from cases.invariants import shown_to_agency
-
-# The only URLs the renderer may load: our static files under this prefix.
-STATIC_PREFIX = "https://static.posko-lbk.invalid/"
-BULAN = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
-ANGKA = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"]
-MIME = {
-    ".ttf": "font/ttf",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".css": "text/css",
-}
-
-
-# WeasyPrint's cache of loaded resources, shared by renders: it can only ever hold our own static
-# files (the fetcher refuses everything else), which do not change while the process runs.
-_RESOURCE_CACHE = {}
-
-
-class FetchRefused(ValueError):
-    pass
-
-
-def _static_bytes(url):
-    """The bytes and MIME type of one of our static files named by URL; refuse anything else
-    (URLs or local files named in a case's text must never be fetched)."""
-    if not url.startswith(STATIC_PREFIX):
-        raise FetchRefused(f"refused to fetch {url[:80]!r}")
-    rel = url[len(STATIC_PREFIX) :].split("?")[0].split("#")[0]
-    if ".." in rel.split("/") or rel.startswith("/") or "\\" in rel:
-        raise FetchRefused("refused path")
-    path = finders.find(rel)
-    if not path:
-        raise FetchRefused("no such static file")
-    suffix = "." + rel.rsplit(".", 1)[-1].lower()
-    with open(path, "rb") as fh:
-        return fh.read(), MIME.get(suffix, "application/octet-stream")
-
-
-class StaticOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher restricted to our own static files."""
-
-    def __init__(self, log=None):
-        super().__init__(allowed_protocols=("https",))
-        self.log = log
-
-    def fetch(self, url, headers=None):
-        if self.log is not None:
-            self.log.append(url)
-        data, mime = _static_bytes(url)
-        return URLFetcherResponse(url, data, {"Content-Type": mime})
+from lbk import pdf
 
 
 def tanggal(value):
-    """Indonesian long date: 28 November 2026."""
+    """Indonesian long date (28 November 2026), whatever the user's language; a datetime is read
+    in the local time zone."""
     if hasattr(value, "hour"):
         value = timezone.localtime(value)
-    return f"{value.day} {BULAN[value.month - 1]} {value.year}"
+    with translation.override("id"):
+        return date_format(value, "j F Y")
 
 
 def kota_short(kota):
@@ -152,7 +90,7 @@ def letter_context(referral):
     return {
         "r": r,
         "kel": kel,
-        "static": STATIC_PREFIX,
+        "static": pdf.STATIC_PREFIX,
         "kop_kota": f"PEMERINTAH {kel.kota.upper()}",
         "kop_kecamatan": f"KECAMATAN {kel.kecamatan.upper()}",
         "kop_kelurahan": f"{kel.get_kind_display().upper()} {kel.name.upper()}",
@@ -180,24 +118,15 @@ def letter_context(referral):
 
 def render_letter_pdf(referral, *, fetched=None):
     """The letter's PDF bytes. `fetched`, if a list, collects every URL the renderer asked for."""
-    from weasyprint import HTML
-
-    fetcher = StaticOnlyFetcher(log=fetched)
     ctx = letter_context(referral)
     with translation.override("id"):
         html = render_to_string("referrals/letter_pdf.html", ctx)
-        doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
-            cache=_RESOURCE_CACHE
-        )
+        doc = pdf.render_document(html, fetched=fetched)
         if len(doc.pages) > 1:
             # Page numbers only when there is more than one page.
             html = render_to_string("referrals/letter_pdf.html", {**ctx, "numbered": True})
-            doc = HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
-                cache=_RESOURCE_CACHE
-            )
-    out = io.BytesIO()
-    doc.write_pdf(out, cache=_RESOURCE_CACHE)
-    return out.getvalue()
+            doc = pdf.render_document(html, fetched=fetched)
+    return pdf.write_pdf(doc)
 
 
 def store_letter(referral):

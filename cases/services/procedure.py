@@ -11,7 +11,7 @@ import datetime
 
 from django.utils import timezone
 
-from .. import engine, workflow
+from .. import assessment, engine, workflow
 from ..engine import AlreadyDone, Effect, Outcome, TransitionRefused
 from ..models import Assessment, CaseEvent, Consent, PlannedAction, Visit
 from ..vocab import RECOVERY_ITEMS
@@ -123,7 +123,7 @@ def _assess(ctx):
         kelurahan_id=case.kelurahan_id,
         victim=data["victim"],
         answers=answers,
-        risk_level=workflow.risk_level(answers),
+        risk_level=assessment.risk_level(answers),
         needs=list(data.get("needs") or []),
         note=data.get("note", ""),
         assessed_by=ctx.actor,

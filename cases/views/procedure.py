@@ -15,7 +15,7 @@ from accounts.models import KELURAHAN_WIDE_ROLES, Kelurahan, Role
 from accounts.roles import roles_of
 from lbk.routers import replica_reads
 
-from .. import clocks, procedure_print, workflow
+from .. import assessment, clocks, procedure_print, workflow
 from ..access import FULL, can_see_confidential, get_case_for_user
 from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone
 from ..forms_procedure import FORMS, form_for
@@ -108,7 +108,7 @@ def procedure_context(request, case):
         "planned": actions,
         "visits": list(visible_visits(case, user)),
         "recovery": recovery,
-        "risk_rule": workflow.RISK_RULE,
+        "risk_rule": assessment.RISK_RULE,
     }
 
 
@@ -239,7 +239,7 @@ def procedure(request):
             "choices": choices,
             "rows": procedure_print.procedure_rows(kelurahan),
             "chart": procedure_print.flow_chart_svg(),
-            "risk_rule": workflow.RISK_RULE,
+            "risk_rule": assessment.RISK_RULE,
         },
     )
 

@@ -61,6 +61,7 @@ def letter_timing(runs, workdir):
     from django.template.loader import render_to_string
     from django.utils import translation
 
+    from lbk import pdf
     from referrals import letters
     from referrals.models import Referral
 
@@ -94,7 +95,7 @@ def letter_timing(runs, workdir):
     with translation.override("id"):
         html = render_to_string("referrals/letter_pdf.html", ctx)
         doc = HTML(
-            string=html, url_fetcher=letters.StaticOnlyFetcher(), base_url=letters.STATIC_PREFIX
+            string=html, url_fetcher=pdf.StaticOnlyFetcher(), base_url=pdf.STATIC_PREFIX
         ).render()
         if len(doc.pages) > 1:
             html = render_to_string("referrals/letter_pdf.html", {**ctx, "numbered": True})

@@ -18,7 +18,7 @@ story.case and story.referrals: every step's time, actor and states are there.
 """
 
 from cases import vocab
-from cases.workflow import risk_level
+from cases.assessment import risk_level
 
 from .story_base import (
     ASSESS,

@@ -352,19 +352,20 @@ def test_procedure_pdf_lists_every_step_and_clock(personas, master):
     assert "NOMOR 12 TAHUN 2026" in text
 
 
-def test_pdf_fetcher_reads_only_static_files():
-    from cases.procedure_print import STATIC_DIR, static_only_fetcher
+def test_the_printed_procedure_uses_the_one_pdf_fetcher(personas, master, monkeypatch):
+    """Security: one WeasyPrint fetcher for every PDF (lbk/pdf.py, tested with the letters)."""
+    from cases.procedure_print import render_procedure_pdf
+    from lbk import pdf
 
-    fetcher = static_only_fetcher()
-    ok = fetcher.fetch((STATIC_DIR / "img" / "lambang-kota.svg").resolve().as_uri())
-    ok.close()
-    for url in (
-        "file:///etc/passwd",
-        "http://example.com/x.png",
-        (STATIC_DIR / ".." / "manage.py").resolve().as_uri(),
-    ):
-        with pytest.raises(ValueError):
-            fetcher.fetch(url)
+    fetched = []
+    real = pdf.StaticOnlyFetcher
+
+    def logging_fetcher(log=None):
+        return real(log=fetched)
+
+    monkeypatch.setattr(pdf, "StaticOnlyFetcher", logging_fetcher)
+    render_procedure_pdf(master["ws"])
+    assert fetched and all(u.startswith(pdf.STATIC_PREFIX) for u in fetched), fetched
 
 
 def test_case_list_overdue_mark_and_risk_filter(personas, master):

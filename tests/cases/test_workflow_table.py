@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Role
-from cases import vocab, workflow
+from cases import assessment, vocab, workflow
 from cases.engine import COMPANION, STAFF
 from cases.vocab import Status as S
 from tests.cases.factories_procedure import make_case, walk_to
@@ -183,7 +183,7 @@ def test_reopen_goes_back_to_received_when_no_companion_was_ever_assigned(person
 
 
 def test_risk_rule():
-    level = workflow.risk_level
+    level = assessment.risk_level
     assert level({}) == vocab.RiskLevel.LOW
     assert level({"injury": True}) == vocab.RiskLevel.MEDIUM
     assert level({"injury": True, "pregnant": True}) == vocab.RiskLevel.MEDIUM

@@ -9,6 +9,7 @@ import pypdf
 import pytest
 from django.utils import timezone
 
+from lbk import pdf
 from referrals import letters, services
 from referrals.models import Referral
 
@@ -119,7 +120,7 @@ def test_stored_once_same_bytes_and_checked(master, personas, client):
 
 
 def test_fetcher_reads_only_our_static_files(master, personas):
-    fetcher = letters.StaticOnlyFetcher()
+    fetcher = pdf.StaticOnlyFetcher()
     for bad in (
         "file:///etc/passwd",
         "http://example.com/x.png",
@@ -127,7 +128,7 @@ def test_fetcher_reads_only_our_static_files(master, personas):
         "https://static.posko-lbk.invalid/fonts/../../../etc/passwd",
         "data:text/plain,hello",
     ):
-        with pytest.raises(letters.FetchRefused):
+        with pytest.raises(pdf.FetchRefused):
             fetcher.fetch(bad)
     ok = fetcher.fetch("https://static.posko-lbk.invalid/img/lambang-kota.svg")
     assert ok.read().lstrip().startswith(b"<")
@@ -145,7 +146,7 @@ def test_case_text_naming_urls_or_files_is_never_fetched(master, personas):
     fetched = []
     data = letters.render_letter_pdf(r, fetched=fetched)
     assert fetched, "fonts and logo are fetched through our fetcher"
-    assert all(u.startswith(letters.STATIC_PREFIX) for u in fetched), fetched
+    assert all(u.startswith(pdf.STATIC_PREFIX) for u in fetched), fetched
     assert not any("passwd" in u or "evil" in u for u in fetched)
     t = flat(pdf_text(data)[0])
     assert "file:///etc/passwd" in t  # shown as text, escaped

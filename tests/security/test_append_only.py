@@ -6,7 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import AccessLog, CaseEvent
+from cases.models import AccessLog, CaseEvent, append_only_tables
 
 from .helpers import make_case
 
@@ -64,8 +64,13 @@ def test_trigger_exists_only_on_postgresql(db):
                 ["%_append_only"],
             )
             assert [r[0] for r in cur.fetchall()] == [
-                "cases_accesslog_append_only",
-                "cases_caseevent_append_only",
+                f"{table}_append_only" for table in append_only_tables()
+            ]
+            assert append_only_tables() == [
+                "cases_accesslog",
+                "cases_assessment",
+                "cases_caseevent",
+                "cases_visit",
             ]
         else:
             assert connection.vendor == "sqlite"
@@ -102,3 +107,10 @@ def test_log_rows_survive_deactivated_user_and_closed_case(rows, personas):
         reverse("login"), {"username": "ws.pendamping", "password": personas.password}
     )
     assert r.status_code == 200 and "Nama pengguna atau kata sandi salah" in r.content.decode()
+
+
+def test_the_trigger_migration_covers_every_immutable_model():
+    import importlib
+
+    migration = importlib.import_module("cases.migrations.0004_append_only_triggers")
+    assert append_only_tables() == migration.TABLES

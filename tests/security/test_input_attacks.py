@@ -7,6 +7,7 @@ from django.test import Client
 
 from attachments.models import Attachment
 from cases.models import AccessLog, Case, CaseEvent
+from lbk import pdf
 from tests.test_access_matrix import build_data, fast_pdfs, media, params_for  # noqa: F401
 from tests.urlwalk import all_routes
 
@@ -158,7 +159,7 @@ def test_letter_pdf_shows_markup_as_text_and_fetches_nothing(personas, data):
     referral.refresh_from_db()
     fetched = []
     text = _pdf_text(letters.render_letter_pdf(referral, fetched=fetched))
-    assert all(u.startswith(letters.STATIC_PREFIX) for u in fetched), fetched
+    assert all(u.startswith(pdf.STATIC_PREFIX) for u in fetched), fetched
     assert not any("127.0.0.1" in u or "etc/passwd" in u or "evil" in u for u in fetched)
     flat = " ".join(text.split())
     assert "<script>alert(1)</script>" in flat.replace(" ", "") or "alert(1)" in flat

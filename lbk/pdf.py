@@ -1,0 +1,83 @@
+"""The one way this project renders a PDF (referral letters, the printed procedure; later the
+monthly report and the poster): WeasyPrint, through a URL fetcher that reads only our own
+static files, so text in a case (a narrative naming a URL or a local file) can never make the
+renderer fetch anything. Security-sensitive: there must be no second fetcher.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib.staticfiles import finders
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# The only URLs the renderer may load: our static files under this prefix. Templates name them
+# as `{{ static }}fonts/...` (the context gives STATIC_PREFIX as `static`).
+STATIC_PREFIX = "https://static.posko-lbk.invalid/"
+MIME = {
+    ".ttf": "font/ttf",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".css": "text/css",
+}
+
+# WeasyPrint's cache of loaded resources, shared by renders: it can only ever hold our own static
+# files (the fetcher refuses everything else), which do not change while the process runs.
+_RESOURCE_CACHE: dict = {}
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def static_bytes(url: str) -> tuple[bytes, str]:
+    """The bytes and MIME type of one of our static files named by URL; refuse anything else
+    (URLs or local files named in a case's text must never be fetched)."""
+    if not url.startswith(STATIC_PREFIX):
+        raise FetchRefused(f"refused to fetch {url[:80]!r}")
+    rel = url[len(STATIC_PREFIX) :].split("?")[0].split("#")[0]
+    if ".." in rel.split("/") or rel.startswith("/") or "\\" in rel:
+        raise FetchRefused("refused path")
+    path = finders.find(rel)
+    if not path:
+        raise FetchRefused("no such static file")
+    suffix = "." + rel.rsplit(".", 1)[-1].lower()
+    with open(path, "rb") as fh:
+        return fh.read(), MIME.get(suffix, "application/octet-stream")
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher restricted to our own static files. `log`, if a list, collects
+    every URL the renderer asked for."""
+
+    def __init__(self, log: list | None = None):
+        super().__init__(allowed_protocols=("https",))
+        self.log = log
+
+    def fetch(self, url, headers=None):
+        if self.log is not None:
+            self.log.append(url)
+        data, mime = static_bytes(url)
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+
+def render_document(html: str, *, fetched: list | None = None):
+    """The laid-out document (pages known: a caller may render again with page numbers)."""
+    from weasyprint import HTML
+
+    fetcher = StaticOnlyFetcher(log=fetched)
+    return HTML(string=html, url_fetcher=fetcher, base_url=STATIC_PREFIX).render(
+        cache=_RESOURCE_CACHE
+    )
+
+
+def write_pdf(document) -> bytes:
+    out = io.BytesIO()
+    document.write_pdf(out, cache=_RESOURCE_CACHE)
+    return out.getvalue()
+
+
+def render_pdf(html: str, *, fetched: list | None = None) -> bytes:
+    return write_pdf(render_document(html, fetched=fetched))
