@@ -354,22 +354,6 @@ class PerpetratorLink(models.Model):
         ]
 
 
-class CaseCounter(models.Model):
-    """Last number used per kelurahan, year and series: gapless under row locks."""
-
-    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    is_roleplay = models.BooleanField(default=False)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kelurahan", "year", "is_roleplay"], name="case_counter_unique"
-            )
-        ]
-
-
 class ImmutableModel(models.Model):
     """Rows that are written once: no update, no delete, through the app or the admin; on
     PostgreSQL the database refuses it too (APPEND_ONLY_SQL below, installed by migration

@@ -232,19 +232,3 @@ class Referral(models.Model):
 
     def services_list(self):
         return [s.strip() for s in (self.services_requested or "").splitlines() if s.strip()]
-
-
-class LetterCounter(models.Model):
-    """Last letter number used per kelurahan, year and series: gapless under a row lock."""
-
-    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    is_roleplay = models.BooleanField(default=False)
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kelurahan", "year", "is_roleplay"], name="letter_counter_unique"
-            )
-        ]

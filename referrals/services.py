@@ -8,20 +8,19 @@ agency with users, the planned action's status, who is told).
 
 import secrets
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import letter_numbers
 from accounts.models import Role, active_members
-from cases import engine, vocab
+from cases import engine, numbering, vocab
 from cases.engine import AGENCY, AlreadyDone, Effect, Outcome, TransitionRefused
 from cases.invariants import covered
 from cases.models import CaseEvent, PlannedAction
 
 from . import notify
 from . import workflow as wf
-from .models import OUTCOME_TABLE, LetterCounter, Referral, SendHow, State
+from .models import OUTCOME_TABLE, Referral, SendHow, State
 from .models import Outcome as ReferralOutcome
 
 __all__ = ["AlreadyDone", "TransitionRefused", "referral_advance"]
@@ -160,24 +159,6 @@ def format_letter_number(kelurahan, seq, day, roleplay):
     )
 
 
-def next_letter_seq(kelurahan_id, year, roleplay):
-    """Take the next number of the series under a row lock: gapless, never reused (a cancelled
-    letter keeps its number). Must run inside the issuing transaction."""
-    try:
-        with transaction.atomic():
-            LetterCounter.objects.get_or_create(
-                kelurahan_id=kelurahan_id, year=year, is_roleplay=roleplay
-            )
-    except IntegrityError:
-        pass  # created meanwhile by a concurrent approval
-    counter = LetterCounter.objects.select_for_update().get(
-        kelurahan_id=kelurahan_id, year=year, is_roleplay=roleplay
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
-
-
 def _signer_membership(actor, kelurahan_id):
     today = timezone.localdate()
     ms = [
@@ -195,7 +176,7 @@ def _issue_letter(referral, actor):
     now = timezone.now()
     day = timezone.localdate(now)
     roleplay = referral.case.is_roleplay
-    seq = next_letter_seq(referral.kelurahan_id, day.year, roleplay)
+    seq = numbering.take_next(numbering.LETTER, referral.kelurahan_id, day.year, roleplay)
     m = _signer_membership(actor, referral.kelurahan_id)
     referral.letter_seq = seq
     referral.letter_year = day.year

@@ -9,11 +9,11 @@ from django.db.models import Max
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from cases import vocab
-from cases.models import Case, CaseCounter, CaseEvent, Consent, PlannedAction, Victim
+from cases import numbering, vocab
+from cases.models import Case, CaseEvent, Consent, PlannedAction, Victim
 from ops.bench import intake, pages
 from ops.bench.generate import LETTER_NAME, generate
-from referrals.models import LetterCounter, Referral
+from referrals.models import Referral
 from tests.cases.intake_factories import intake_post
 
 N = 200
@@ -80,16 +80,16 @@ def test_generated_rows_are_consistent(bench_data):
         case__status="closed", state__in=["requested", "approved", "sent", "acknowledged"]
     )
     # Gapless counters past the numbers used.
-    for c in CaseCounter.objects.all():
-        used = Case.objects.filter(
-            kelurahan_id=c.kelurahan_id, year=c.year, is_roleplay=c.is_roleplay
-        ).aggregate(m=Max("seq"))["m"]
-        assert c.last == used
-    for c in LetterCounter.objects.all():
+    for (kel_id, year, roleplay), last in numbering.all_series(numbering.CASE).items():
+        used = Case.objects.filter(kelurahan_id=kel_id, year=year, is_roleplay=roleplay).aggregate(
+            m=Max("seq")
+        )["m"]
+        assert last == used
+    for (kel_id, year, roleplay), last in numbering.all_series(numbering.LETTER).items():
         used = Referral.objects.filter(
-            kelurahan_id=c.kelurahan_id, letter_year=c.year, letter_roleplay=c.is_roleplay
+            kelurahan_id=kel_id, letter_year=year, letter_roleplay=roleplay
         ).aggregate(m=Max("letter_seq"))["m"]
-        assert c.last == used
+        assert last == used
     # The three search terms of the benchmark.
     assert Victim.objects.filter(full_name__icontains=intake.SEARCH_FULL_NAME).count() == 1
     first = Victim.objects.filter(full_name__istartswith=intake.SEARCH_FIRST_NAME + " ").count()
@@ -103,7 +103,7 @@ def test_the_app_works_on_generated_data(bench_data, personas):
     year = Case.objects.order_by("-registered_at").first().year
 
     # A registration takes the next number of the series.
-    last = CaseCounter.objects.get(kelurahan=ws, year=year, is_roleplay=False).last
+    last = numbering.last_taken(numbering.CASE, ws.pk, year, False)
     r = personas.client("ws.relawan").post("/cases/new/", intake_post())
     assert r.status_code == 302, r.content[:2000]
     assert Case.objects.filter(number=f"WS-{year}-{last + 1:04d}").exists()
@@ -127,8 +127,7 @@ def test_the_app_works_on_generated_data(bench_data, personas):
     assert r.status_code == 302, r.content[:3000]
     referral.refresh_from_db()
     assert referral.state == "requested"
-    letters = LetterCounter.objects.filter(kelurahan=ws, year=year, is_roleplay=False).first()
-    before = letters.last if letters else 0
+    before = numbering.last_taken(numbering.LETTER, ws.pk, year, False)
     r = personas.client("ws.kasikesra").post(f"/referrals/{referral.pk}/do/approve/", {})
     assert r.status_code == 302
     referral.refresh_from_db()

@@ -14,10 +14,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import numbering
 from ..models import (
     AccessLog,
     Case,
-    CaseCounter,
     CaseEvent,
     DuplicateFlag,
     Perpetrator,
@@ -115,24 +115,6 @@ def case_number(kelurahan, year, seq, is_roleplay):
     return f"{series}-{year}-{seq:04d}"
 
 
-def allocate_seq(*, kelurahan, year, is_roleplay):
-    """Next number of the series under a row lock (call inside a transaction).
-
-    The counter row is created race-free (insert ignoring conflicts), then locked, so two
-    concurrent registrations wait for each other and neither skips nor repeats a number.
-    """
-    CaseCounter.objects.bulk_create(
-        [CaseCounter(kelurahan=kelurahan, year=year, is_roleplay=is_roleplay, last=0)],
-        ignore_conflicts=True,
-    )
-    counter = CaseCounter.objects.select_for_update().get(
-        kelurahan=kelurahan, year=year, is_roleplay=is_roleplay
-    )
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
-
-
 def case_register(
     *,
     kelurahan,
@@ -184,7 +166,7 @@ def case_register(
 def _register(*, kelurahan, actor, case_data, victims, perpetrators, links, token, is_roleplay, ip):
     now = timezone.now()
     year = timezone.localtime(now).year
-    seq = allocate_seq(kelurahan=kelurahan, year=year, is_roleplay=is_roleplay)
+    seq = numbering.take_next(numbering.CASE, kelurahan.pk, year, is_roleplay)
     case = Case(
         kelurahan=kelurahan,
         year=year,

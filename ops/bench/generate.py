@@ -29,10 +29,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency
-from cases import vocab
-from cases.models import CaseCounter
+from cases import numbering, vocab
 from referrals import workflow as rwf
-from referrals.models import LetterCounter, SendHow, State
+from referrals.models import SendHow, State
 
 from . import people
 from .story import Life
@@ -62,12 +61,8 @@ class World:
             start = model._default_manager.aggregate(m=Max(model._meta.pk.attname))["m"] or 0
             self._ids[t.name] = itertools.count(start + 1)
         self._ids["nik"] = itertools.count(10**9)
-        self.case_seq = {
-            (c.kelurahan_id, c.year, c.is_roleplay): c.last for c in CaseCounter.objects.all()
-        }
-        self.letter_seq = {
-            (c.kelurahan_id, c.year, c.is_roleplay): c.last for c in LetterCounter.objects.all()
-        }
+        self.case_seq = numbering.all_series(numbering.CASE)
+        self.letter_seq = numbering.all_series(numbering.LETTER)
         self.agencies = {}
         self._agency = {}
         for a in Agency.objects.filter(is_active=True).order_by("pk"):
@@ -341,13 +336,9 @@ def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
 
     with transaction.atomic():
         for (kel_id, year, roleplay), last in world.case_seq.items():
-            CaseCounter.objects.update_or_create(
-                kelurahan_id=kel_id, year=year, is_roleplay=roleplay, defaults={"last": last}
-            )
+            numbering.set_last(numbering.CASE, kel_id, year, roleplay, last)
         for (kel_id, year, roleplay), last in world.letter_seq.items():
-            LetterCounter.objects.update_or_create(
-                kelurahan_id=kel_id, year=year, is_roleplay=roleplay, defaults={"last": last}
-            )
+            numbering.set_last(numbering.LETTER, kel_id, year, roleplay, last)
         writer.finish([t.model for t in TABLES])
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         log("  VACUUM ANALYZE")

@@ -18,12 +18,12 @@ from django.utils import timezone, translation
 
 from accounts.models import User
 from attachments.models import Attachment
-from cases import engine, invariants, vocab
+from cases import engine, invariants, numbering, vocab
 from cases.models import Case, CaseEvent, Consent, PlannedAction, SubmittedForm, Visit
 from cases.services.procedure import case_advance
 from notifications.models import Notification
 from referrals import services
-from referrals.models import LetterCounter, Referral, State
+from referrals.models import Referral, State
 from tests.cases.factories_procedure import make_case, walk_to
 from tests.referrals import factories as rf
 from tests.security.helpers import PDF_BYTES, upload
@@ -52,7 +52,7 @@ def test_approval_after_consent_withdrawn_is_refused(master, personas):
     r = rf.requested(master, personas)
     share = Consent.objects.get(victim=r.victim, purpose="share")
     withdraw(r.case, share, personas["ws.pendamping"])
-    counters = LetterCounter.objects.count()
+    counters = numbering.all_series(numbering.LETTER)
     c = personas.client("ws.kasikesra")
     resp = c.post(
         reverse("referrals:step", args=[r.pk, "approve"]), {"_lbk_once": once()}, follow=False
@@ -61,7 +61,7 @@ def test_approval_after_consent_withdrawn_is_refused(master, personas):
     assert "persetujuan korban untuk membagikan data" in resp.content.decode().lower()
     r.refresh_from_db()
     assert r.state == State.REQUESTED and not r.letter_number and not r.pdf_sha256
-    assert LetterCounter.objects.count() == counters
+    assert numbering.all_series(numbering.LETTER) == counters
 
 
 def test_withdrawal_after_the_letter_shrinks_the_agency_view_and_stops_the_download(

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from cases.models import Case, CaseCounter, CaseEvent
+from cases import numbering
+from cases.models import Case, CaseEvent
 from cases.services.intake import case_register
 
 from .intake_factories import make_case
@@ -27,7 +28,7 @@ def test_numbers_are_sequential_per_kelurahan_and_series(personas, master):
     assert c.number == f"WB-{year}-0001"
     assert [s1.number, s2.number] == [f"WS-SIM-{year}-0001", f"WS-SIM-{year}-0002"]
     assert s1.is_roleplay and not a.is_roleplay
-    assert CaseCounter.objects.get(kelurahan=ws, year=year, is_roleplay=False).last == 3
+    assert numbering.last_taken(numbering.CASE, ws.pk, year, False) == 3
 
 
 def test_registration_event_is_the_first_timeline_entry(personas, master):
@@ -49,7 +50,7 @@ def test_same_token_twice_gives_one_case_and_uses_one_number(personas, master):
     r2 = case_register(**kw)
     assert r1.created and not r2.created and r1.case.pk == r2.case.pk
     assert Case.objects.count() == 1
-    assert CaseCounter.objects.get().last == 1
+    assert numbering.all_series(numbering.CASE) == {(master["ws"].pk, r1.case.year, False): 1}
 
 
 def test_service_refuses_unknown_fields_and_no_victim(personas, master):
