@@ -5,7 +5,7 @@ Every permission check of the app starts from here (cases/access.py, referrals/a
 
 from dataclasses import dataclass, field
 
-from .models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
+from .models import STAFF_ROLES, Role
 
 
 @dataclass
@@ -20,13 +20,6 @@ class UserRoles:
 
     def at(self, kelurahan_id) -> set[str]:
         return self.by_kelurahan.get(kelurahan_id, set())
-
-    def has(self, role, kelurahan_id=None) -> bool:
-        if kelurahan_id is not None:
-            return role in self.at(kelurahan_id)
-        return any(role in roles for roles in self.by_kelurahan.values()) or any(
-            role in roles for roles in self.by_agency.values()
-        )
 
     def kelurahan_with(self, *roles) -> list[int]:
         wanted = set(roles)
@@ -43,9 +36,6 @@ class UserRoles:
 
     def is_staff_at(self, kelurahan_id) -> bool:
         return bool(self.at(kelurahan_id) & STAFF_ROLES)
-
-    def sees_whole_kelurahan(self, kelurahan_id) -> bool:
-        return bool(self.at(kelurahan_id) & KELURAHAN_WIDE_ROLES)
 
     @property
     def agency_ids(self) -> list[int]:

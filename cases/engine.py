@@ -360,9 +360,6 @@ class Table:
             raise TransitionRefused(reasons)
         return step
 
-    def describe_roles(self, step: Step) -> str:
-        return ", ".join(sorted(str(r) for r in step.roles))
-
 
 TABLES: dict[str, Table] = {}
 

@@ -6,6 +6,7 @@ Models hold data and derived read-only properties; everything that writes lives 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -165,6 +166,9 @@ class Case(models.Model):
 
     def __str__(self):
         return self.number
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.pk])
 
     @property
     def is_emergency(self):

@@ -22,10 +22,6 @@ _INCOMING = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 request_log = logging.getLogger("lbk.request")
 
 
-def current_request_id():
-    return _request_id.get()
-
-
 class RequestIdMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

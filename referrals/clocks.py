@@ -3,7 +3,6 @@ referrals app adds its tasks and overdue counts to cases/clocks.py through its p
 
 import datetime
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import companion_work_waits_on
@@ -69,7 +68,7 @@ def referral_tasks(user, roles, cases, hmap, now):
                 label = _("Follow up: the agency has not confirmed receipt")
                 task = Task(case, label, d, True, "agency_ack")
         if task is not None:
-            task.url = reverse("referrals:detail", args=[r.pk])
+            task.url = r.get_absolute_url()
             out.append(task)
     return out
 

@@ -5,6 +5,7 @@ Models hold data and read-only derived properties; every write goes through refe
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,9 +80,6 @@ class ReferralQuerySet(models.QuerySet):
 
     def completed_handovers(self):
         return self.filter(kind=Kind.HANDOVER, state=State.COMPLETED)
-
-    def awaiting_ratification(self):
-        return self.filter(is_emergency=True, state=State.SENT, ratified_at__isnull=True)
 
 
 class Referral(models.Model):
@@ -213,6 +211,9 @@ class Referral(models.Model):
 
     def __str__(self):
         return self.letter_number or f"#{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("referrals:detail", args=[self.pk])
 
     @property
     def is_open(self):

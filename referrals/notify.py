@@ -3,7 +3,6 @@
 Texts name the case and agency, never the victim; e-mails say even less (notifications.services).
 """
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
@@ -39,7 +38,7 @@ def _send(users, kind, text, referral):
         subject=referral,
         kind=kind,
         text=text,
-        url=reverse("referrals:detail", args=[referral.pk]),
+        url=referral.get_absolute_url(),
         kelurahan_id=referral.kelurahan_id,
     )
 

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import letter_numbers
-from accounts.models import Role, active_members
+from accounts.models import Role
 from cases import engine, numbering, vocab
 from cases.engine import AGENCY, AlreadyDone, Effect, Outcome, TransitionRefused
 from cases.invariants import covered
@@ -448,7 +448,3 @@ def cancel_unsent_for_case(*, case, actor, reason):
             )
         )
     return out
-
-
-def coordinators_of(kelurahan_id):
-    return list(active_members([Role.KOORDINATOR], kelurahan_id=kelurahan_id))

@@ -11,7 +11,6 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -37,13 +36,6 @@ from .models import Referral, State
 
 VERIFY_LIMIT = 30  # lookups per address per window
 VERIFY_WINDOW = 600  # seconds
-
-
-def case_url(case):
-    try:
-        return reverse("cases:detail", args=[case.pk])
-    except NoReverseMatch:
-        return ""
 
 
 def _settings_map(kelurahan_ids):
@@ -120,7 +112,7 @@ def _detail_context(request, referral, bound=None):
         "is_agency_view": is_agency_view,
         "steps": _step_forms(referral, request.user, roles, bound),
         "timeline": _timeline(referral, is_agency_view),
-        "case_url": "" if is_agency_view else case_url(referral.case),
+        "case_url": "" if is_agency_view else referral.case.get_absolute_url(),
         "identity": letters.identity_rows(referral, shown),
         "shown": shown,
         "show_summary": show_summary,
@@ -188,7 +180,7 @@ def referral_start(request, action_pk):
     except TransitionRefused as exc:
         for reason in exc.reasons:
             messages.error(request, reason)
-        return redirect(case_url(case) or "home")
+        return redirect(case)
     return redirect("referrals:edit", pk=referral.pk)
 
 
@@ -232,7 +224,7 @@ def referral_edit(request, pk):
         {
             "r": referral,
             "form": form,
-            "case_url": case_url(referral.case),
+            "case_url": referral.case.get_absolute_url(),
             "is_roleplay": referral.case.is_roleplay,
         },
         status=400 if form.errors else 200,
@@ -274,7 +266,12 @@ def emergency_create(request, case_pk):
     return render(
         request,
         "referrals/emergency.html",
-        {"case": case, "form": form, "case_url": case_url(case), "is_roleplay": case.is_roleplay},
+        {
+            "case": case,
+            "form": form,
+            "case_url": case.get_absolute_url(),
+            "is_roleplay": case.is_roleplay,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -40,13 +40,6 @@ def forget(session_key):
         _index().filter(session_key=session_key).delete()
 
 
-def owner_of(session_key):
-    """The user id a session key was given to (also after the session expired), or None."""
-    if not session_key:
-        return None
-    return _index().filter(session_key=session_key).values_list("user_id", flat=True).first()
-
-
 def purge_dead():
     """Index rows older than the absolute limit name sessions that can no longer be used."""
     limit = timezone.now() - dt.timedelta(

@@ -37,7 +37,8 @@ SECTION_OF = {
 
 
 def case_url(case, anchor="procedure"):
-    return reverse("cases:detail", args=[case.pk]) + f"#{anchor}"
+    """The case page at one of its sections."""
+    return f"{case.get_absolute_url()}#{anchor}"
 
 
 def visible_visits(case, user):
