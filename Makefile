@@ -12,7 +12,7 @@ APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 gettext fonts-no
 APT_TEST := chromium poppler-utils redis-server nginx postgresql
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test test-cluster setup setup-test apt-run apt-test migrate demo lint fmt messages check-messages clean e2e bench
+.PHONY: run test test-fast test-cluster setup setup-test apt-run apt-test migrate demo check lint fmt messages check-messages hooks clean e2e bench
 
 run: setup migrate demo
 	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
@@ -86,11 +86,16 @@ bench: setup
 	@$(call apt_install,$(APT_BENCH))
 	DEBUG=true $(PY) manage.py bench --cases $(BENCH_CASES) --seed $(BENCH_SEED) $(BENCH_ARGS)
 
-# ruff and bandit must pass. pip-audit needs the PyPI advisory service: when it cannot be
-# reached (offline CI) it is skipped with a note; when reached, a known vulnerability fails lint.
-lint: setup-test
+# The static checks CI runs before the tests: ruff (lint and format) and mypy (the typed core:
+# engine, invariants, access rules, services; pyproject.toml [tool.mypy]).
+check: setup-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=true SECRET_KEY=mypy-only $(VENV)/bin/mypy
+
+# check, plus bandit; pip-audit needs the PyPI advisory service: when it cannot be reached
+# (offline CI) it is skipped with a note; when reached, a known vulnerability fails lint.
+lint: check
 	$(VENV)/bin/bandit -q -c pyproject.toml -r lbk accounts cases referrals notifications attachments ops
 	@if $(PY) -c 'import urllib.request as u; u.urlopen("https://pypi.org/pypi/pip/json", timeout=5)' >/dev/null 2>&1; then \
 	  $(VENV)/bin/pip-audit --skip-editable --progress-spinner off; \
@@ -109,6 +114,14 @@ MAKEMESSAGES_ARGS := -l id --add-location=file --no-obsolete -i '.venv/*' -i 'te
 messages: setup
 	DEBUG=true $(PY) manage.py makemessages $(MAKEMESSAGES_ARGS)
 	DEBUG=true $(PY) manage.py compilemessages -l id -i .venv
+
+# The catalogue is complete and compiled (the pre-commit hook runs this).
+check-messages: setup-test
+	$(PY) -m pytest -q -p no:randomly tests/test_i18n.py
+
+# The pre-commit hooks of .pre-commit-config.yaml (local hooks: ruff, the catalogue check).
+hooks: setup-test
+	$(VENV)/bin/pre-commit install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
