@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from sequences.models import Sequence
 from simple_history.admin import SimpleHistoryAdmin
 
 from lbk.forms import NoNullCharacters
@@ -192,3 +193,9 @@ class AgencyAdmin(LbkAdminOnly, admin.ModelAdmin):
         qs = super().get_queryset(request)
         scope = self.scope(request)
         return qs.filter(kota_code=scope) if scope else qs
+
+
+# The gapless counters of case and letter numbers (django-sequences) are never edited by hand: a
+# number moved back would be issued twice.
+if admin.site.is_registered(Sequence):
+    admin.site.unregister(Sequence)

@@ -82,8 +82,8 @@ def validate_format(fmt):
     except ValueError:
         _refuse(
             _(
-                "The braces do not match: write each placeholder as {name}, and a brace that "
-                "should be printed as {{ or }}."
+                "The braces do not match: write each placeholder in single braces, such as "
+                "{seq}, and a brace that should be printed as {{ or }}."
             )
         )
     names = set()

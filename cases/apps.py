@@ -10,6 +10,7 @@ class CasesConfig(AppConfig):
         from notifications.services import register_receiver
 
         # The procedure table gets its effects (no database writes in workflow.py).
+        from . import clocks  # noqa: F401  (the clock rows follow every step)
         from .access import sees_in_full
         from .services import procedure  # noqa: F401
 

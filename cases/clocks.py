@@ -1,49 +1,48 @@
-"""Due times of the case clocks (workflow.CLOCKS), computed from fields of the Case row alone.
+"""Deadline clocks (cases/workflow.py CLOCKS) as rows: every run of a clock is a ClockRun,
+started and stopped by the engine in the same transaction as the step that starts or stops it.
 
-No per-case queries: a list of cases (from one query) plus one query for the kelurahan settings
-gives every running clock, so lists, "Tugas Saya" and the dashboard keep their query counts flat.
+- `running_clocks(case)` is the rule: which clocks run on a case, computed from its fields alone
+  (PROCEDURE.md's clock table). `sync_case` compares it with the running rows after every step
+  (and at registration), stopping the runs that ended (with the step as reason) and starting the
+  new ones with their due time, computed once, in Python, when the run starts.
+- Tugas Saya, the dashboard, the case list's overdue mark and the case page read the running
+  rows in SQL: their work depends on the rows they show, not on the number of open cases.
+- `recompute_running` (manage.py recompute_clocks) moves the due time of running rows after a
+  kelurahan's deadline settings changed.
+
+Other apps add their clocks (the referral clocks, referrals/clocks.py) through PRESENTERS and
+the "clocks.case_synced" engine event.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import KELURAHAN_WIDE_ROLES, Role
+from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import roles_of
 
-from . import vocab
-from .access import companion_work_waits_on
-from .models import Assessment, Case, ClockSetting, Consent
+from . import engine, vocab
+from .models import Assessment, Case, ClockRun, ClockSetting, Consent
 from .vocab import Status as S
 from .workflow import CLOCKS_BY_KEY
 
 WORKING = {S.ASSESSMENT, S.HANDLING, S.MONITORING}
-# Case fields the clocks read; callers may restrict their query to these.
-CLOCK_FIELDS = (
-    "id",
-    "number",
-    "kelurahan_id",
-    "status",
-    "companion_id",
-    "registered_at",
-    "status_changed_at",
-    "assigned_at",
-    "first_contact_at",
-    "monitoring_started_at",
-    "last_visit_at",
-    "closure_requested_at",
-    "danger_now",
-    "injured_needs_care",
-    "is_roleplay",
-)
+W = ClockRun.WaitsOn
 
 
 @dataclass
 class Running:
+    """A clock that should be running on a case now (the rule, before it is a row)."""
+
     key: str
-    case: object
+    case: Any
     start: datetime.datetime
     due: datetime.datetime
     hours: int
@@ -63,14 +62,10 @@ class Running:
     def overdue(self):
         return self.now > self.due
 
-    @property
-    def overdue_by(self):
-        return self.now - self.due if self.overdue else datetime.timedelta(0)
 
-
-def hours_map(kelurahan_ids):
+def hours_map(kelurahan_ids) -> dict[int, dict[str, int]]:
     """{kelurahan id: {clock key: hours}} from ClockSetting, in one query."""
-    out = {}
+    out: dict[int, dict[str, int]] = {}
     for kel_id, key, hours in ClockSetting.objects.filter(
         kelurahan_id__in=set(kelurahan_ids)
     ).values_list("kelurahan_id", "key", "hours"):
@@ -78,19 +73,19 @@ def hours_map(kelurahan_ids):
     return out
 
 
-def hours_for(hmap, kelurahan_id, key, *, emergency=False):
+def hours_for(hmap, kelurahan_id, key, *, emergency=False, clocks=None) -> int:
     """The kelurahan's deadline for a clock; the emergency variant's setting key is
     "<key>.emergency" (e.g. first_contact.emergency)."""
-    clock = CLOCKS_BY_KEY[key]
+    clock = (clocks or CLOCKS_BY_KEY)[key]
     settings = hmap.get(kelurahan_id, {})
     if emergency and clock.emergency_hours is not None:
         return settings.get(f"{key}.emergency", clock.emergency_hours)
     return settings.get(key, clock.default_hours)
 
 
-def running_clocks(case, hmap=None, now=None):
-    """Every clock running on the case, with its due time. Closed and not-pursued cases have
-    none: each clock stops when the case closes."""
+def running_clocks(case, hmap=None, now=None) -> list[Running]:
+    """Every clock that runs on the case, with its due time (the rule of PROCEDURE.md). Closed
+    and not-pursued cases have none: each clock stops when the case closes."""
     if case.status in vocab.FINAL_STATES:
         return []
     now = now or timezone.now()
@@ -108,118 +103,291 @@ def running_clocks(case, hmap=None, now=None):
         )
 
     if case.status == S.RECEIVED:
-        add("assign", case.status_changed_at, "deciders")
+        add("assign", case.status_changed_at, W.DECIDERS)
         if emergency and not case.first_contact_at:
-            add("first_contact", case.registered_at, "deciders", emergency_deadline=True)
+            add("first_contact", case.registered_at, W.DECIDERS, emergency_deadline=True)
     if case.status in WORKING and not case.first_contact_at:
         if emergency:
-            add("first_contact", case.registered_at, "companion", emergency_deadline=True)
+            add("first_contact", case.registered_at, W.COMPANION, emergency_deadline=True)
         else:
-            add("first_contact", case.assigned_at, "companion")
+            add("first_contact", case.assigned_at, W.COMPANION)
     if case.status == S.ASSESSMENT:
-        add("plan", case.status_changed_at, "companion")
+        add("plan", case.status_changed_at, W.COMPANION)
     if case.status == S.MONITORING:
         starts = [t for t in (case.last_visit_at, case.monitoring_started_at) if t]
-        add("visit", max(starts) if starts else case.status_changed_at, "companion")
+        add("visit", max(starts) if starts else case.status_changed_at, W.COMPANION)
     if case.status == S.CLOSURE_REQUESTED:
-        add("closure_decision", case.closure_requested_at, "deciders")
+        add("closure_decision", case.closure_requested_at, W.DECIDERS)
     return sorted(out, key=lambda r: r.due)
 
 
-def waits_on_user(run, user, held):
-    """Does this running clock wait on the user (held: the user's roles at the case's
-    kelurahan)? The companion's clocks wait on the assigned companion (on the coordinator when
-    none is assigned); the deciders' clocks on the coordinator and the kelurahan staff."""
-    if run.waits_on == "deciders":
-        return bool(held & KELURAHAN_WIDE_ROLES)
-    return companion_work_waits_on(user, run.case, held)
+# ---------------------------------------------------------------------------------------------
+# Writing the rows (called by the engine after every step, in its transaction)
 
 
-def open_cases_for(user):
-    """Cases the user sees in full that are not closed, with only the fields clocks need."""
+@dataclass(frozen=True)
+class Wanted:
+    """A run that should exist: its key, start, due, deadline and who acts."""
+
+    key: str
+    start: datetime.datetime
+    due: datetime.datetime
+    hours: int
+    waits_on: str
+    assignee_id: int | None
+
+
+def sync_runs(*, case, referral_id, wanted: list[Wanted], now, reason) -> None:
+    """Make the running rows of (case, referral) match `wanted`: stop the runs that ended or
+    restarted (stop reason: the step), start the new ones, follow a change of who acts."""
+    current = {
+        r.key: r
+        for r in ClockRun.objects.filter(
+            case=case, referral_id=referral_id, stopped_at__isnull=True
+        )
+    }
+    by_key = {w.key: w for w in wanted}
+    for key, row in current.items():
+        want = by_key.get(key)
+        if want is None or want.start != row.started_at:
+            row.stopped_at = now
+            row.stop_reason = reason[:40]
+            row.save(update_fields=["stopped_at", "stop_reason"])
+            continue
+        if (row.waits_on, row.assignee_id) != (want.waits_on, want.assignee_id):
+            row.waits_on, row.assignee_id = want.waits_on, want.assignee_id
+            row.save(update_fields=["waits_on", "assignee"])
+    new = [
+        ClockRun(
+            kelurahan_id=case.kelurahan_id,
+            case=case,
+            referral_id=referral_id,
+            key=w.key,
+            waits_on=w.waits_on,
+            assignee_id=w.assignee_id,
+            is_roleplay=case.is_roleplay,
+            hours=w.hours,
+            started_at=w.start,
+            due_at=w.due,
+        )
+        for w in wanted
+        if w.key not in current or current[w.key].stopped_at is not None
+    ]
+    if new:
+        ClockRun.objects.bulk_create(new)
+
+
+def sync_case(case, *, now=None, reason="", hmap=None) -> None:
+    """The case's clock rows after a step (or its registration)."""
+    now = now or timezone.now()
+    wanted = [
+        Wanted(
+            r.key,
+            r.start,
+            r.due,
+            r.hours,
+            r.waits_on,
+            case.companion_id if r.waits_on == W.COMPANION else None,
+        )
+        for r in running_clocks(case, hmap, now)
+    ]
+    sync_runs(case=case, referral_id=None, wanted=wanted, now=now, reason=reason)
+
+
+def _after_step(ctx) -> None:
+    reason = f"{ctx.table.key}.{ctx.step.action}"
+    sync_case(ctx.case, now=ctx.now, reason=reason)
+    engine.emit("clocks.case_synced", ctx, reason=reason)
+
+
+engine.on("after_step", _after_step)
+
+
+def recompute_running(kelurahan_ids=None) -> int:
+    """Move the due time of running rows to the deadlines in force now (after a kelurahan's
+    settings changed). Returns how many rows moved."""
+    from django.db import transaction
+
+    qs = ClockRun.objects.running()
+    if kelurahan_ids is not None:
+        qs = qs.filter(kelurahan_id__in=kelurahan_ids)
+    moved = 0
+    with transaction.atomic():
+        rows = list(qs.select_for_update().select_related("case"))
+        hmap = hours_map({r.kelurahan_id for r in rows})
+        for row in rows:
+            clocks = presenter(row.key).clocks
+            if row.key not in clocks:
+                continue
+            emergency = (
+                row.key == "first_contact"
+                and row.referral_id is None
+                and (row.case.danger_now or row.case.injured_needs_care)
+            )
+            hours = hours_for(hmap, row.kelurahan_id, row.key, emergency=emergency, clocks=clocks)
+            due = row.started_at + datetime.timedelta(hours=hours)
+            if (hours, due) != (row.hours, row.due_at):
+                row.hours, row.due_at = hours, due
+                row.save(update_fields=["hours", "due_at"])
+                moved += 1
+    return moved
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the rows
+
+
+@dataclass(frozen=True)
+class Presenter:
+    """How a clock's running row reads in Tugas Saya: its label, where it leads, and the clock
+    table it belongs to (for its deadline settings)."""
+
+    label: Any
+    clocks: dict
+    url: Callable[[ClockRun], str] | None = None
+
+
+PRESENTERS: dict[str, Presenter] = {
+    c.key: Presenter(c.label, CLOCKS_BY_KEY) for c in CLOCKS_BY_KEY.values()
+}
+
+
+def _case_url(run) -> str:
+    return f"{run.case.get_absolute_url()}#procedure"
+
+
+def presenter(key: str) -> Presenter:
+    """How a clock reads (a key no table knows reads as itself)."""
+    return PRESENTERS.get(key) or Presenter(key, {})
+
+
+def present(run, now) -> ClockRun:
+    """The row with what the pages show: label, url, due, overdue."""
+    p = presenter(run.key)
+    run.label = p.label
+    run.url = p.url(run) if p.url else _case_url(run)
+    run.due = run.due_at
+    run.start = run.started_at
+    run.overdue = now > run.due_at
+    return run
+
+
+def waiting_on(user, now) -> Q:
+    """The running rows that wait on the user (PROCEDURE.md's "who acts"): the deciders'
+    clocks on the coordinator and kelurahan staff, the companion's on the assigned pendamping
+    (on the coordinator while nobody is assigned), the referral decisions on the kelurahan staff,
+    and an agency's overdue receipt on the companion who follows it up."""
+    q = Q(pk__in=[])
+    for kel_id, held in roles_of(user).by_kelurahan.items():
+        mine = Q(kelurahan_id=kel_id)
+        if held & KELURAHAN_WIDE_ROLES:
+            q |= mine & Q(waits_on=W.DECIDERS)
+        if held & STAFF_ROLES:
+            q |= mine & Q(waits_on=W.STAFF)
+        companion = Q(pk__in=[])
+        if Role.PENDAMPING in held:
+            companion |= Q(assignee=user)
+        if Role.KOORDINATOR in held:
+            companion |= Q(assignee__isnull=True)
+        q |= mine & companion & Q(waits_on=W.COMPANION)
+        q |= mine & companion & Q(waits_on=W.AGENCY, due_at__lt=now)
+    return q
+
+
+def clock_tasks(user, now=None):
+    """Running rows waiting on the user, most urgent first (nearest due first, then the case
+    number): a queryset, for the page to slice."""
+    now = now or timezone.now()
     return (
-        Case.objects.in_full_to(user)
-        .exclude(status__in=vocab.FINAL_STATES)
-        .select_related("kelurahan")
-        .only(*CLOCK_FIELDS, "kelurahan__name")
+        ClockRun.objects.running()
+        .filter(waiting_on(user, now))
+        .select_related("case", "case__kelurahan")
+        .order_by("due_at", "case__number", "pk")
     )
-
-
-# Other apps' clocks (the referral clocks, referrals/clocks.py) add their tasks and overdue
-# counts here: provider(user, roles, cases, hours map, now) -> [Task] for Tugas Saya, and
-# provider(kelurahan ids, hours map, now) -> {kelurahan id: [(label, overdue count)]}.
-TASK_PROVIDERS = []
-OVERDUE_PROVIDERS = []
 
 
 @dataclass
 class Task:
-    case: object
-    label: object
+    case: Any
+    label: Any
     due: datetime.datetime | None
     overdue: bool
     action: str = ""
     url: str = ""
 
 
-def tasks_for(user, now=None):
-    """Each case waiting on the user, most urgent first (overdue and nearest due first; tasks
-    without a deadline last). Constant queries: cases, clock settings, pending confirmations."""
-    from django.utils.translation import gettext_lazy as _
+# Tasks that are not deadlines (a best-interest decision to confirm, a returned referral to
+# correct): provider(user, roles, now) -> [Task], each one bounded query.
+TASK_PROVIDERS: list[Callable[..., list[Task]]] = []
+OTHER_TASKS_LIMIT = 50
 
+
+def other_tasks(user, now=None) -> list[Task]:
+    """The tasks without a deadline, at most OTHER_TASKS_LIMIT of each kind."""
     now = now or timezone.now()
     roles = roles_of(user)
-    cases = list(open_cases_for(user))
-    hmap = hours_map({c.kelurahan_id for c in cases})
-    tasks = []
-    for case in cases:
-        held = roles.at(case.kelurahan_id)
-        for run in running_clocks(case, hmap, now):
-            if waits_on_user(run, user, held):
-                tasks.append(Task(case, run.label, run.due, run.overdue, run.key))
-    coord_kel = {k for k, held in roles.by_kelurahan.items() if Role.KOORDINATOR in held}
+    out = []
+    coord_kel = [k for k, held in roles.by_kelurahan.items() if Role.KOORDINATOR in held]
     if coord_kel:
-        by_pk = {c.pk: c for c in cases}
         pending = (
             Consent.objects.filter(
-                case_id__in=list(by_pk),
                 kelurahan_id__in=coord_kel,
                 given_by=vocab.ConsentGiver.BEST_INTEREST,
                 confirmed_at__isnull=True,
                 withdrawn_at__isnull=True,
             )
             .exclude(recorded_by=user)
-            .values_list("case_id", flat=True)
-            .distinct()
+            .exclude(case__status__in=vocab.FINAL_STATES)
+            .select_related("case", "case__kelurahan")
+            .order_by("given_at", "pk")[:OTHER_TASKS_LIMIT]
         )
-        for case_id in pending:
-            tasks.append(
+        seen = set()
+        for c in pending:
+            if c.case_id in seen:
+                continue
+            seen.add(c.case_id)
+            out.append(
                 Task(
-                    by_pk[case_id],
+                    c.case,
                     _("Confirm a best-interest decision"),
                     None,
                     False,
                     "confirm_consent",
+                    f"{c.case.get_absolute_url()}#assessment",
                 )
             )
     for provider in TASK_PROVIDERS:
-        tasks.extend(provider(user, roles, cases, hmap, now))
-    far = now + datetime.timedelta(days=3650)
-    tasks.sort(key=lambda t: (t.due or far, t.case.number))
-    return tasks
+        out.extend(provider(user, roles, now))
+    return out
 
 
-def overdue_marks(cases, now=None):
-    """{case pk: [overdue Running clocks]} for a page of cases (one settings query). Cases must
-    carry the CLOCK_FIELDS. For the case list's overdue mark."""
-    cases = list(cases)
-    hmap = hours_map({c.kelurahan_id for c in cases})
+def task_counts(user, now=None) -> tuple[int, int]:
+    """(tasks waiting on the user, of which overdue): two SQL counts, for the home panel."""
     now = now or timezone.now()
-    out = {}
-    for case in cases:
-        late = [r for r in running_clocks(case, hmap, now) if r.overdue]
-        if late:
-            out[case.pk] = late
+    qs = ClockRun.objects.running().filter(waiting_on(user, now))
+    agg = qs.aggregate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
+    return agg["n"] + len(other_tasks(user, now)), agg["late"]
+
+
+def running_for_case(case, now=None) -> list[ClockRun]:
+    """The clocks running on the case page (case clocks only; referral clocks show on their
+    referral)."""
+    now = now or timezone.now()
+    rows = ClockRun.objects.running().filter(case=case, referral_id__isnull=True)
+    return [present(r, now) for r in rows.order_by("due_at", "pk")]
+
+
+def overdue_marks(cases, now=None) -> dict[int, list[ClockRun]]:
+    """{case pk: [overdue rows]} for a page of cases, in one query (the case list's mark)."""
+    now = now or timezone.now()
+    ids = [c.pk for c in cases]
+    out: dict[int, list[ClockRun]] = {}
+    rows = ClockRun.objects.running().filter(
+        case_id__in=ids, referral_id__isnull=True, due_at__lt=now
+    )
+    for r in rows.order_by("due_at"):
+        r.label = presenter(r.key).label
+        out.setdefault(r.case_id, []).append(r)
     return out
 
 
@@ -236,47 +404,40 @@ def filter_by_risk(qs, level):
     return with_latest_risk(qs).filter(latest_risk=level)
 
 
-def dashboard(kelurahan_ids, now=None):
-    """Per kelurahan: cases per state, overdue counts per clock, the oldest waiting clocks."""
-    from django.db.models import Count
+OLDEST = 5
 
+
+def dashboard(kelurahan_ids, now=None) -> dict[int, dict]:
+    """Per kelurahan: cases per state, overdue counts per clock (SQL aggregates over the
+    running rows), the oldest waiting clocks (real cases; role play has its own lists)."""
     now = now or timezone.now()
-    counts = {}
+    counts: dict[int, dict[str, int]] = {}
     for kel_id, status, n in (
-        Case.objects.filter(kelurahan_id__in=kelurahan_ids)
+        Case.objects.real()
+        .filter(kelurahan_id__in=kelurahan_ids)
         .values_list("kelurahan_id", "status")
         .annotate(n=Count("id"))
         .order_by()
     ):
         counts.setdefault(kel_id, {})[status] = n
-    cases = list(
-        Case.objects.filter(kelurahan_id__in=kelurahan_ids)
-        .exclude(status__in=vocab.FINAL_STATES)
-        .only(*CLOCK_FIELDS)
-    )
-    hmap = hours_map(kelurahan_ids)
+    overdue: dict[int, dict[str, int]] = {}
+    running = ClockRun.objects.running().real().filter(kelurahan_id__in=kelurahan_ids)
+    for kel_id, key, n in (
+        running.filter(due_at__lt=now)
+        .values_list("kelurahan_id", "key")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        overdue.setdefault(kel_id, {})[key] = n
     out = {}
     for kel_id in kelurahan_ids:
+        per_key = overdue.get(kel_id, {})
+        rows = [(p.clocks[key].label, per_key.get(key, 0)) for key, p in PRESENTERS.items()]
+        oldest = running.filter(kelurahan_id=kel_id).select_related("case")
         out[kel_id] = {
             "states": [(s, s.label, counts.get(kel_id, {}).get(s.value, 0)) for s in S],
-            "overdue": {key: 0 for key in CLOCKS_BY_KEY},
-            "running": [],
+            "overdue_rows": rows,
+            "overdue_total": sum(n for _label, n in rows),
+            "oldest": [present(r, now) for r in oldest.order_by("started_at", "pk")[:OLDEST]],
         }
-    for case in cases:
-        for run in running_clocks(case, hmap, now):
-            entry = out[case.kelurahan_id]
-            entry["running"].append(run)
-            if run.overdue:
-                entry["overdue"][run.key] += 1
-    extra_rows = {}
-    for provider in OVERDUE_PROVIDERS:
-        for kel_id, rows in provider(kelurahan_ids, hmap, now).items():
-            extra_rows.setdefault(kel_id, []).extend(rows)
-    for kel_id, entry in out.items():
-        entry["overdue_total"] = sum(entry["overdue"].values())
-        entry["overdue_rows"] = [(CLOCKS_BY_KEY[k].label, n) for k, n in entry["overdue"].items()]
-        for label, n in extra_rows.get(kel_id, []):
-            entry["overdue_rows"].append((label, n))
-            entry["overdue_total"] += n
-        entry["oldest"] = sorted(entry["running"], key=lambda r: r.start)[:5]
     return out

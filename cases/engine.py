@@ -499,6 +499,8 @@ def _fire(table, subject, action, actor, data, system, token):
         if inv.after is not None:
             inv.after(ctx)
     emit(f"{table.key}.{action}", ctx)
+    # Whatever every step must follow (the deadline clocks' rows, cases/clocks.py).
+    emit("after_step", ctx)
     if token:
         _record(token, ctx, action, ctx.subject)
     return ctx

@@ -632,3 +632,72 @@ def install_append_only_triggers(schema_editor, tables):
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION lbk_refuse_change()"
         )
+
+
+class ClockRunQuerySet(models.QuerySet):
+    def running(self):
+        return self.filter(stopped_at__isnull=True)
+
+    def real(self):
+        return self.filter(is_roleplay=False)
+
+
+class ClockRun(models.Model):
+    """One run of a deadline clock (cases/workflow.py CLOCKS, referrals/workflow.py CLOCKS) on a
+    case or one of its referrals: started, due, stopped, written by the engine in the same
+    transaction as the step that starts or stops it (cases/clocks.py sync) and kept after it
+    stops. "Overdue", "most urgent first", Tugas Saya and the dashboard are SQL over the running
+    rows; reports read met and missed deadlines from the stopped ones."""
+
+    class WaitsOn(models.TextChoices):
+        DECIDERS = "deciders", _("Coordinator, kelurahan staff")
+        COMPANION = "companion", _("Companion")
+        STAFF = "staff", _("Kelurahan staff")
+        AGENCY = "agency", _("Agency")
+
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clock_runs")
+    # The referral a referral clock runs on (referrals.Referral; the cases app does not import
+    # the referrals app, so this is a plain id).
+    referral_id = models.PositiveBigIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=30)
+    waits_on = models.CharField(max_length=10, choices=WaitsOn.choices)
+    # For the companion's clocks: the assigned companion (empty: the coordinator acts).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    is_roleplay = models.BooleanField(default=False)
+    hours = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=40, blank=True)
+
+    objects = ClockRunQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # Overdue and most urgent first, per kelurahan (Tugas Saya, dashboard, reminders).
+            models.Index(
+                fields=["kelurahan", "due_at"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="clockrun_running_due",
+            ),
+            # A companion's own clocks.
+            models.Index(
+                fields=["assignee", "due_at"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="clockrun_running_assignee",
+            ),
+            # The clocks of one case (the case page, the engine's sync).
+            models.Index(fields=["case", "key"], name="clockrun_case_key"),
+            # Reports: met and missed per kelurahan and month.
+            models.Index(fields=["kelurahan", "key", "stopped_at"], name="clockrun_stopped"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self):
+        return self.stopped_at is None

@@ -1,21 +1,22 @@
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from lbk.paging import page_of
+
 from .models import Notification
-from .services import mark_read
+from .services import mark_read, unread_count
 
 
 @require_GET
 def notification_list(request):
     qs = Notification.objects.filter(user=request.user)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), 30)
     return render(
         request,
         "notifications/list.html",
-        {"page": page, "unread": qs.filter(read_at__isnull=True).count()},
+        {"page": page, "unread": unread_count(request.user)},
     )
 
 

@@ -13,24 +13,20 @@ class ReferralsConfig(AppConfig):
         logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
         from accounts import home
-        from cases import clocks, page
+        from cases import page
         from notifications.services import register_receiver
 
-        # The referral table gets its effects and its reactions to the case procedure.
-        from . import services  # noqa: F401
+        # The referral table gets its effects and its reactions to the case procedure; its
+        # clocks join the clock rows, Tugas Saya and the dashboard.
+        from . import clocks, services  # noqa: F401
         from .access import may_see_referral
-        from .clocks import referral_overdue, referral_tasks
         from .home import referral_panels
+        from .sections import annotate_referred, case_referrals_section
 
         # Messages about a referral reach only those who may see it (cases/invariants.py).
         register_receiver("referrals.referral", may_see_referral)
-        from .sections import annotate_referred, case_referrals_section
-
         if referral_panels not in home.PANEL_PROVIDERS:
             home.register(referral_panels)
         if case_referrals_section not in page.SECTION_PROVIDERS:
             page.register_section_provider(case_referrals_section)
         page.register_list_annotation(annotate_referred)
-        if referral_tasks not in clocks.TASK_PROVIDERS:
-            clocks.TASK_PROVIDERS.append(referral_tasks)
-            clocks.OVERDUE_PROVIDERS.append(referral_overdue)

@@ -1,91 +1,125 @@
-"""The referral clocks (referrals.workflow.CLOCKS) in Tugas Saya and on the dashboard: the
-referrals app adds its tasks and overdue counts to cases/clocks.py through its providers."""
+"""The referral clocks (referrals.workflow.CLOCKS) as rows of cases.models.ClockRun: started and
+stopped by the engine with each step (the "clocks.case_synced" event), read by Tugas Saya, the
+dashboard, the approval queue and the inbox in SQL. Returned referrals, which wait on the
+companion without a deadline, are added to Tugas Saya as other tasks."""
+
+from __future__ import annotations
 
 import datetime
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import companion_work_waits_on
-from cases.clocks import Task
+from accounts.models import Role
+from cases import clocks, engine
+from cases.clocks import Presenter, Task, Wanted
+from cases.models import ClockRun
 
 from . import workflow as rwf
 from .models import Referral, State
 
-# Referral fields the referral clocks read (referrals.workflow.running_clock).
-REFERRAL_CLOCK_FIELDS = (
-    "id",
-    "kelurahan_id",
-    "state",
-    "requested_at",
-    "sent_at",
-    "is_emergency",
-    "emergency_at",
-    "ratified_at",
-    "created_at",
-)
+W = ClockRun.WaitsOn
+# Who acts on each referral clock (PROCEDURE.md): the kelurahan staff decide and ratify; the
+# agency confirms receipt (a target: when overdue, the companion follows it up).
+WAITS_ON = {"referral_decision": W.STAFF, "ratify": W.STAFF, "agency_ack": W.AGENCY}
+TASK_LABELS = {
+    "referral_decision": _("Decide on a referral request"),
+    "ratify": _("Ratify an emergency referral"),
+    "agency_ack": _("Follow up: the agency has not confirmed receipt"),
+}
 
 
-def _referral_settings(hmap):
-    """hours_map's settings in the flat shape referrals.workflow reads: {(kelurahan, key): h}."""
-    return {(kel, key): h for kel, keys in hmap.items() for key, h in keys.items()}
+def _referral_url(run) -> str:
+    return Referral(pk=run.referral_id).get_absolute_url()
 
 
-def referral_tasks(user, roles, cases, hmap, now):
-    """Referrals waiting on the user (PROCEDURE.md's referral clocks): kelurahan staff decide
-    requests and ratify emergency referrals; the companion (the coordinator when none is
-    assigned) corrects returned referrals and follows up agencies that have not confirmed
-    receipt. One query, on the cases already loaded."""
-    by_pk = {c.pk: c for c in cases}
-    if not by_pk:
+for _key, _label in TASK_LABELS.items():
+    clocks.PRESENTERS[_key] = Presenter(_label, rwf.CLOCKS_BY_KEY, _referral_url)
+
+
+def wanted_for(referral, hmap) -> list[Wanted]:
+    """The run that should exist on the referral now (at most one)."""
+    running = rwf.running_clock(referral)
+    if running is None:
         return []
-    settings_map = _referral_settings(hmap)
+    key, start = running
+    hours = clocks.hours_for(hmap, referral.kelurahan_id, key, clocks=rwf.CLOCKS_BY_KEY)
+    waits_on = WAITS_ON[key]
+    assignee = referral.case.companion_id if waits_on == W.AGENCY else None
+    due = start + datetime.timedelta(hours=hours)
+    return [Wanted(key, start, due, hours, waits_on, assignee)]
 
-    def due(r, key, start):
-        hours = rwf.clock_hours(r.kelurahan_id, key, settings_map)
-        return start + datetime.timedelta(hours=hours)
 
+def _case_synced(ctx, reason="") -> None:
+    """After any step on a case or one of its referrals: the clock rows of its referrals (a
+    reassignment changes who follows up an agency; a referral step starts or stops a clock)."""
+    case = ctx.case
+    hmap = clocks.hours_map([case.kelurahan_id])
+    running_ids = set(
+        ClockRun.objects.running()
+        .filter(case=case, referral_id__isnull=False)
+        .values_list("referral_id", flat=True)
+    )
+    live = Referral.objects.filter(case=case).filter(pk__in=running_ids) | Referral.objects.filter(
+        case=case, state__in=[State.REQUESTED, State.SENT]
+    )
+    for r in live.distinct():
+        r.case = case
+        wanted = wanted_for(r, hmap)
+        clocks.sync_runs(case=case, referral_id=r.pk, wanted=wanted, now=ctx.now, reason=reason)
+
+
+engine.on("clocks.case_synced", _case_synced)
+
+
+def returned_referrals(user, roles, now) -> list[Task]:
+    """Returned referrals wait on their companion (the coordinator when none is assigned)."""
     out = []
-    referrals = Referral.objects.filter(
-        case_id__in=list(by_pk), state__in=[State.REQUESTED, State.RETURNED, State.SENT]
-    ).only("case_id", *REFERRAL_CLOCK_FIELDS)
-    for r in referrals:
-        case = by_pk[r.case_id]
-        held = roles.at(r.kelurahan_id)
-        is_staff = roles.is_staff_at(r.kelurahan_id)
-        is_companion = companion_work_waits_on(user, case, held)
-        task = None
-        if r.state == State.REQUESTED and is_staff and r.requested_at:
-            d = due(r, "referral_decision", r.requested_at)
-            task = Task(case, _("Decide on a referral request"), d, now > d, "referral_decision")
-        elif r.awaits_ratification and is_staff:
-            d = due(r, "ratify", r.emergency_at or r.created_at)
-            task = Task(case, _("Ratify an emergency referral"), d, now > d, "ratify")
-        elif r.state == State.RETURNED and is_companion:
-            task = Task(case, _("Correct a returned referral"), None, False, "referral_returned")
-        elif r.state == State.SENT and is_companion and r.sent_at:
-            d = due(r, "agency_ack", r.sent_at)
-            if now > d:
-                label = _("Follow up: the agency has not confirmed receipt")
-                task = Task(case, label, d, True, "agency_ack")
-        if task is not None:
+    for kel_id, held in roles.by_kelurahan.items():
+        mine = Referral.objects.filter(kelurahan_id=kel_id, state=State.RETURNED)
+        if Role.KOORDINATOR in held and Role.PENDAMPING in held:
+            mine = mine.filter(case__companion__isnull=True) | mine.filter(case__companion=user)
+        elif Role.KOORDINATOR in held:
+            mine = mine.filter(case__companion__isnull=True)
+        elif Role.PENDAMPING in held:
+            mine = mine.filter(case__companion=user)
+        else:
+            continue
+        for r in mine.select_related("case", "case__kelurahan").order_by("decided_at", "pk")[
+            : clocks.OTHER_TASKS_LIMIT
+        ]:
+            task = Task(r.case, _("Correct a returned referral"), None, False, "referral_returned")
             task.url = r.get_absolute_url()
             out.append(task)
     return out
 
 
-def referral_overdue(kelurahan_ids, hmap, now):
-    """{kelurahan id: [(referral clock label, overdue count)]}: the referral clocks
-    (referral_decision, ratify, agency_ack) on the dashboard, in one query."""
-    settings_map = _referral_settings(hmap)
-    counts = {}
-    for r in Referral.objects.filter(
-        kelurahan_id__in=kelurahan_ids, state__in=[State.REQUESTED, State.SENT]
-    ).only(*REFERRAL_CLOCK_FIELDS):
-        running = rwf.running_clock(r)
-        if running is not None and now > rwf.due_at(r, settings_map):
-            per_kel = counts.setdefault(r.kelurahan_id, {})
-            per_kel[running[0]] = per_kel.get(running[0], 0) + 1
-    return {
-        kel_id: [(c.label, counts.get(kel_id, {}).get(c.key, 0)) for c in rwf.CLOCKS]
-        for kel_id in kelurahan_ids
-    }
+clocks.TASK_PROVIDERS.append(returned_referrals)
+
+
+def with_due(qs):
+    """Referrals annotated with the due time of their running clock (`due`, `clock_key`), in
+    the same query: for sorting "most urgent first" in SQL."""
+    running = ClockRun.objects.running().filter(referral_id=OuterRef("pk"))
+    return qs.annotate(
+        due=Subquery(running.values("due_at")[:1]),
+        clock_key=Subquery(running.values("key")[:1]),
+    )
+
+
+def mark_due(referrals, now):
+    """Set `overdue` and `clock` on referrals annotated by with_due."""
+    for r in referrals:
+        r.overdue = bool(r.due and r.due < now)
+        r.clock = rwf.CLOCKS_BY_KEY.get(r.clock_key) if r.clock_key else None
+    return referrals
+
+
+def mark_due_one(referral, now=None):
+    """`due`, `overdue` and `clock` of one referral from its running clock row."""
+    from django.utils import timezone
+
+    row = ClockRun.objects.running().filter(referral_id=referral.pk).first()
+    referral.due = row.due_at if row else None
+    referral.clock_key = row.key if row else None
+    return mark_due([referral], now or timezone.now())[0]

@@ -25,17 +25,23 @@ def annotate_referred(qs):
 
 
 def case_referrals_section(request, case):
+    from .clocks import with_due
+
     referrals = list(
-        Referral.objects.filter(case=case).select_related("agency", "victim", "action", "case")
+        with_due(Referral.objects.filter(case=case)).select_related(
+            "agency", "victim", "action", "case"
+        )
     )
     # The "Dirujuk" badge of the case page header (templates/cases/_badges.html).
     case.has_open_referral = any(r.is_open for r in referrals)
     # Volunteers with intake access see only intake data and status: no referrals.
     if getattr(case, "access_level", None) != FULL:
         return []
-    from .views import _settings_map, annotate_due
+    from django.utils import timezone
 
-    annotate_due(referrals, _settings_map([case.kelurahan_id]))
+    from .clocks import mark_due
+
+    mark_due(referrals, timezone.now())
     for r in referrals:
         r.steps = [
             {"step": s, "form": StepForm(prefix=s.action), "fields": list(s.fields)}

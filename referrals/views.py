@@ -2,13 +2,12 @@
 cases.access; buttons come from referrals.workflow, never from template conditions."""
 
 import csv
-import datetime
 import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,9 +20,10 @@ from accounts.security import client_ip
 from cases.access import FULL, get_case_for_user, log_access
 from cases.engine import AGENCY, ALREADY_DONE_MESSAGE, COMPANION, AlreadyDone, TransitionRefused
 from cases.invariants import agency_may_download_letter, shown_to_agency, summary_shown_to_agency
-from cases.models import CaseEvent, ClockSetting, PlannedAction
+from cases.models import CaseEvent, PlannedAction
+from lbk.paging import page_of
 
-from . import letters, services
+from . import clocks, letters, services
 from . import workflow as wf
 from .access import (
     agency_referrals,
@@ -36,25 +36,6 @@ from .models import Referral, State
 
 VERIFY_LIMIT = 30  # lookups per address per window
 VERIFY_WINDOW = 600  # seconds
-
-
-def _settings_map(kelurahan_ids):
-    return {
-        (s.kelurahan_id, s.key): s.hours
-        for s in ClockSetting.objects.filter(
-            kelurahan_id__in=kelurahan_ids, key__in=list(wf.CLOCKS_BY_KEY)
-        )
-    }
-
-
-def annotate_due(referrals, settings_map):
-    now = timezone.now()
-    for r in referrals:
-        r.due = wf.due_at(r, settings_map)
-        r.overdue = bool(r.due and r.due < now)
-        running = wf.running_clock(r)
-        r.clock = wf.CLOCKS_BY_KEY[running[0]] if running else None
-    return referrals
 
 
 def _step_forms(referral, user, roles, bound=None):
@@ -98,7 +79,7 @@ def _timeline(referral, agency_view=False):
 def _detail_context(request, referral, bound=None):
     roles = referral.user_roles
     is_agency_view = AGENCY in roles and not (roles - {AGENCY})
-    annotate_due([referral], _settings_map([referral.kelurahan_id]))
+    clocks.mark_due_one(referral)
     shown = set(referral.letter_shared_fields or referral.shared_fields or [])
     show_summary = True
     if is_agency_view:
@@ -293,52 +274,70 @@ def letter_download(request, pk):
     return resp
 
 
+QUEUE_PAGE = 25
+INBOX_PAGE = 25
+
+
 @require_GET
 def queue(request):
+    """The kelurahan staff's approval queue: emergency referrals to ratify first, then requests,
+    each most urgent first (SQL over the clock rows), a page at a time."""
     roles = roles_of(request.user)
     kel_ids = [k for k in roles.by_kelurahan if roles.is_staff_at(k)]
     if not kel_ids:
         raise Http404
-    qs = (
+    qs = clocks.with_due(
         Referral.objects.filter(kelurahan_id__in=kel_ids)
         .filter(
             Q(state=State.REQUESTED)
             | Q(is_emergency=True, state=State.SENT, ratified_at__isnull=True)
         )
         .select_related("case", "agency", "kelurahan", "requested_by", "victim")
+    ).order_by(
+        Case(When(state=State.SENT, then=Value(0)), default=Value(1)),
+        F("due").asc(nulls_last=True),
+        "pk",
     )
-    items = annotate_due(list(qs), _settings_map(kel_ids))
-    far = timezone.now() + datetime.timedelta(days=3650)
-    items.sort(key=lambda r: (not r.awaits_ratification, r.due or far))
+    page = page_of(qs, request.GET.get("page"), QUEUE_PAGE)
+    items = clocks.mark_due(page.object_list, timezone.now())
     return render(
         request,
         "referrals/queue.html",
         {
             "emergencies": [r for r in items if r.awaits_ratification],
             "requests": [r for r in items if not r.awaits_ratification],
+            "page_obj": page,
         },
     )
 
 
 @require_GET
 def inbox(request):
+    """The agency officer's inbox: every referral addressed to their agency, newest first, a
+    page at a time; role-play referrals on their own pages (?sim=1)."""
     roles = roles_of(request.user)
     if not roles.agency_ids:
         raise Http404
     q = (request.GET.get("q") or "").strip()[:80]
-    qs = agency_referrals(request.user).select_related("kelurahan", "agency", "case", "victim")
+    sim = request.GET.get("sim") == "1"
+    qs = agency_referrals(request.user).filter(case__is_roleplay=sim)
     if q:
         qs = qs.filter(letter_number__icontains=q)
-    items = annotate_due(list(qs.order_by("-sent_at", "-pk")[:200]), _settings_map([]))
-    for r in items:
-        r.roleplay = r.case.is_roleplay
+    qs = clocks.with_due(qs.select_related("kelurahan", "agency", "case", "victim"))
+    page = page_of(qs.order_by("-sent_at", "-pk"), request.GET.get("page"), INBOX_PAGE)
+    params = request.GET.copy()
+    params.pop("page", None)
     return render(
         request,
         "referrals/inbox.html",
         {
             "q": q,
-            "real": [r for r in items if not r.roleplay],
-            "simulations": [r for r in items if r.roleplay],
+            "sim": sim,
+            "items": clocks.mark_due(page.object_list, timezone.now()),
+            "page_obj": page,
+            "querystring": params.urlencode(),
+            "has_simulations": not sim
+            and agency_referrals(request.user).filter(case__is_roleplay=True).exists(),
         },
     )
 

@@ -207,6 +207,10 @@ def _register(*, kelurahan, actor, case_data, victims, perpetrators, links, toke
         data={"victims": len(victim_objs), "perpetrators": len(perp_objs)},
     )
     check_duplicates(case=case, actor=actor, ip=ip, victims=victim_objs)
+    # The first deadlines (assign; first contact when it is an emergency) start now.
+    from ..clocks import sync_case
+
+    sync_case(case, now=now, reason="registered")
     return case
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import home
 from accounts.models import KELURAHAN_WIDE_ROLES, Kelurahan, Role
 from accounts.roles import roles_of
+from lbk.paging import page_of
 from lbk.routers import replica_reads
 
 from .. import assessment, clocks, procedure_print, workflow
@@ -99,7 +100,7 @@ def procedure_context(request, case):
         "case": case,
         "status_label": workflow.S(case.status).label,
         "companion": case.companion,
-        "running": clocks.running_clocks(case),
+        "running": clocks.running_for_case(case),
         "actions": by_section,
         "warnings": [str(w) for w in workflow.warnings(case)],
         "victims": victims,
@@ -181,13 +182,22 @@ def act(request, pk, action):
     )
 
 
+TASKS_PAGE = 25
+
+
 @require_GET
 def tasks(request):
+    """Tugas Saya: the running deadlines waiting on the user, most urgent first, a page at a
+    time (SQL over the clock rows), and above them the work without a deadline."""
     now = timezone.now()
-    items = clocks.tasks_for(request.user, now)
-    for t in items:
-        t.url = t.url or case_url(t.case)
-    return render(request, "cases/procedure/tasks.html", {"tasks": items, "now": now})
+    page = page_of(clocks.clock_tasks(request.user, now), request.GET.get("page"), TASKS_PAGE)
+    runs = [clocks.present(r, now) for r in page.object_list]
+    others = clocks.other_tasks(request.user, now) if page.number == 1 else []
+    return render(
+        request,
+        "cases/procedure/tasks.html",
+        {"tasks": runs, "others": others, "page_obj": page, "now": now},
+    )
 
 
 def _wide_kelurahan(user):
@@ -206,9 +216,6 @@ def dashboard(request):
         data = clocks.dashboard(kel_ids)
     names = dict(Kelurahan.objects.filter(pk__in=kel_ids).values_list("pk", "name"))
     blocks = [{"name": names[k], **data[k]} for k in sorted(kel_ids, key=lambda k: names[k])]
-    for block in blocks:
-        for run in block["oldest"]:
-            run.url = case_url(run.case)
     return render(request, "cases/procedure/dashboard.html", {"blocks": blocks})
 
 
@@ -259,15 +266,13 @@ def tasks_panel(request):
     roles = roles_of(request.user)
     if not roles.all_roles & {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}:
         return []
-    items = clocks.tasks_for(request.user)
+    now = timezone.now()
+    count, overdue = clocks.task_counts(request.user, now)
+    top = [clocks.present(r, now) for r in clocks.clock_tasks(request.user, now)[:3]]
     return [
         {
             "title": gettext_lazy("My tasks"),
             "template": "cases/_procedure_tasks_panel.html",
-            "context": {
-                "count": len(items),
-                "overdue": sum(1 for t in items if t.overdue),
-                "top": items[:3],
-            },
+            "context": {"count": count, "overdue": overdue, "top": top},
         }
     ]

@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
@@ -22,6 +21,7 @@ from accounts.home import register as register_home_panel
 from accounts.models import KELURAHAN_ROLES, KELURAHAN_WIDE_ROLES, Kelurahan, Role, User
 from accounts.roles import roles_of
 from accounts.security import client_ip
+from lbk.paging import bounded_count, page_of
 
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, get_case_for_user, log_access
@@ -387,10 +387,10 @@ def case_list(request):
             searched = [int(d["kelurahan"])] if d.get("kelurahan") else kel_ids
             for kel_id in searched:
                 log_access(request, "search", kelurahan_id=kel_id, detail=f"q={q}")
+    found, more = bounded_count(qs)
     qs = clocks.with_latest_risk(qs)
-    paginator = Paginator(qs, PAGE_SIZE)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    # Overdue marks of the procedure's clocks: computed from the rows, one settings query.
+    page_obj = page_of(qs, request.GET.get("page"), PAGE_SIZE)
+    # Overdue marks of the procedure's clocks: the running clock rows of this page, one query.
     overdue = clocks.overdue_marks(page_obj.object_list)
     for c in page_obj.object_list:
         c.overdue_clocks = overdue.get(c.pk, [])
@@ -403,6 +403,8 @@ def case_list(request):
             "form": form,
             "page_obj": page_obj,
             "cases": page_obj.object_list,
+            "found": found,
+            "more": more,
             "q": q,
             "querystring": params.urlencode(),
             "can_register": bool(kel_ids),
@@ -620,8 +622,8 @@ def access_log(request):
             qs = qs.filter(at__date__lte=d["date_to"])
         if d.get("kelurahan"):
             qs = qs.filter(kelurahan_id=int(d["kelurahan"]))
-    paginator = Paginator(qs, LOG_PAGE_SIZE)
-    page_obj = paginator.get_page(request.GET.get("page"))
+    found, more = bounded_count(qs)
+    page_obj = page_of(qs, request.GET.get("page"), LOG_PAGE_SIZE)
     for entry in page_obj.object_list:
         entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
     params = request.GET.copy()
@@ -633,6 +635,8 @@ def access_log(request):
             "form": form,
             "page_obj": page_obj,
             "entries": page_obj.object_list,
+            "found": found,
+            "more": more,
             "querystring": params.urlencode(),
         },
     )

@@ -36,6 +36,10 @@ def make_case(kelurahan, registered_by, *, victims=1, child=False, **fields):
             sex=vocab.Sex.FEMALE,
             estimated_age=12 if child else 30,
         )
+    # Written by hand: start the deadline clocks as registration does.
+    from cases.clocks import sync_case
+
+    sync_case(case, now=case.registered_at, reason="registered")
     return case
 
 

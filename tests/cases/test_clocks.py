@@ -1,4 +1,5 @@
-"""Deadline clocks computed with a frozen clock (time-machine)."""
+"""Deadline clocks with a frozen clock (time-machine): the rule (running_clocks), the rows the
+engine writes (ClockRun), and the lists read from them (Tugas Saya, dashboard, overdue marks)."""
 
 import datetime
 from zoneinfo import ZoneInfo
@@ -7,9 +8,10 @@ import pytest
 import time_machine
 
 from cases import clocks
-from cases.models import ClockSetting
+from cases.models import ClockRun, ClockSetting
 from cases.services.procedure import case_advance
 from tests.cases.factories_procedure import assign, make_case, prepare_plan, walk_to
+from tests.clock_tasks import tasks_for
 
 pytestmark = pytest.mark.django_db
 T0 = datetime.datetime(2026, 11, 2, 8, 0, tzinfo=ZoneInfo("Asia/Makassar"))
@@ -121,13 +123,13 @@ def test_tasks_most_urgent_first_for_the_person_who_must_act(personas, master):
         mine = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
         make_case(master["wb"], p["wb.relawan"])
     now = T0 + 30 * H
-    koor = [(t.case, t.action, t.overdue) for t in clocks.tasks_for(p["ws.koordinator"], now)]
+    koor = [(t.case, t.action, t.overdue) for t in tasks_for(p["ws.koordinator"], now)]
     assert koor == [(old, "assign", True), (new, "assign", False)]
-    pend = [(t.case, t.action) for t in clocks.tasks_for(p["ws.pendamping"], now)]
+    pend = [(t.case, t.action) for t in tasks_for(p["ws.pendamping"], now)]
     assert pend == [(mine, "first_contact"), (mine, "plan")]
-    assert clocks.tasks_for(p["ws.pendamping2"], now) == []
-    assert clocks.tasks_for(p["ws.relawan"], now) == []
-    assert [t.case.kelurahan_id for t in clocks.tasks_for(p["wb.lurah"], now)] == [master["wb"].pk]
+    assert tasks_for(p["ws.pendamping2"], now) == []
+    assert tasks_for(p["ws.relawan"], now) == []
+    assert [t.case.kelurahan_id for t in tasks_for(p["wb.lurah"], now)] == [master["wb"].pk]
 
 
 def test_dashboard_and_overdue_marks(personas, master):
@@ -139,7 +141,8 @@ def test_dashboard_and_overdue_marks(personas, master):
     data = clocks.dashboard([master["ws"].pk], now)[master["ws"].pk]
     states = {code: n for code, _label, n in data["states"]}
     assert states["received"] == 1 and states["closed"] == 1
-    assert data["overdue"]["assign"] == 1 and data["overdue_total"] == 1
+    rows = {str(label): n for label, n in data["overdue_rows"]}
+    assert rows[str(clocks.CLOCKS_BY_KEY["assign"].label)] == 1 and data["overdue_total"] == 1
     assert data["oldest"][0].case == late
     marks = clocks.overdue_marks([late], now)
     assert [r.key for r in marks[late.pk]] == ["assign"]
@@ -163,3 +166,110 @@ def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
     )
     assert r.status_code == 302
     assert clocks.hours_for(clocks.hours_map([master["wb"].pk]), master["wb"].pk, "visit") == 240
+
+
+def test_rows_follow_the_steps_and_are_kept_after_they_stop(personas, master):
+    p = personas
+    with time_machine.travel(T0, tick=False):
+        case = make_case(master["ws"], p["ws.relawan"])
+    # make_case writes by hand: start its rows as registration does.
+    clocks.sync_case(case, now=T0, reason="registered")
+    (assign_run,) = ClockRun.objects.filter(case=case)
+    assert (assign_run.key, assign_run.due_at, assign_run.waits_on) == (
+        "assign",
+        T0 + 24 * H,
+        "deciders",
+    )
+    with time_machine.travel(T0 + 30 * H, tick=False):
+        assign(case, p["ws.koordinator"], p["ws.pendamping"])
+    assign_run.refresh_from_db()
+    assert assign_run.stopped_at == T0 + 30 * H and assign_run.stop_reason == "case.assign"
+    running = {r.key: r for r in ClockRun.objects.running().filter(case=case)}
+    assert set(running) == {"first_contact", "plan"}
+    assert running["plan"].assignee == p["ws.pendamping"]
+    with time_machine.travel(T0 + 31 * H, tick=False):
+        case_advance(
+            case=case,
+            action="reassign",
+            actor=p["ws.koordinator"],
+            data={"companion": p["ws.pendamping2"], "no_conflict": True, "reason": "Cuti"},
+        )
+    running = {r.key: r for r in ClockRun.objects.running().filter(case=case)}
+    assert running["plan"].assignee == p["ws.pendamping2"]  # who acts follows the case
+    assert running["plan"].started_at == T0 + 30 * H  # the same run goes on
+    assert ClockRun.objects.filter(case=case).count() == 3  # the stopped row is kept
+
+
+def test_registration_starts_the_first_clocks(personas, master):
+    from tests.cases.intake_factories import make_case as register
+
+    with time_machine.travel(T0, tick=False):
+        case = register(master["ws"], personas["ws.relawan"], danger_now=True)
+    keys = sorted(ClockRun.objects.running().filter(case=case).values_list("key", flat=True))
+    assert keys == ["assign", "first_contact"]
+    fc = ClockRun.objects.get(case=case, key="first_contact")
+    assert fc.due_at == T0 + 2 * H and fc.hours == 2
+
+
+def test_recompute_moves_running_rows_after_a_settings_change(personas, master):
+    with time_machine.travel(T0, tick=False):
+        case = make_case(master["ws"], personas["ws.relawan"])
+    clocks.sync_case(case, now=T0, reason="registered")
+    ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=6)
+    assert ClockRun.objects.get(case=case).due_at == T0 + 24 * H  # fixed when it started
+    from django.core.management import call_command
+
+    call_command("recompute_clocks", verbosity=0)
+    row = ClockRun.objects.get(case=case)
+    assert (row.hours, row.due_at) == (6, T0 + 6 * H)
+
+
+def _expected_tasks(user, now):
+    """Today's rule computed in Python over every open case (the reference the SQL lists must
+    equal): each running clock of PROCEDURE.md that waits on the user."""
+    from accounts.roles import roles_of
+    from cases.access import companion_work_waits_on
+    from cases.models import Case
+
+    roles = roles_of(user)
+    out = []
+    for case in Case.objects.in_full_to(user).exclude(status__in=["closed", "not_pursued"]):
+        held = roles.at(case.kelurahan_id)
+        for run in clocks.running_clocks(case, now=now):
+            if run.waits_on == "deciders":
+                waits = bool(held & {"koordinator", "kasi_kesra", "lurah"})
+            else:
+                waits = companion_work_waits_on(user, case, held)
+            if waits:
+                out.append((run.due, case.number, run.key))
+    return sorted(out)
+
+
+def test_sql_tasks_equal_the_python_rule_on_a_mixed_data_set(personas, master):
+    """The same tasks (due times and order) from the clock rows as from the rule itself."""
+    p = personas
+    states = ["received", "assessment", "handling", "monitoring", "closure_requested", "closed"]
+    for i, state in enumerate(states * 2):
+        with time_machine.travel(T0 + i * 7 * H, tick=False):
+            emergency = {"danger_now": True} if i % 4 == 0 else {}
+            case = make_case(master["ws"], p["ws.relawan"], **emergency)
+            clocks.sync_case(case, now=T0 + i * 7 * H, reason="registered")
+            walk_to(case, state, p)
+    with time_machine.travel(T0 + 200 * H, tick=False):
+        other = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+        case_advance(
+            case=other,
+            action="reassign",
+            actor=p["ws.koordinator"],
+            data={"companion": p["ws.pendamping2"], "no_conflict": True, "reason": "Cuti"},
+        )
+    now = T0 + 300 * H
+    for name in ("ws.koordinator", "ws.kasikesra", "ws.pendamping", "ws.pendamping2", "ws.lurah"):
+        user = p[name]
+        got = [
+            (r.due_at, r.case.number, r.key)
+            for r in clocks.clock_tasks(user, now)
+            if r.referral_id is None
+        ]
+        assert got == _expected_tasks(user, now), name
+        assert got, name  # each persona has work in this data set

@@ -364,6 +364,7 @@ def test_the_printed_procedure_uses_the_one_pdf_fetcher(personas, master, monkey
         return real(log=fetched)
 
     monkeypatch.setattr(pdf, "StaticOnlyFetcher", logging_fetcher)
+    monkeypatch.setattr(pdf, "_RESOURCE_CACHE", {})  # fetch again what other renders cached
     render_procedure_pdf(master["ws"])
     assert fetched and all(u.startswith(pdf.STATIC_PREFIX) for u in fetched), fetched
 

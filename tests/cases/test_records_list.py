@@ -83,7 +83,8 @@ def test_pagination_25(personas, master):
         make_case(master["ws"], personas["ws.relawan"])
     c = personas.client("ws.koordinator")
     html = c.get(LIST).content.decode()
-    assert _rows(html).count("<tr>") == 25 and "Halaman 1 dari 2" in html
+    assert _rows(html).count("<tr>") == 25 and "Halaman 1" in html and "page=2" in html
+    assert "27 kasus" in html
     assert _rows(c.get(LIST, {"page": 2}).content.decode()).count("<tr>") == 2
 
 

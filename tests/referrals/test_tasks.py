@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from cases import clocks
 from referrals import services
+from tests.clock_tasks import tasks_for
 
 from .factories import requested
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def actions_of(user, now=None):
-    return [(t.action, t.overdue) for t in clocks.tasks_for(user, now)]
+    return [(t.action, t.overdue) for t in tasks_for(user, now)]
 
 
 def test_request_waits_on_kelurahan_staff_and_becomes_overdue(master, personas):
@@ -27,7 +28,7 @@ def test_request_waits_on_kelurahan_staff_and_becomes_overdue(master, personas):
     assert "referral_decision" not in dict(actions_of(personas["wb.kasikesra"]))
     later = timezone.now() + datetime.timedelta(hours=25)
     assert ("referral_decision", True) in actions_of(personas["ws.kasikesra"], later)
-    task = next(t for t in clocks.tasks_for(personas["ws.kasikesra"]) if t.action.startswith("ref"))
+    task = next(t for t in tasks_for(personas["ws.kasikesra"]) if t.action.startswith("ref"))
     assert task.url == reverse("referrals:detail", args=[r.pk])
 
 

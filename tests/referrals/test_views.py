@@ -133,10 +133,13 @@ def test_officer_confirms_and_records_through_pages(master, personas):
 def test_role_play_referrals_are_separate_in_inbox(master, personas):
     real = f.approved(master, personas)
     sim = f.approved(master, personas, roleplay=True)
-    html = personas.client("uptdppa.petugas").get(reverse("referrals:inbox")).content.decode()
-    real_part, sim_part = html.split('id="sim-title"')
-    assert real.letter_number in real_part and sim.letter_number not in real_part
-    assert sim.letter_number in sim_part and "SIMULASI" in sim_part
+    officer = personas.client("uptdppa.petugas")
+    html = officer.get(reverse("referrals:inbox")).content.decode()
+    assert real.letter_number in html and sim.letter_number not in html
+    assert "?sim=1" in html  # a link to the role-play referrals
+    sim_html = officer.get(reverse("referrals:inbox") + "?sim=1").content.decode()
+    assert sim.letter_number in sim_html and real.letter_number not in sim_html
+    assert "SIMULASI" in sim_html
 
 
 # Approval queue
