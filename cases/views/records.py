@@ -26,7 +26,7 @@ from accounts.security import client_ip
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, get_case_for_user, log_access
 from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone, TransitionRefused
-from ..forms import (
+from ..forms.intake import (
     KINDS,
     AccessLogFilterForm,
     CaseFilterForm,

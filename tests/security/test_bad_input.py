@@ -300,8 +300,8 @@ def _project_form_classes():
     for module in (
         "accounts.forms",
         "accounts.admin",
-        "cases.forms",
-        "cases.forms_procedure",
+        "cases.forms.intake",
+        "cases.forms.procedure",
         "cases.admin",
         "referrals.forms",
         "attachments.forms",

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lbk.forms import NoNullCharacters
 
-from . import vocab
-from .models import Case, Perpetrator, Victim
+from .. import vocab
+from ..models import Case, Perpetrator, Victim
 
 MAX_AGE = 120
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -274,7 +274,9 @@ VICTIM_MULTI = ["vulnerable_groups", "disability_types", "accommodations", "assi
 WG_FIELDS = [f for f, _label in vocab.WG_DOMAINS]
 
 
-class VictimForm(NoNullCharacters, forms.ModelForm):
+class IntakeVictimForm(NoNullCharacters, forms.ModelForm):
+    """One victim (person served) in the intake form, with the Washington Group questions."""
+
     birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
     estimated_age = forms.IntegerField(
         label=_("Estimated age (years)"),
@@ -406,7 +408,7 @@ class BaseVictimFormSet(BaseModelFormSet):
 
 
 VictimFormSet = modelformset_factory(
-    Victim, form=VictimForm, formset=BaseVictimFormSet, extra=0, min_num=1, can_delete=False
+    Victim, form=IntakeVictimForm, formset=BaseVictimFormSet, extra=0, min_num=1, can_delete=False
 )
 
 

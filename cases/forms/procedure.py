@@ -11,8 +11,8 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import Agency, Role, User, active_members
 from lbk.forms import NoNullCharacters
 
-from . import vocab
-from .models import Consent, PlannedAction
+from .. import vocab
+from ..models import Consent, PlannedAction
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -183,7 +183,9 @@ class FirstContactForm(ProcedureForm):
         return value
 
 
-class VictimForm(ProcedureForm):
+class VictimStepForm(ProcedureForm):
+    """A step about one victim of the case (assessment, consent, plan, recovery)."""
+
     victim = VictimChoice(
         queryset=None,
         label=_("Victim / person served"),
@@ -195,7 +197,7 @@ class VictimForm(ProcedureForm):
         self.fields["victim"].queryset = self.case.victims.all()
 
 
-class AssessForm(VictimForm):
+class AssessForm(VictimStepForm):
     needs = forms.MultipleChoiceField(
         label=_("Needs"),
         choices=vocab.NeedDomain.choices,
@@ -228,7 +230,7 @@ class AgencyChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class ConsentForm(VictimForm):
+class ConsentForm(VictimStepForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=vocab.ConsentPurpose.choices)
     agency = AgencyChoice(
         queryset=Agency.objects.filter(is_active=True),
@@ -292,7 +294,7 @@ class ConfirmConsentForm(ProcedureForm):
         ).select_related("victim", "agency")
 
 
-class PlanActionForm(VictimForm):
+class PlanActionForm(VictimStepForm):
     service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
     agency = AgencyChoice(
         queryset=Agency.objects.filter(is_active=True),
@@ -358,7 +360,7 @@ class VisitForm(ProcedureForm):
         return data
 
 
-class RecoveryForm(VictimForm):
+class RecoveryForm(VictimStepForm):
     items = forms.MultipleChoiceField(
         label=_("Reached"),
         choices=vocab.RECOVERY_ITEMS,
