@@ -180,7 +180,6 @@ def _form_page(request, template, case_form, victims, perps, status=200, **extra
         "form": case_form,
         "victims": victims,
         "perps": perps,
-        "gbv_questions": case_form.gbv_fields(),
         **extra,
     }
     return render(request, template, ctx, status=status)
