@@ -1,7 +1,7 @@
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from lbk.forms import NoNullCharacters
+from lbk.forms import NoNullCharacters, form_helper
 
 
 class LoginForm(NoNullCharacters, AuthenticationForm):
@@ -11,6 +11,7 @@ class LoginForm(NoNullCharacters, AuthenticationForm):
         "invalid_login": _("The username or password is wrong. Check both and try again."),
         "inactive": _("The username or password is wrong. Check both and try again."),
     }
+    helper = form_helper()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -18,3 +19,7 @@ class LoginForm(NoNullCharacters, AuthenticationForm):
         self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class ChangePasswordForm(NoNullCharacters, PasswordChangeForm):
+    helper = form_helper()

@@ -64,7 +64,7 @@ class BadInputMiddleware:
 
     PostgreSQL refuses NUL in text: without this one check, every lookup by a URL part or a
     GET parameter (the verification token, ?kelurahan=, ?q=) would answer such input with a 500.
-    Form fields answer NUL with their own error message instead (cases.forms_base).
+    Form fields answer NUL with their own error message instead (lbk.forms.NoNullCharacters).
     """
 
     def __init__(self, get_response):

@@ -5,7 +5,7 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import LoginForm
+from .forms import ChangePasswordForm, LoginForm
 from .nav import nav_for
 from .roles import roles_of
 
@@ -53,6 +53,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ChangePasswordForm
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
 

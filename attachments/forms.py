@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lbk.forms import NoNullCharacters
+from lbk.forms import NoNullCharacters, form_helper
 
 
 class AttachmentForm(NoNullCharacters, forms.Form):
@@ -11,10 +11,7 @@ class AttachmentForm(NoNullCharacters, forms.Form):
         label=_("File"),
         help_text=_("A photo (JPEG, PNG, WebP) or a PDF. Location data is removed from photos."),
         widget=forms.ClearableFileInput(
-            attrs={
-                "accept": "image/jpeg,image/png,image/webp,application/pdf",
-                "class": "form-control",
-            }
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
         ),
     )
     description = forms.CharField(
@@ -22,5 +19,5 @@ class AttachmentForm(NoNullCharacters, forms.Form):
         max_length=255,
         required=False,
         help_text=_("For example: visum letter, photo of the injury, police report."),
-        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
+    helper = form_helper()

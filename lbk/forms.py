@@ -1,4 +1,13 @@
-"""What every form of the project shares: a NUL byte answered by the form itself.
+"""What every form of the project shares.
+
+- How a form is rendered: crispy-forms with the bootstrap5 pack, through `form_helper()` (no
+  <form> tag and no CSRF token of its own: each template writes its <form> with {% form_guard %})
+  and the project's field template, templates/bootstrap5/field.html (labels, hints and errors
+  with the ids that aria-describedby and the error summary name). `Section` is a part of a long
+  form under its own heading.
+- The date and time inputs: `DateField` and `DateTimeField` (the browser's date and
+  datetime-local pickers, ISO formats), used by every form.
+- A NUL byte answered by the form itself (`NoNullCharacters`).
 
 PostgreSQL refuses NUL in text, so a NUL that reached a query or a save would be a 500. Django
 guards its CharField (ProhibitNullCharactersValidator) and its model choice fields, but not a
@@ -10,8 +19,89 @@ fields are cleaned as usual, so everything else the user typed comes back on the
 Every form class of the project includes it (tests/security/test_bad_input.py walks them all).
 """
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Layout
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+# --------------------------------------------------------------------------------------------
+
+
+def form_helper(*layout, hidden_fields=True):
+    """The crispy helper of a form: the fields, rows and fieldsets of `layout` in that order, or
+    every field of the form when `layout` is empty. Hidden fields are added at the end unless
+    `hidden_fields` is false (a form rendered in two parts renders them once)."""
+    helper = FormHelper()
+    helper.form_tag = False  # the template writes the <form>, with {% form_guard %}...
+    helper.disable_csrf = True  # ...which carries the CSRF token
+    helper.include_media = False
+    # Errors of the whole form are listed by the error summary at the top of the page
+    # ({% error_summary %}), not again inside the form; the field template always shows a
+    # field's own errors beside it.
+    helper.form_show_errors = False
+    helper.render_hidden_fields = hidden_fields
+    if layout:
+        helper.layout = Layout(*layout)
+    return helper
+
+
+class Section(Div):
+    """A part of a long form under its own heading (templates/bootstrap5/layout/section.html):
+    a <section> named by an <h2> at level 2, a <div> with an <h3> inside one at level 3.
+    `css_id` is the heading's id; `intro`, a line of guidance under the heading."""
+
+    template = "%s/layout/section.html"
+
+    def __init__(self, title, *fields, css_id, intro="", level=2, **kwargs):
+        self.title = title
+        self.intro = intro
+        self.level = level
+        super().__init__(*fields, css_id=css_id, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# Dates and times: the browser's own pickers, which send ISO values whatever the language.
+# --------------------------------------------------------------------------------------------
+
+DATE_FORMAT = "%Y-%m-%d"
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+DATETIME_INPUT_FORMATS = [
+    DATETIME_FORMAT,
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATE_FORMAT)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_FORMAT)
+
+
+class DateField(forms.DateField):
+    widget = DateInput
+
+
+class DateTimeField(forms.DateTimeField):
+    widget = DateTimeInput
+    input_formats = DATETIME_INPUT_FORMATS
+
+
+# --------------------------------------------------------------------------------------------
+# NUL bytes
+# --------------------------------------------------------------------------------------------
 
 
 def has_null_character(value):

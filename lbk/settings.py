@@ -254,8 +254,12 @@ STORAGES = {
 # developers: compressing them (brotli) only slows collectstatic down.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "ttf", "map"]
 
+# Forms render through crispy-forms (lbk/forms.py); templates/bootstrap5/field.html overrides the
+# pack's field template. A layout naming a field the form lacks is an error, never a field
+# silently left off the page.
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+CRISPY_FAIL_SILENTLY = False
 
 # Security. Production values are the defaults whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -1,5 +1,6 @@
 """Forms validate input; they never change a referral's state (services.py does)."""
 
+from crispy_forms.layout import Fieldset
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,24 +8,10 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Agency
 from cases import vocab
-from lbk.forms import NoNullCharacters
+from lbk.forms import DateTimeField, NoNullCharacters, form_helper
 
 from .models import EmergencyGround, Kind, Outcome, SendHow
 from .workflow import HANDOVER_AGENCY_KINDS, consents_for
-
-
-class StyledMixin:
-    """Bootstrap classes on the widgets (no inline styles anywhere: CSP)."""
-
-    def style(self):
-        for f in self.fields.values():
-            w = f.widget
-            if isinstance(w, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                w.attrs.setdefault("class", "choice-input")
-            elif isinstance(w, forms.Select):
-                w.attrs.setdefault("class", "form-select")
-            elif not isinstance(w, forms.HiddenInput):
-                w.attrs.setdefault("class", "form-control")
 
 
 class SharedFieldsMixin:
@@ -51,7 +38,7 @@ class ActionChoiceField(forms.ModelChoiceField):
         return f"{service} · {obj.provider_label} · {obj.victim.display_initials}"
 
 
-class ReferralForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form):
+class ReferralForm(NoNullCharacters, SharedFieldsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect)
     action = ActionChoiceField(label=_("Planned action it serves"), queryset=None)
     services_requested = forms.CharField(
@@ -74,11 +61,11 @@ class ReferralForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form)
         help_text=_("Without a choice the letter shows initials, sex and age only."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    helper = form_helper()
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
         self.referral = referral
-        self.style()
         from cases.models import PlannedAction
 
         self.fields["action"].queryset = PlannedAction.objects.filter(
@@ -114,7 +101,7 @@ class ReferralForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form)
         return data
 
 
-class EmergencyForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form):
+class EmergencyForm(NoNullCharacters, SharedFieldsMixin, forms.Form):
     victim = forms.ModelChoiceField(label=_("Victim"), queryset=None)
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=None)
     service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
@@ -137,10 +124,8 @@ class EmergencyForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form
         ],
         widget=forms.RadioSelect,
     )
-    made_at = forms.DateTimeField(
-        label=pgettext_lazy("form field: date and time an action took place", "When"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    made_at = DateTimeField(
+        label=pgettext_lazy("form field: date and time an action took place", "When")
     )
     summary = forms.CharField(
         label=_("Emergency summary for the agency"),
@@ -165,17 +150,18 @@ class EmergencyForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form
         ),
     )
 
+    helper = form_helper()
+
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
-        self.style()
         self.fields["victim"].queryset = case.victims.all()
         self.fields["agency"].queryset = Agency.objects.filter(is_active=True)
         if case.is_sexual_violence:
             # Never offered (UU 12/2022 art. 23); posted by hand, the engine refuses it with
             # the article's explanation.
             self.fields["service_type"].widget.choices = vocab.choices_without_mediation()
-        self.fields["made_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        self.fields["made_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean(self):
         data = super().clean()
@@ -186,8 +172,9 @@ class EmergencyForm(NoNullCharacters, StyledMixin, SharedFieldsMixin, forms.Form
         return data
 
 
-class StepForm(NoNullCharacters, StyledMixin, forms.Form):
-    """The input a step asks for (workflow Step.fields)."""
+class StepForm(NoNullCharacters, forms.Form):
+    """The input a step asks for (workflow Step.fields): every field is optional here, and a
+    page shows only those of its step (`show`); the engine's guards ask for what is needed."""
 
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=3000
@@ -200,11 +187,9 @@ class StepForm(NoNullCharacters, StyledMixin, forms.Form):
         required=False,
         choices=[("", "---")] + [c for c in SendHow.choices if c[0] != SendHow.APP],
     )
-    when = forms.DateTimeField(
+    when = DateTimeField(
         label=pgettext_lazy("form field: date and time an action took place", "When"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     proof = forms.CharField(
         label=_("Proof (receipt slip, phone call...)"),
@@ -225,7 +210,13 @@ class StepForm(NoNullCharacters, StyledMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.style()
+        self.helper = form_helper()
+
+    def show(self, step, fields):
+        """Lay the form out for `step`: its `fields` (some of the form's) under its label."""
+        self.helper = form_helper(Fieldset(step.label, *fields, css_class="field-group"))
+        if "when" in fields:
+            self.fields["when"].initial = timezone.localtime().replace(second=0, microsecond=0)
 
     def clean_when(self):
         when = self.cleaned_data.get("when")

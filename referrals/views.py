@@ -47,9 +47,8 @@ def _step_forms(referral, user, roles, bound=None):
             fields.remove("proof")
         form = bound if bound is not None and bound.prefix == step.action else None
         form = form or StepForm(prefix=step.action)
-        if step.action == "when" or "when" in fields:
-            form.fields["when"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
-        out.append({"step": step, "form": form, "fields": [form[f] for f in fields]})
+        form.show(step, fields)
+        out.append({"step": step, "form": form, "fields": fields})
     return out
 
 

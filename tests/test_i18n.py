@@ -80,7 +80,7 @@ def test_entries_say_in_which_files_they_are_used():
 
 def test_when_asks_kapan_on_forms():
     """A form field labelled "When" asks "Kapan"; the access-log column "When" says "Waktu"."""
-    from cases.forms_procedure import ConsentForm, FirstContactForm
+    from cases.forms.procedure import ConsentForm, FirstContactForm
     from referrals.forms import EmergencyForm, StepForm
 
     fields = [

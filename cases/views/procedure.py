@@ -19,7 +19,7 @@ from lbk.routers import replica_reads
 from .. import assessment, clocks, procedure_print, workflow
 from ..access import FULL, can_see_confidential, get_case_for_user
 from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone
-from ..forms_procedure import FORMS, form_for
+from ..forms.procedure import FORMS, form_for
 from ..page import Section, register_section_provider
 from ..services.procedure import case_advance
 from ..vocab import RECOVERY_ITEMS, RISK_QUESTIONS, NeedDomain, SharedField

@@ -26,7 +26,7 @@ from lbk.paging import bounded_count, page_of
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, get_case_for_user, log_access
 from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone, TransitionRefused
-from ..forms import (
+from ..forms.intake import (
     KINDS,
     AccessLogFilterForm,
     CaseFilterForm,
@@ -180,7 +180,6 @@ def _form_page(request, template, case_form, victims, perps, status=200, **extra
         "form": case_form,
         "victims": victims,
         "perps": perps,
-        "gbv_questions": case_form.gbv_fields(),
         **extra,
     }
     return render(request, template, ctx, status=status)

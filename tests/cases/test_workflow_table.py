@@ -62,7 +62,7 @@ def test_transitions_match_procedure_md():
 
 
 def test_every_step_prints_what_it_requires_and_has_a_form():
-    from cases.forms_procedure import FORMS
+    from cases.forms.procedure import FORMS
 
     for step in workflow.STEPS:
         assert step.requires, step.action

@@ -3,20 +3,17 @@
 
 import datetime
 
+from crispy_forms.layout import Fieldset
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Agency, Role, User, active_members
-from lbk.forms import NoNullCharacters
+from lbk.forms import DateField, DateTimeField, NoNullCharacters, form_helper
 
-from . import vocab
-from .models import Consent, PlannedAction
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+from .. import vocab
+from ..models import Consent, PlannedAction
 
 
 class CompanionChoice(forms.ModelChoiceField):
@@ -33,7 +30,7 @@ class ProcedureForm(NoNullCharacters, forms.Form):
     """Base: knows the case and the user; carries the case version the user saw."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    groups = ()  # (legend, [field names]) rendered as fieldsets
+    helper = form_helper()  # every field in order; a form with groups sets its own
 
     def __init__(self, *args, case, user, **kwargs):
         self.case = case
@@ -41,38 +38,6 @@ class ProcedureForm(NoNullCharacters, forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("version", case.version)
-
-    def full_clean(self):
-        super().full_clean()
-        self._style()
-
-    def _style(self):
-        for name, field in self.fields.items():
-            w = field.widget
-            css = (
-                "form-check-input"
-                if isinstance(w, forms.CheckboxInput | forms.CheckboxSelectMultiple)
-                else "form-select"
-                if isinstance(w, forms.Select)
-                else "form-control"
-            )
-            if self.is_bound and self._errors and name in self._errors:
-                css += " is-invalid"
-            w.attrs["class"] = css
-
-    def layout(self):
-        self._style()
-        grouped = {name: legend for legend, names in self.groups for name in names}
-        out, seen = [], set()
-        for bf in self.visible_fields():
-            legend = grouped.get(bf.name)
-            if legend is None:
-                out.append({"field": bf})
-            elif legend not in seen:
-                seen.add(legend)
-                names = next(n for lg, n in self.groups if lg == legend)
-                out.append({"legend": legend, "fields": [self[n] for n in names]})
-        return out
 
     def service_data(self):
         return dict(self.cleaned_data)
@@ -161,10 +126,8 @@ FIRST_CONTACT_HOW = [
 
 
 class FirstContactForm(ProcedureForm):
-    contacted_at = forms.DateTimeField(
-        label=pgettext_lazy("form field: date and time an action took place", "When"),
-        widget=DATETIME,
-        input_formats=DATETIME_FORMATS,
+    contacted_at = DateTimeField(
+        label=pgettext_lazy("form field: date and time an action took place", "When")
     )
     how = forms.ChoiceField(label=_("How"), choices=FIRST_CONTACT_HOW)
     note = forms.CharField(
@@ -183,7 +146,9 @@ class FirstContactForm(ProcedureForm):
         return value
 
 
-class VictimForm(ProcedureForm):
+class VictimStepForm(ProcedureForm):
+    """A step about one victim of the case (assessment, consent, plan, recovery)."""
+
     victim = VictimChoice(
         queryset=None,
         label=_("Victim / person served"),
@@ -195,7 +160,7 @@ class VictimForm(ProcedureForm):
         self.fields["victim"].queryset = self.case.victims.all()
 
 
-class AssessForm(VictimForm):
+class AssessForm(VictimStepForm):
     needs = forms.MultipleChoiceField(
         label=_("Needs"),
         choices=vocab.NeedDomain.choices,
@@ -212,10 +177,14 @@ class AssessForm(VictimForm):
         for key, label in vocab.RISK_QUESTIONS:
             self.fields[f"risk_{key}"] = forms.BooleanField(label=label, required=False)
             names.append(f"risk_{key}")
-        # The risk questions come right after the victim.
-        order = ["victim", *names, "needs", "note"]
-        self.order_fields(order)
-        self.groups = ((_("Risk questions (tick each that applies)"), names),)
+        # The risk questions come right after the victim (on the page and in the error summary).
+        self.order_fields(["victim", *names, "needs", "note"])
+        self.helper = form_helper(
+            "victim",
+            Fieldset(_("Risk questions (tick each that applies)"), *names, css_class="field-group"),
+            "needs",
+            "note",
+        )
 
     def service_data(self):
         data = dict(self.cleaned_data)
@@ -228,7 +197,7 @@ class AgencyChoice(forms.ModelChoiceField):
         return obj.name
 
 
-class ConsentForm(VictimForm):
+class ConsentForm(VictimStepForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=vocab.ConsentPurpose.choices)
     agency = AgencyChoice(
         queryset=Agency.objects.filter(is_active=True),
@@ -251,10 +220,8 @@ class ConsentForm(VictimForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     how = forms.ChoiceField(label=_("How"), choices=vocab.ConsentHow.choices)
-    given_at = forms.DateTimeField(
-        label=pgettext_lazy("form field: date and time an action took place", "When"),
-        widget=DATETIME,
-        input_formats=DATETIME_FORMATS,
+    given_at = DateTimeField(
+        label=pgettext_lazy("form field: date and time an action took place", "When")
     )
 
     def __init__(self, *args, **kwargs):
@@ -292,7 +259,7 @@ class ConfirmConsentForm(ProcedureForm):
         ).select_related("victim", "agency")
 
 
-class PlanActionForm(VictimForm):
+class PlanActionForm(VictimStepForm):
     service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
     agency = AgencyChoice(
         queryset=Agency.objects.filter(is_active=True),
@@ -300,7 +267,7 @@ class PlanActionForm(VictimForm):
         label=_("Provider"),
         empty_label=_("LBK-KK itself"),
     )
-    target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE)
+    target_date = DateField(label=_("Target date"), required=False)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -334,9 +301,9 @@ class ActionStatusForm(ProcedureForm):
 class VisitForm(ProcedureForm):
     victim = VictimChoice(queryset=None, label=_("Victim / person served"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=vocab.VisitKind.choices)
-    visited_on = forms.DateField(label=_("Date"), widget=DATE)
+    visited_on = DateField(label=_("Date"))
     text = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
-    next_visit_on = forms.DateField(label=_("Next visit"), required=False, widget=DATE)
+    next_visit_on = DateField(label=_("Next visit"), required=False)
     confidential = forms.BooleanField(
         label=_("Confidential note (only the companion and the coordinator see it)"),
         required=False,
@@ -358,7 +325,7 @@ class VisitForm(ProcedureForm):
         return data
 
 
-class RecoveryForm(VictimForm):
+class RecoveryForm(VictimStepForm):
     items = forms.MultipleChoiceField(
         label=_("Reached"),
         choices=vocab.RECOVERY_ITEMS,

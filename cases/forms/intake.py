@@ -1,12 +1,14 @@
 """Forms of the case records: the intake form (case, victims, perpetrators, links), its edit form,
 and the filters of the case list and the access log.
 
-Forms only validate and translate input into plain dicts; cases/services/intake.py writes.
+Forms only validate and translate input into plain dicts; cases/services/intake.py writes. Each
+form's layout (lbk.forms.form_helper) is what templates/cases/intake_form.html renders.
 """
 
 import re
 from datetime import timedelta
 
+from crispy_forms.layout import Column, Div, Fieldset, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseModelFormSet, modelformset_factory
@@ -14,15 +16,13 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from lbk.forms import NoNullCharacters
+from lbk.forms import DateField, DateTimeField, NoNullCharacters, Section, form_helper
 
-from . import vocab
-from .models import Case, Perpetrator, Victim
+from .. import vocab
+from ..models import Case, Perpetrator, Victim
 
 MAX_AGE = 120
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -75,14 +75,12 @@ class CaseForm(NoNullCharacters, forms.ModelForm):
         required=True,
         error_messages={"required": _("Choose at least one kind: violence or social protection.")},
     )
-    received_at = forms.DateTimeField(
+    received_at = DateTimeField(
         label=_("Complaint received at"),
-        widget=DATETIME,
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         required=False,
         help_text=_("Leave empty for now."),
     )
-    incident_date = forms.DateField(label=_("Incident date"), widget=DATE, required=False)
+    incident_date = DateField(label=_("Incident date"), required=False)
     danger_now = _yes_no(_("Is the victim in danger now?"), initial="no")
     injured_needs_care = _yes_no(_("Is the victim injured and in need of care now?"), initial="no")
     violence_types = _multi(vocab.ViolenceType.choices, _("Violence types"))
@@ -166,13 +164,75 @@ class CaseForm(NoNullCharacters, forms.ModelForm):
             self.initial.setdefault(
                 "received_at", timezone.localtime().replace(second=0, microsecond=0)
             )
+        # The page puts the victims and the perpetrators between the two parts of this form.
+        self.helper = form_helper(*self._sections_before_people())
+        self.reporter_helper = form_helper(*self._sections_after_people(), hidden_fields=False)
+
+    def _sections_before_people(self):
+        place = ["kelurahan"] if "kelurahan" in self.fields else []
+        gbv = [f"gbv_{name}" for name, _q in vocab.GBV_QUESTIONS]
+        return [
+            Section(
+                _("The complaint"),
+                *place,
+                "kinds",
+                "channel",
+                "received_at",
+                "incident_date",
+                "incident_date_approximate",
+                "incident_place",
+                "incident_online",
+                Row(
+                    Column("incident_rt", css_class="col-6"),
+                    Column("incident_rw", css_class="col-6"),
+                    css_class="g-2",
+                ),
+                "narrative",
+                css_id="sec-complaint",
+            ),
+            Section(
+                _("Immediate risk"),
+                "danger_now",
+                "injured_needs_care",
+                intro=_("A yes to either question makes the case an emergency."),
+                css_id="sec-risk",
+            ),
+            Section(
+                _("Violence"),
+                "violence_types",
+                "tpks_types",
+                Section(
+                    capfirst(_("GBVIMS core type")),
+                    *gbv,
+                    intro=_("Ask the questions in this order; the first yes sets the type."),
+                    level=3,
+                    css_id="sec-gbv",
+                ),
+                css_id="sec-violence",
+            ),
+            Section(_("Social protection"), "social_problems", css_id="sec-social"),
+        ]
+
+    def _sections_after_people(self):
+        sections = [
+            Section(
+                _("Reporter"),
+                "reporter_kind",
+                "reporter_anonymous",
+                "reporter_name",
+                "reporter_relation",
+                "reporter_contact",
+                "reporter_wants_feedback",
+                css_id="sec-reporter",
+            )
+        ]
+        if "is_roleplay" in self.fields:
+            sections.append(Section(_("Simulation"), "is_roleplay", css_id="sec-roleplay"))
+        return sections
 
     @staticmethod
     def _kinds_of(case):
         return [(KINDS.VIOLENCE, case.is_violence), (KINDS.SOCIAL, case.is_social_protection)]
-
-    def gbv_fields(self):
-        return [self[f"gbv_{name}"] for name, _q in vocab.GBV_QUESTIONS]
 
     def clean_received_at(self):
         value = self.cleaned_data.get("received_at")
@@ -274,8 +334,10 @@ VICTIM_MULTI = ["vulnerable_groups", "disability_types", "accommodations", "assi
 WG_FIELDS = [f for f, _label in vocab.WG_DOMAINS]
 
 
-class VictimForm(NoNullCharacters, forms.ModelForm):
-    birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False)
+class IntakeVictimForm(NoNullCharacters, forms.ModelForm):
+    """One victim (person served) in the intake form, with the Washington Group questions."""
+
+    birth_date = DateField(label=_("Birth date"), required=False)
     estimated_age = forms.IntegerField(
         label=_("Estimated age (years)"),
         required=False,
@@ -339,9 +401,35 @@ class VictimForm(NoNullCharacters, forms.ModelForm):
             self.initial["dtsen_decile"] = inst.dtsen_decile
             for f in WG_FIELDS:
                 self.initial[f] = getattr(inst, f)
-
-    def wg_fields(self):
-        return [self[f] for f in WG_FIELDS]
+        self.helper = form_helper(
+            "full_name",
+            "initials",
+            "sex",
+            Row(
+                Column("birth_date", css_class="col-sm-6"),
+                Column("estimated_age", css_class="col-sm-6"),
+                css_class="g-2",
+            ),
+            "nik",
+            "address",
+            Row(Column("rt", css_class="col-6"), Column("rw", css_class="col-6"), css_class="g-2"),
+            "phone",
+            "safe_contact",
+            "marital_status",
+            "education",
+            "occupation",
+            "vulnerable_groups",
+            "dtsen_status",
+            "dtsen_decile",
+            "assistance",
+            "disability_types",
+            Fieldset(
+                _("Washington Group questions (adults): does the person have difficulty..."),
+                *WG_FIELDS,
+                css_class="field-group wg-block",
+            ),
+            "accommodations",
+        )
 
     def has_changed(self):
         # The DTSEN default ("unknown") alone does not make a victim.
@@ -406,7 +494,7 @@ class BaseVictimFormSet(BaseModelFormSet):
 
 
 VictimFormSet = modelformset_factory(
-    Victim, form=VictimForm, formset=BaseVictimFormSet, extra=0, min_num=1, can_delete=False
+    Victim, form=IntakeVictimForm, formset=BaseVictimFormSet, extra=0, min_num=1, can_delete=False
 )
 
 
@@ -448,12 +536,21 @@ class PerpetratorForm(NoNullCharacters, forms.ModelForm):
                 required=False,
                 initial=together,
             )
-
-    def link_rows(self):
-        return [
-            (label, self[f"rel_{i}"], self[f"together_{i}"])
-            for i, label in enumerate(self.victim_labels)
+        links = [
+            Div(f"rel_{i}", f"together_{i}", css_class="link-row")
+            for i in range(len(self.victim_labels))
         ]
+        self.helper = form_helper(
+            "name",
+            "sex",
+            Row(
+                Column("age", css_class="col-sm-6"),
+                Column("age_band", css_class="col-sm-6"),
+                css_class="g-2",
+            ),
+            "is_child",
+            *links,
+        )
 
     def clean_age(self):
         value = self.cleaned_data.get("age")
@@ -568,15 +665,27 @@ class CaseFilterForm(NoNullCharacters, forms.Form):
 class AccessLogFilterForm(NoNullCharacters, forms.Form):
     case_number = forms.CharField(label=_("Case number"), required=False, max_length=30)
     user = forms.ChoiceField(label=_("User"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
-    date_to = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    date_from = DateField(label=_("From"), required=False)
+    date_to = DateField(label=_("Until"), required=False)
     kelurahan = forms.ChoiceField(label=_("Kelurahan"), required=False)
 
     def __init__(self, *args, user_choices=(), kelurahan_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [("", _("All"))] + list(user_choices)
         kel = list(kelurahan_choices)
+        place = []
         if len(kel) > 1:
             self.fields["kelurahan"].choices = [("", _("All"))] + kel
+            place = [Column("kelurahan", css_class="col-12 col-md-2")]
         else:
             del self.fields["kelurahan"]
+        self.helper = form_helper(
+            Row(
+                Column("case_number", css_class="col-12 col-md-3"),
+                Column("user", css_class="col-12 col-md-3"),
+                Column("date_from", css_class="col-6 col-md-2"),
+                Column("date_to", css_class="col-6 col-md-2"),
+                *place,
+                css_class="g-2 align-items-end",
+            )
+        )
