@@ -56,7 +56,7 @@ class UserRoles:
 def roles_of(user: RequestUser | None) -> UserRoles:
     if user is None or not user.is_authenticated or not user.is_active:
         return UserRoles()
-    cached = getattr(user, "_lbk_roles", None)
+    cached: UserRoles | None = getattr(user, "_lbk_roles", None)
     if cached is not None:
         return cached
     roles = UserRoles(is_admin=user.is_lbk_admin)

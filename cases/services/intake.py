@@ -277,33 +277,7 @@ def check_duplicates(
     """Flag possible duplicates in the same kelurahan (same NIK, or same name and birth date) on
     both cases. Nothing is shown while typing; each check is logged without personal data."""
     victims = list(victims if victims is not None else case.victims.all())
-    conditions = []
-    for v in victims:
-        if v.nik:
-            conditions.append(Q(nik=v.nik))
-        if v.full_name and v.birth_date:
-            conditions.append(Q(full_name__iexact=v.full_name.strip(), birth_date=v.birth_date))
-    found: dict[int, set[str]] = {}
-    if conditions:
-        q = conditions[0]
-        for c in conditions[1:]:
-            q |= c
-        matches = (
-            Victim.objects.filter(q, kelurahan_id=case.kelurahan_id)
-            .exclude(case_id=case.pk)
-            .filter(case__is_roleplay=case.is_roleplay)
-            .only("case_id", "nik", "full_name", "birth_date")
-        )
-        for m in matches:
-            for v in victims:
-                if v.nik and m.nik == v.nik:
-                    found.setdefault(m.case_id, set()).add("nik")
-                elif (
-                    v.birth_date
-                    and str(m.birth_date) == str(v.birth_date)
-                    and m.full_name.strip().lower() == v.full_name.strip().lower()
-                ):
-                    found.setdefault(m.case_id, set()).add("name_birth")
+    found = _possible_duplicates(case, victims)
     flags = []
     for other_id, reasons in found.items():
         for reason in reasons:
@@ -328,6 +302,48 @@ def check_duplicates(
         detail=f"possible duplicates: {len(found)}",
     )
     return sorted(found)
+
+
+def _possible_duplicates(case: Case, victims: list[Victim]) -> dict[int, set[str]]:
+    """{other case id: why ("nik", "name_birth")} for the victims of other cases of the same
+    kelurahan (and the same series: real or role play) who look like one of `victims`."""
+    conditions = []
+    for v in victims:
+        if v.nik:
+            conditions.append(Q(nik=v.nik))
+        if v.full_name and v.birth_date:
+            conditions.append(Q(full_name__iexact=v.full_name.strip(), birth_date=v.birth_date))
+    found: dict[int, set[str]] = {}
+    if not conditions:
+        return found
+    q = conditions[0]
+    for c in conditions[1:]:
+        q |= c
+    matches = (
+        Victim.objects.filter(q, kelurahan_id=case.kelurahan_id)
+        .exclude(case_id=case.pk)
+        .filter(case__is_roleplay=case.is_roleplay)
+        .only("case_id", "nik", "full_name", "birth_date")
+    )
+    for m in matches:
+        for v in victims:
+            reason = _duplicate_reason(m, v)
+            if reason:
+                found.setdefault(m.case_id, set()).add(reason)
+    return found
+
+
+def _duplicate_reason(match: Victim, victim: Victim) -> str:
+    """Why `match` (a victim of another case) may be `victim`: "nik", "name_birth" or ""."""
+    if victim.nik and match.nik == victim.nik:
+        return "nik"
+    if (
+        victim.birth_date
+        and str(match.birth_date) == str(victim.birth_date)
+        and match.full_name.strip().lower() == victim.full_name.strip().lower()
+    ):
+        return "name_birth"
+    return ""
 
 
 def _upsert_rows(
