@@ -1,5 +1,7 @@
 """People and places: users, kelurahan, agencies and the memberships that link them."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -10,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import letter_numbers
+
+if TYPE_CHECKING:
+    from .roles import UserRoles
 
 
 class Role(models.TextChoices):
@@ -46,6 +51,11 @@ class User(AbstractUser):
         help_text=_("Empty: all kota. Otherwise the region code of one kota, e.g. 73.72."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    # Caches on the instance for one request, not columns: accounts.roles.roles_of and
+    # notifications.services.unread_count.
+    _lbk_roles: "UserRoles"
+    _lbk_unread: int
 
     class Meta:
         verbose_name = _("user")

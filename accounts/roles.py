@@ -3,9 +3,20 @@
 Every permission check of the app starts from here (cases/access.py, referrals/access.py).
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from .models import STAFF_ROLES, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from .models import User
+
+# Whoever a request carries: a logged-in user or the anonymous visitor.
+RequestUser: TypeAlias = "User | AnonymousUser"
 
 
 @dataclass
@@ -18,23 +29,23 @@ class UserRoles:
     agency_names: dict[int, str] = field(default_factory=dict)
     is_admin: bool = False
 
-    def at(self, kelurahan_id) -> set[str]:
+    def at(self, kelurahan_id: int) -> set[str]:
         return self.by_kelurahan.get(kelurahan_id, set())
 
-    def kelurahan_with(self, *roles) -> list[int]:
+    def kelurahan_with(self, *roles: str) -> list[int]:
         wanted = set(roles)
         return [k for k, rs in self.by_kelurahan.items() if rs & wanted]
 
     @property
     def all_roles(self) -> set[str]:
-        out = set()
+        out: set[str] = set()
         for rs in self.by_kelurahan.values():
             out |= rs
         for rs in self.by_agency.values():
             out |= rs
         return out
 
-    def is_staff_at(self, kelurahan_id) -> bool:
+    def is_staff_at(self, kelurahan_id: int) -> bool:
         return bool(self.at(kelurahan_id) & STAFF_ROLES)
 
     @property
@@ -42,10 +53,10 @@ class UserRoles:
         return [a for a, rs in self.by_agency.items() if Role.PETUGAS in rs]
 
 
-def roles_of(user) -> UserRoles:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def roles_of(user: RequestUser | None) -> UserRoles:
+    if user is None or not user.is_authenticated or not user.is_active:
         return UserRoles()
-    cached = getattr(user, "_lbk_roles", None)
+    cached: UserRoles | None = getattr(user, "_lbk_roles", None)
     if cached is not None:
         return cached
     roles = UserRoles(is_admin=user.is_lbk_admin)

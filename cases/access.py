@@ -6,21 +6,30 @@ case's companion, and the read log. An outsider gets 404, never 403, so they can
 a record exists.
 """
 
-from django.http import Http404
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import Http404, HttpRequest
 
 from accounts.models import KELURAHAN_WIDE_ROLES, Role, active_members
-from accounts.roles import roles_of
+from accounts.roles import RequestUser, roles_of
 from accounts.security import client_ip
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from .models import AccessLog, Case, CaseQuerySet
 
 FULL = "full"  # the whole record
 INTAKE = "intake"  # the intake data and status (the volunteer who registered it)
 
 
-def _held(user, case, held):
+def _held(user: RequestUser, case: Case, held: set[str] | None) -> set[str]:
     return held if held is not None else roles_of(user).at(case.kelurahan_id)
 
 
-def is_assigned_companion(user, case, held=None):
+def is_assigned_companion(user: RequestUser, case: Case, held: set[str] | None = None) -> bool:
     """The pendamping assigned to the case (and still a pendamping of its kelurahan)."""
     return (
         case.companion_id is not None
@@ -29,14 +38,14 @@ def is_assigned_companion(user, case, held=None):
     )
 
 
-def acts_as_companion(user, case, held=None):
+def acts_as_companion(user: RequestUser, case: Case, held: set[str] | None = None) -> bool:
     """Whoever may do the companion's work on the case: the assigned pendamping, or the
     kelurahan's koordinator ("whatever the companion may do the coordinator may do too")."""
     held = _held(user, case, held)
     return Role.KOORDINATOR in held or is_assigned_companion(user, case, held)
 
 
-def companion_work_waits_on(user, case, held=None):
+def companion_work_waits_on(user: RequestUser, case: Case, held: set[str] | None = None) -> bool:
     """The companion's work waits on the assigned pendamping, or on the koordinator while
     nobody is assigned (Tugas Saya, reminders)."""
     held = _held(user, case, held)
@@ -45,7 +54,7 @@ def companion_work_waits_on(user, case, held=None):
     return Role.KOORDINATOR in held
 
 
-def access_level(user, case):
+def access_level(user: RequestUser, case: Case) -> str | None:
     """FULL, INTAKE or None for this user on this case."""
     held = roles_of(user).at(case.kelurahan_id)
     if held & KELURAHAN_WIDE_ROLES or is_assigned_companion(user, case, held):
@@ -55,16 +64,16 @@ def access_level(user, case):
     return None
 
 
-def sees_in_full(user, case):
+def sees_in_full(user: RequestUser, case: Case) -> bool:
     return getattr(user, "is_active", False) and access_level(user, case) == FULL
 
 
-def can_see_confidential(user, case):
+def can_see_confidential(user: RequestUser, case: Case) -> bool:
     """Confidential notes: the assigned companion and the kelurahan's coordinator only."""
     return acts_as_companion(user, case)
 
 
-def companion_and_coordinators(case):
+def companion_and_coordinators(case: Case) -> list[User]:
     """Who is told about the companion's work: the assigned companion and the coordinators."""
     users = list(active_members([Role.KOORDINATOR], kelurahan_id=case.kelurahan_id))
     if case.companion_id and all(u.pk != case.companion_id for u in users):
@@ -72,11 +81,21 @@ def companion_and_coordinators(case):
     return users
 
 
-def log_access(request, action, *, case=None, kelurahan_id=None, detail=""):
+def log_access(
+    request: HttpRequest,
+    action: str,
+    *,
+    case: Case | None = None,
+    kelurahan_id: int | None = None,
+    detail: str = "",
+) -> AccessLog:
     from .models import AccessLog
 
+    user = request.user
+    # Every door that logs a read requires login; an anonymous visitor is refused (404) earlier.
+    assert user.is_authenticated, "the read log names a logged-in user"
     return AccessLog.objects.create(
-        user=request.user,
+        user=user,
         case=case,
         kelurahan_id=case.kelurahan_id if case is not None else kelurahan_id,
         action=action,
@@ -85,7 +104,15 @@ def log_access(request, action, *, case=None, kelurahan_id=None, detail=""):
     )
 
 
-def get_case_for_user(request, pk, *, action="view", need=INTAKE, queryset=None, log=True):
+def get_case_for_user(
+    request: HttpRequest,
+    pk: int | str,
+    *,
+    action: str = "view",
+    need: str = INTAKE,
+    queryset: CaseQuerySet | None = None,
+    log: bool = True,
+) -> Case:
     """Fetch a case the user may see at the needed level, log the read, or raise Http404.
 
     Every view, export, PDF and attachment download goes through here.

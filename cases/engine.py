@@ -22,14 +22,23 @@ cases app never imports the referrals app (it reads referrals through the relate
 from __future__ import annotations
 
 import contextvars
+import datetime
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
+
+    from .models import Case, CaseEvent, SubmittedForm, Victim
 
 # Actors of a step. Role codes (accounts.models.Role) and these pseudo-roles, resolved against
 # the subject by its table's `roles`:
@@ -46,7 +55,7 @@ NEW = "new"
 class TransitionRefused(Exception):  # noqa: N818 (the name the design uses)
     """A step refused: `reasons` are the guards' and invariants' messages; nothing was written."""
 
-    def __init__(self, reasons: Iterable[Any]):
+    def __init__(self, reasons: Iterable[StrOrPromise]) -> None:
         self.reasons = [str(r) for r in reasons]
         super().__init__("; ".join(self.reasons))
 
@@ -59,7 +68,7 @@ class AlreadyDone(Exception):  # noqa: N818
     """The same form was already sent and done: `record` is its SubmittedForm row (the subject
     and the object it created), so the door can show the result instead of doing it twice."""
 
-    def __init__(self, record):
+    def __init__(self, record: SubmittedForm) -> None:
         self.record = record
         super().__init__(f"{record.table}.{record.action} already done")
 
@@ -68,35 +77,46 @@ ALREADY_DONE_MESSAGE = _(
     "This form had already been sent and was recorded once; it was not recorded a second time."
 )
 
-# A guard looks at a Ctx and returns the reasons it refuses (translatable strings); [] lets go.
-Guard = Callable[["Ctx"], list]
+# The subject of a table's steps: a Case (cases.workflow) or a Referral (referrals.workflow).
+SubjectT = TypeVar("SubjectT", bound=models.Model)
+
+# Why a step is refused: translatable strings (lazy or already translated); [] lets it go.
+Reasons: TypeAlias = "list[StrOrPromise]"
+# The Ctx of a step of either table: what guards and invariants written for both tables take.
+AnyCtx: TypeAlias = "Ctx[Any]"
+# A guard looks at a Ctx and returns the reasons it refuses.
+Guard: TypeAlias = "Callable[[AnyCtx], Reasons]"
+
+# Guards marked by the decorators below (read by Table.available_steps and pending_reasons).
+_HIDING: set[Guard] = set()
+_NEEDS_INPUT: set[Guard] = set()
 
 
 def hides(guard: Guard) -> Guard:
     """A guard that hides its step while it refuses (e.g. a first contact already recorded):
     offering a button that can only be refused helps nobody."""
-    guard.hides = True  # type: ignore[attr-defined]
+    _HIDING.add(guard)
     return guard
 
 
 def needs_input(guard: Guard) -> Guard:
     """A guard that judges the submitted data (it cannot be evaluated before the POST)."""
-    guard.needs_input = True  # type: ignore[attr-defined]
+    _NEEDS_INPUT.add(guard)
     return guard
 
 
 @dataclass(frozen=True)
 class Step:
-    source: frozenset  # states the step may start from
+    source: frozenset[str]  # states the step may start from
     target: str | None  # None: the state does not change; "return": back to the stored state
     action: str  # URL slug and button name
-    label: Any  # translatable label of the button and of the printed step
-    roles: frozenset  # who may fire it (role codes and pseudo-roles above)
-    guards: tuple = ()
+    label: StrOrPromise  # translatable label of the button and of the printed step
+    roles: frozenset[str]  # who may fire it (role codes and pseudo-roles above)
+    guards: tuple[Guard, ...] = ()
     # The guards in words, for the printed procedure (Alur Penanganan), one string per guard.
-    requires: tuple = ()
+    requires: tuple[StrOrPromise, ...] = ()
     # Names of the fields the step's form asks for (note, reason, ...).
-    fields: tuple = ()
+    fields: tuple[str, ...] = ()
     # Key of the deadline clock this step answers (for the printed table), if any.
     clock: str | None = None
     # Adds a record (a visit, an attachment...) without changing existing data: no version check.
@@ -108,13 +128,13 @@ class Step:
 @dataclass(frozen=True)
 class Clock:
     key: str
-    label: Any
-    starts: Any  # the start event, in words
-    stops: Any  # the stop event, in words
-    who: Any  # who must act, in words
+    label: StrOrPromise
+    starts: StrOrPromise  # the start event, in words
+    stops: StrOrPromise  # the stop event, in words
+    who: StrOrPromise  # who must act, in words
     default_hours: int
     emergency_hours: int | None = None  # a shorter deadline for emergency cases, if any
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,45 +142,49 @@ class Outcome:
     """What an effect did: the timeline payload and note, the subject's fields it changed (saved
     by the engine with the state), and the object it created, if any."""
 
-    payload: dict = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)  # JSON, stored on the timeline entry
     note: str = ""
-    fields: tuple = ()
-    result: Any = None
+    fields: tuple[str, ...] = ()
+    result: models.Model | None = None
     # The step changed nothing (e.g. a draft saved as it was): no save, no timeline entry.
     nothing: bool = False
 
 
 @dataclass(frozen=True)
-class Effect:
-    apply: Callable[[Ctx], Outcome]
+class Effect(Generic[SubjectT]):
+    apply: Callable[[Ctx[SubjectT]], Outcome]
     kind: str = ""  # the timeline kind (cases.models.CaseEvent.Kind)
     # Runs after the state change and the timeline entry (e.g. the letter, the notifications).
-    then: Callable[[Ctx], None] | None = None
+    then: Callable[[Ctx[SubjectT]], None] | None = None
 
 
 @dataclass
-class Ctx:
+class Ctx(Generic[SubjectT]):
     """What guards, invariants and effects look at: the table, the subject (locked when firing),
     its case, the actor and their roles on the subject, the submitted data."""
 
-    table: Table
-    subject: Any
-    case: Any
-    actor: Any
-    roles: frozenset
-    data: dict = field(default_factory=dict)
+    table: Table[SubjectT]
+    subject: SubjectT
+    case: Case
+    actor: User
+    roles: frozenset[str]
+    data: dict[str, Any] = field(default_factory=dict)  # the step's cleaned input
+    # The step being judged or fired: set by the engine before any guard, invariant or effect.
     step: Step | None = None
-    now: Any = None
+    # When the ctx was made; set again by the engine right before the effect.
+    now: datetime.datetime = field(default_factory=timezone.now)
     system: bool = False
-    outcome: Outcome | None = None
-    event: Any = None  # the timeline entry written
-    firing: bool = False  # False while buttons are computed (guards that need input skip)
+    # What the effect did (empty until it ran).
+    outcome: Outcome = field(default_factory=Outcome)
+    event: CaseEvent | None = None  # the timeline entry written
+    firing: bool = False  # True once the engine fires the step (not while buttons are computed)
 
     @property
-    def referral(self):
+    def referral(self) -> SubjectT:
+        """The subject, by the name the referral table's code uses."""
         return self.subject
 
-    def victims(self):
+    def victims(self) -> list[Victim]:
         if not hasattr(self, "_victims"):
             self._victims = list(self.case.victims.all())
         return self._victims
@@ -176,10 +200,11 @@ class Invariant:
     invariants are checked before anything else (a closed case answers "reopen it first")."""
 
     key: str
-    text: Any  # the rule in words
-    applies: Callable[[Table, Step], bool]
-    check: Callable[[Ctx], list] | None = None
-    after: Callable[[Ctx], None] | None = None
+    text: StrOrPromise  # the rule in words
+    # Invariants hold across both tables: they take any table and the Ctx of any subject.
+    applies: Callable[[Table[Any], Step], bool]
+    check: Guard | None = None
+    after: Callable[[AnyCtx], None] | None = None
     first: bool = False
 
 
@@ -191,60 +216,64 @@ def invariant(inv: Invariant) -> Invariant:
     return inv
 
 
-def invariants_for(table: Table, step: Step) -> list[Invariant]:
+def invariants_for(table: Table[Any], step: Step) -> list[Invariant]:
     return [inv for inv in INVARIANTS if inv.applies(table, step)]
 
 
-class Table:
+class Table(Generic[SubjectT]):
     """A procedure table: its steps and clocks, and how its subject is locked, read and saved.
     Subclasses (cases.workflow.CaseTable, referrals.workflow.ReferralTable) fill the hooks."""
 
     key = ""
-    title: Any = ""
-    steps: tuple = ()
-    clocks: tuple = ()
+    title: StrOrPromise = ""
+    steps: tuple[Step, ...] = ()
+    clocks: tuple[Clock, ...] = ()
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.effects: dict[str, Effect] = {}
         self.by_action: dict[str, list[Step]] = {}
         for s in self.steps:
             self.by_action.setdefault(s.action, []).append(s)
 
     # --- hooks
-    def lock(self, subject):
+    def lock(self, subject: SubjectT) -> SubjectT:
         raise NotImplementedError
 
-    def case_of(self, subject):
+    def case_of(self, subject: SubjectT) -> Case:
         raise NotImplementedError
 
-    def state_of(self, subject) -> str:
+    def state_of(self, subject: SubjectT) -> str:
         raise NotImplementedError
 
-    def state_label(self, state) -> str:
+    def state_label(self, state: str) -> str:
         return str(state)
 
-    def roles(self, subject, actor) -> frozenset:
+    def roles(self, subject: SubjectT, actor: User) -> frozenset[str]:
         raise NotImplementedError
 
-    def shows(self, step: Step, ctx: Ctx) -> bool:
+    def shows(self, step: Step, ctx: Ctx[SubjectT]) -> bool:
         """Whether the step makes sense for this subject and actor at all (a button is shown);
         guards that depend on data or typed input still refuse with their reasons."""
         return True
 
-    def target_of(self, step: Step, ctx: Ctx) -> str | None:
+    def target_of(self, step: Step, ctx: Ctx[SubjectT]) -> str | None:
         return step.target
 
-    def version_of(self, subject) -> int | None:
+    def version_of(self, subject: SubjectT) -> int | None:
         return getattr(subject, "version", None)
 
-    def finish(self, ctx: Ctx, *, from_state, to_state, changed_state: bool):
+    def finish(
+        self, ctx: Ctx[SubjectT], *, from_state: str, to_state: str, changed_state: bool
+    ) -> None:
         """Save the subject (state and the fields the effect changed) and bump its version."""
         raise NotImplementedError
 
-    def timeline(self, ctx: Ctx, *, kind, from_state, to_state, changed_state: bool):
+    def timeline(
+        self, ctx: Ctx[SubjectT], *, kind: str, from_state: str, to_state: str, changed_state: bool
+    ) -> CaseEvent:
         raise NotImplementedError
 
-    def wrong_state_message(self, state) -> str:
+    def wrong_state_message(self, state: str) -> str:
         return str(
             _(
                 "This action is not possible now (“%(state)s”). Someone may have changed it "
@@ -260,13 +289,20 @@ class Table:
         return str(VERSION_MESSAGE)
 
     # --- reading the table
-    def bind(self, effects: dict[str, Effect]):
+    def bind(self, effects: dict[str, Effect[SubjectT]]) -> None:
         """The services module gives each step its effect (no database writes in workflow.py)."""
         missing = {s.action for s in self.steps} - set(effects)
         assert not missing, f"{self.key}: steps without an effect: {sorted(missing)}"
         self.effects = dict(effects)
 
-    def ctx(self, subject, actor, data=None, *, system=False) -> Ctx:
+    def ctx(
+        self,
+        subject: SubjectT,
+        actor: User,
+        data: Mapping[str, Any] | None = None,
+        *,
+        system: bool = False,
+    ) -> Ctx[SubjectT]:
         roles = set(self.roles(subject, actor))
         if system:
             roles.add(SYSTEM)
@@ -280,10 +316,12 @@ class Table:
             system=system,
         )
 
-    def steps_for_roles(self, state, roles) -> list[Step]:
+    def steps_for_roles(self, state: str, roles: frozenset[str]) -> list[Step]:
         return [s for s in self.steps if state in s.source and s.roles & roles]
 
-    def available_steps(self, subject, actor, *, include_internal=False) -> list[Step]:
+    def available_steps(
+        self, subject: SubjectT, actor: User, *, include_internal: bool = False
+    ) -> list[Step]:
         """Steps this user may take on the subject now (by state and role, hiding guards and
         the first invariants: a closed case offers only "reopen")."""
         ctx = self.ctx(subject, actor)
@@ -296,12 +334,12 @@ class Table:
                 continue
             if any(inv.first and inv.check and inv.check(ctx) for inv in invariants_for(self, s)):
                 continue
-            if any(getattr(g, "hides", False) and g(ctx) for g in s.guards):
+            if any(g in _HIDING and g(ctx) for g in s.guards):
                 continue
             out.append(s)
         return out
 
-    def blocking_reasons(self, subject, actor, action: str) -> list[str]:
+    def blocking_reasons(self, subject: SubjectT, actor: User, action: str) -> list[str]:
         """The reasons of the invariants checked before anything else (a closed case): a door
         answers with these before even reading the form."""
         steps = self.by_action.get(action) or []
@@ -309,27 +347,27 @@ class Table:
             return []
         ctx = self.ctx(subject, actor)
         ctx.step = steps[0]
-        out = []
+        out: list[str] = []
         for inv in invariants_for(self, steps[0]):
             if inv.first and inv.check:
                 out.extend(str(r) for r in inv.check(ctx))
         return out
 
-    def pending_reasons(self, subject, actor, step: Step) -> list[str]:
+    def pending_reasons(self, subject: SubjectT, actor: User, step: Step) -> list[str]:
         """Reasons the step would be refused now, from the guards and invariants that need no
         input (shown beside the button)."""
         ctx = self.ctx(subject, actor)
         ctx.step = step
-        out = []
+        out: Reasons = []
         for guard in step.guards:
-            if not getattr(guard, "needs_input", False):
+            if guard not in _NEEDS_INPUT:
                 out.extend(guard(ctx))
         for inv in invariants_for(self, step):
-            if inv.check and not getattr(inv.check, "needs_input", False):
+            if inv.check and inv.check not in _NEEDS_INPUT:
                 out.extend(r for r in inv.check(ctx) if r not in out)
         return [str(r) for r in out]
 
-    def step_for(self, ctx: Ctx, action: str) -> Step:
+    def step_for(self, ctx: Ctx[SubjectT], action: str) -> Step:
         """The step to fire, or TransitionRefused with the reasons (state, role, guards,
         invariants)."""
         candidates = self.by_action.get(action)
@@ -361,31 +399,35 @@ class Table:
         return step
 
 
-TABLES: dict[str, Table] = {}
+TABLES: dict[str, Table[Any]] = {}
+
+TableT = TypeVar("TableT", bound=Table[Any])
 
 
-def register(table: Table) -> Table:
+def register(table: TableT) -> TableT:
     TABLES[table.key] = table
     return table
 
 
-def tables() -> list[Table]:
+def tables() -> list[Table[Any]]:
     """Every procedure table, the case procedure first (for the printed procedure)."""
     return sorted(TABLES.values(), key=lambda t: t.key != "case")
 
 
-# Reactions: what another app does, in the same transaction, after a step of a table.
-REACTIONS: dict[str, list[Callable[..., None]]] = {}
+# Reactions: what another app does, in the same transaction, after a step of a table. A reaction
+# takes the Ctx of the step and the keyword arguments its event is emitted with.
+Reaction: TypeAlias = "Callable[..., None]"
+REACTIONS: dict[str, list[Reaction]] = {}
 
 
-def on(event: str, fn: Callable[..., None]) -> Callable[..., None]:
+def on(event: str, fn: Reaction) -> Reaction:
     """Register fn(ctx, **kw) for an event: "<table>.<action>" after that step, or a named event
     emitted by an effect or an invariant (e.g. "case.mediation_stopped")."""
     REACTIONS.setdefault(event, []).append(fn)
     return fn
 
 
-def emit(event: str, ctx: Ctx, **kw) -> None:
+def emit(event: str, ctx: AnyCtx, **kw: Any) -> None:
     for fn in REACTIONS.get(event, []):
         fn(ctx, **kw)
 
@@ -400,7 +442,12 @@ REQUEST_TOKEN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("lbk_engine_depth", default=0)
 
 
-def form_token(post, user_id, path, files=()) -> str:
+def form_token(
+    post: QueryDict,
+    user_id: int | None,
+    path: str,
+    files: Iterable[tuple[str, str | None, int | None]] = (),
+) -> str:
     """The form's own token (the hidden `_lbk_once` field every form carries), or for a POST
     sent without one, a digest of who sent what where: the same body sent twice by the same
     person to the same URL is the same submission."""
@@ -417,16 +464,16 @@ def form_token(post, user_id, path, files=()) -> str:
     return "d" + hashlib.sha256(raw).hexdigest()[:63]
 
 
-def _seen(token, table, action):
+def _seen(token: str, table: Table[Any], action: str) -> SubmittedForm | None:
     from .models import SubmittedForm
 
     return SubmittedForm.objects.filter(token=token, table=table.key, action=action).first()
 
 
-def _record(token, ctx, action, subject):
+def _record(token: str, ctx: Ctx[SubjectT], action: str, subject: SubjectT) -> None:
     from .models import SubmittedForm
 
-    result = ctx.outcome.result if ctx.outcome else None
+    result = ctx.outcome.result
     SubmittedForm.objects.create(
         token=token,
         table=ctx.table.key,
@@ -444,7 +491,16 @@ VERSION_MESSAGE = _(
 )
 
 
-def fire(table: Table, subject, action: str, actor, data=None, *, system=False, token=None):
+def fire(
+    table: Table[SubjectT],
+    subject: SubjectT,
+    action: str,
+    actor: User,
+    data: Mapping[str, Any] | None = None,
+    *,
+    system: bool = False,
+    token: str | None = None,
+) -> Ctx[SubjectT]:
     """Fire one step of `table` on `subject` (see the module docstring). Returns the Ctx, whose
     `subject` is the saved subject and `outcome.result` what the effect created."""
     depth = _DEPTH.get()
@@ -466,7 +522,15 @@ def fire(table: Table, subject, action: str, actor, data=None, *, system=False, 
         _DEPTH.reset(reset)
 
 
-def _fire(table, subject, action, actor, data, system, token):
+def _fire(
+    table: Table[SubjectT],
+    subject: SubjectT,
+    action: str,
+    actor: User,
+    data: Mapping[str, Any] | None,
+    system: bool,
+    token: str | None,
+) -> Ctx[SubjectT]:
     locked = table.lock(subject)
     if token:
         done = _seen(token, table, action)
@@ -477,7 +541,7 @@ def _fire(table, subject, action, actor, data, system, token):
     step = table.step_for(ctx, action)
     seen = ctx.data.get("version")
     current = table.version_of(locked)
-    stale = seen not in (None, "") and current is not None and int(seen) != current
+    stale = seen is not None and seen != "" and current is not None and int(seen) != current
     if stale and not step.additive:
         raise Stale([table.stale_message()])
     ctx.now = timezone.now()
@@ -488,7 +552,7 @@ def _fire(table, subject, action, actor, data, system, token):
     if ctx.outcome.nothing:
         return ctx
     changed_state = target is not None
-    to_state = target if changed_state else from_state
+    to_state = target if target is not None else from_state
     table.finish(ctx, from_state=from_state, to_state=to_state, changed_state=changed_state)
     ctx.event = table.timeline(
         ctx, kind=effect.kind, from_state=from_state, to_state=to_state, changed_state=changed_state

@@ -15,10 +15,26 @@ victim.referrals), never by importing the referrals app.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_lazy as _
+
+from lbk.history import set_history_user
 
 from . import engine, vocab
 from .engine import Invariant, invariant, needs_input
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import Agency
+
+    # For the type checker only: at run time the cases app never imports the referrals app.
+    from referrals.models import Referral
+
+    from .engine import AnyCtx, Ctx, Reasons
+    from .models import Case, Victim
 
 # Plan actions that still count (not cancelled out by the victim or the service).
 LIVE_ACTION_STATES = frozenset(
@@ -38,7 +54,7 @@ NOT_PURSUED_MESSAGE = _(
 )
 
 
-def _case_open(ctx):
+def _case_open(ctx: AnyCtx) -> Reasons:
     status = ctx.case.status
     if status == vocab.Status.CLOSED:
         return [CLOSED_MESSAGE]
@@ -69,12 +85,12 @@ BEST_INTEREST_AGENCY_KINDS = frozenset({"uptd_ppa", "police", "health"})
 WITHOUT_CONSENT = ("initials", "sex", "age")
 
 
-def consents_for(victim, agency):
+def consents_for(victim: Victim, agency: Agency) -> tuple[bool, bool, set[str]]:
     """(services consent in force, share consent in force for this agency, fields the victim
     agreed to share with it). A best-interest decision counts only when confirmed, and only for
     UPTD PPA, police or health services."""
     services = share = False
-    fields = set()
+    fields: set[str] = set()
     for c in victim.consents.all():
         if not c.is_effective:
             continue
@@ -91,10 +107,10 @@ def consents_for(victim, agency):
     return services, share, fields
 
 
-def consent_reasons(victim, agency, wanted=()):
+def consent_reasons(victim: Victim, agency: Agency, wanted: Iterable[str] | None = ()) -> Reasons:
     """Why consent in force does not cover sharing `wanted` with the agency ([] when it does)."""
     services, share, fields = consents_for(victim, agency)
-    reasons = []
+    reasons: Reasons = []
     if not services:
         reasons.append(_("The victim's consent to receive services is not recorded."))
     if not share:
@@ -111,12 +127,12 @@ def consent_reasons(victim, agency, wanted=()):
     return reasons
 
 
-def covered(referral):
+def covered(referral: Referral) -> bool:
     """Consent in force covers the referral's disclosure now (services, sharing, its fields)."""
     return not consent_reasons(referral.victim, referral.agency, referral.shared_fields)
 
 
-def shown_to_agency(referral):
+def shown_to_agency(referral: Referral) -> list[str]:
     """The shared fields the agency may see now: what the referral shares and consent in force
     allows. Without consent, nothing beyond WITHOUT_CONSENT (always shown)."""
     _services, share, consented = consents_for(referral.victim, referral.agency)
@@ -129,13 +145,13 @@ def shown_to_agency(referral):
     ]
 
 
-def summary_shown_to_agency(referral):
+def summary_shown_to_agency(referral: Referral) -> bool:
     """The summary written for the agency: with consent in force, or for an emergency referral
     (PROCEDURE.md: initials, sex, age and the emergency summary)."""
     return referral.is_emergency or covered(referral)
 
 
-def agency_may_download_letter(referral):
+def agency_may_download_letter(referral: Referral) -> bool:
     """An agency downloads the stored letter while consent still covers what it shows; a letter
     issued without consent (emergency ratified before consent) shows only what needs none."""
     return not referral.letter_with_consent or covered(referral)
@@ -150,8 +166,9 @@ GROUND_MISSING = _(
 DISCLOSING = frozenset({"request", "approve", "send", "emergency"})
 
 
-def _disclosure(ctx):
+def _disclosure(ctx: Ctx[Referral]) -> Reasons:
     r = ctx.subject
+    assert ctx.step is not None  # the engine sets the step before any invariant
     if ctx.step.action == "emergency":
         if covered(r) or r.emergency_ground:
             return []
@@ -181,13 +198,14 @@ DISCLOSURE = invariant(
 )
 
 
-def consent_withdrawn(ctx):
+def consent_withdrawn(ctx: Ctx[Case]) -> None:
     """After a withdrawal: every referral already delivered whose disclosure consent no longer
     covers is noted on the timeline, and its companion is told to inform the agency (nothing
     already delivered is recalled; the agency's view and download shrink by the rules above)."""
-    from .models import CaseEvent
+    from .models import CaseEvent, Consent
 
     consent = ctx.outcome.result
+    assert isinstance(consent, Consent)  # what "withdraw_consent" returns
     affected = [
         r
         for r in ctx.case.referrals.filter(victim_id=consent.victim_id, sent_at__isnull=False)
@@ -223,7 +241,7 @@ def consent_withdrawn(ctx):
         )
 
 
-def _tell_companion(ctx, referral, text):
+def _tell_companion(ctx: Ctx[Case], referral: Referral, text: StrOrPromise) -> None:
     from django.utils.translation import override
 
     from notifications.services import notify
@@ -269,9 +287,10 @@ MEDIATION = vocab.ServiceType.MEDIATION
 
 
 @needs_input
-def _mediation(ctx):
+def _mediation(ctx: AnyCtx) -> Reasons:
     if not ctx.case.is_sexual_violence:
         return []
+    assert ctx.step is not None
     action, data = ctx.step.action, ctx.data
     if ctx.table.key == "case":
         if action == "plan_action":
@@ -293,7 +312,7 @@ def _mediation(ctx):
     return [MEDIATION_REFUSED] if wanted else []
 
 
-def stop_mediation(ctx):
+def stop_mediation(ctx: AnyCtx) -> None:
     """After an intake edit that makes the case one of sexual violence (the facts are never
     refused): every live mediation action stops in the same transaction, the timeline records
     it, the companion and the coordinator are told, and other apps react (open referrals for
@@ -316,8 +335,7 @@ def stop_mediation(ctx):
         pa.status = vocab.ActionStatus.NOT_NEEDED
         pa.note = f"{pa.note}\n{reason}".strip()
         pa.version += 1
-        pa._history_user = ctx.actor
-        pa.save(update_fields=["status", "note", "version"])
+        set_history_user(pa, ctx.actor).save(update_fields=["status", "note", "version"])
         CaseEvent.objects.create(
             case=case,
             kelurahan_id=case.kelurahan_id,

@@ -150,6 +150,10 @@ class Case(models.Model):
 
     objects = CaseQuerySet.as_manager()
 
+    # Not a column: the reader's level (cases.access.FULL or INTAKE), set on a case fetched by
+    # cases.access.get_case_for_user.
+    access_level: str
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")

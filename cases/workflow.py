@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import STAFF_ROLES, Agency, Role
 from accounts.roles import roles_of
+from lbk.history import set_history_user
 
 from . import engine, vocab
 from .access import acts_as_companion
@@ -660,7 +661,7 @@ def actor_roles(case, user):
     return frozenset(out)
 
 
-class CaseTable(engine.Table):
+class CaseTable(engine.Table[Case]):
     key = "case"
     title = _("Case procedure")
     steps = STEPS
@@ -742,8 +743,7 @@ class CaseTable(engine.Table):
             case.version += 1
             fields.add("version")
         if fields:
-            case._history_user = ctx.actor
-            case.save(update_fields=sorted(fields))
+            set_history_user(case, ctx.actor).save(update_fields=sorted(fields))
 
     def timeline(self, ctx, *, kind, from_state, to_state, changed_state):
         from .models import CaseEvent

@@ -7,9 +7,14 @@ renderer fetch anything. Security-sensitive: there must be no second fetcher.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from django.contrib.staticfiles import finders
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 # The only URLs the renderer may load: our static files under this prefix. Templates name them
 # as `{{ static }}fonts/...` (the context gives STATIC_PREFIX as `static`).
@@ -25,7 +30,7 @@ MIME = {
 
 # WeasyPrint's cache of loaded resources, shared by renders: it can only ever hold our own static
 # files (the fetcher refuses everything else), which do not change while the process runs.
-_RESOURCE_CACHE: dict = {}
+_RESOURCE_CACHE: dict[str, object] = {}
 
 
 class FetchRefused(ValueError):
@@ -52,18 +57,18 @@ class StaticOnlyFetcher(URLFetcher):
     """WeasyPrint's fetcher restricted to our own static files. `log`, if a list, collects
     every URL the renderer asked for."""
 
-    def __init__(self, log: list | None = None):
+    def __init__(self, log: list[str] | None = None) -> None:
         super().__init__(allowed_protocols=("https",))
         self.log = log
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         if self.log is not None:
             self.log.append(url)
         data, mime = static_bytes(url)
         return URLFetcherResponse(url, data, {"Content-Type": mime})
 
 
-def render_document(html: str, *, fetched: list | None = None):
+def render_document(html: str, *, fetched: list[str] | None = None) -> Document:
     """The laid-out document (pages known: a caller may render again with page numbers)."""
     from weasyprint import HTML
 
@@ -73,11 +78,11 @@ def render_document(html: str, *, fetched: list | None = None):
     )
 
 
-def write_pdf(document) -> bytes:
+def write_pdf(document: Document) -> bytes:
     out = io.BytesIO()
     document.write_pdf(out, cache=_RESOURCE_CACHE)
     return out.getvalue()
 
 
-def render_pdf(html: str, *, fetched: list | None = None) -> bytes:
+def render_pdf(html: str, *, fetched: list[str] | None = None) -> bytes:
     return write_pdf(render_document(html, fetched=fetched))

@@ -7,34 +7,58 @@ the rule again when it is sent, and a copy to someone who has lost access is dro
 recorded on the notification (email_state "dropped").
 """
 
+from __future__ import annotations
+
 import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import Notification
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from accounts.models import User
+    from accounts.roles import RequestUser
+
 log = logging.getLogger("lbk.notifications")
 
-# model label -> may_receive(user, obj): the access rule of the subject's app.
-RECEIVERS = {}
+SubjectT = TypeVar("SubjectT", bound=models.Model)
+
+# model label -> may_receive(user, obj): the access rule of the subject's app (its argument is
+# an instance of the model under that label: cases.access.sees_in_full takes a Case...).
+RECEIVERS: dict[str, Callable[[User, Any], bool]] = {}
 
 
-def register_receiver(model_label, rule):
+def register_receiver(
+    model_label: str, rule: Callable[[User, SubjectT], bool]
+) -> Callable[[User, SubjectT], bool]:
     RECEIVERS[model_label] = rule
     return rule
 
 
-def may_receive(user, subject):
+def may_receive(user: User | None, subject: models.Model) -> bool:
     rule = RECEIVERS[subject._meta.label_lower]
     return bool(user is not None and user.is_active and rule(user, subject))
 
 
-def notify(users, *, subject, kind, text, url="", kelurahan_id=None, email=True):
+def notify(
+    users: Iterable[User | None],
+    *,
+    subject: models.Model,
+    kind: str,
+    text: StrOrPromise,
+    url: str = "",
+    kelurahan_id: int | None = None,
+    email: bool = True,
+) -> list[Notification]:
     """One notification per user who may see `subject` now (deduplicated); e-mail after the
     transaction commits, to those who still may then.
 
@@ -69,7 +93,7 @@ def notify(users, *, subject, kind, text, url="", kelurahan_id=None, email=True)
     return made
 
 
-def send_action_emails(notification_ids):
+def send_action_emails(notification_ids: Iterable[int]) -> None:
     """Send the e-mail copies, asking the subject's access rule again for each recipient."""
     for n in Notification.objects.filter(pk__in=notification_ids, email_state="pending"):
         n.email_state = "sent" if _still_allowed(n) else "dropped"
@@ -80,13 +104,13 @@ def send_action_emails(notification_ids):
         Notification.objects.filter(pk=n.pk).update(email_state=n.email_state)
 
 
-def _still_allowed(n):
+def _still_allowed(n: Notification) -> bool:
     model = apps.get_model(n.subject_type)
     subject = model.objects.filter(pk=n.subject_id).first()
     return subject is not None and may_receive(n.user, subject)
 
 
-def send_action_email(to):
+def send_action_email(to: str) -> None:
     with translation.override("id"):
         subject = _("Posko LBK: a referral needs your action")
         body = _(
@@ -96,14 +120,14 @@ def send_action_email(to):
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True)
 
 
-def mark_read(notification):
+def mark_read(notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
 
 
-def unread_count(user):
-    if not getattr(user, "is_authenticated", False):
+def unread_count(user: RequestUser) -> int:
+    if not user.is_authenticated:
         return 0
     cached = getattr(user, "_lbk_unread", None)
     if cached is None:

@@ -5,18 +5,27 @@ agency officers see only referrals addressed to their own agency once sent, neve
 An outsider gets 404.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
-from accounts.roles import roles_of
+from accounts.roles import RequestUser, UserRoles, roles_of
 from cases.access import acts_as_companion, log_access, sees_in_full
 from cases.engine import AGENCY, COMPANION, STAFF
 
 from .models import Referral
 
+if TYPE_CHECKING:
+    from cases.models import Case
 
-def _kelurahan_q(roles, user):
+    from .models import ReferralQuerySet
+
+
+def _kelurahan_q(roles: UserRoles, user: RequestUser) -> Q:
     q = Q(pk__in=[])
     for kel_id, held in roles.by_kelurahan.items():
         if held & KELURAHAN_WIDE_ROLES:
@@ -26,7 +35,7 @@ def _kelurahan_q(roles, user):
     return q
 
 
-def visible_referrals(user, qs=None):
+def visible_referrals(user: RequestUser, qs: ReferralQuerySet | None = None) -> ReferralQuerySet:
     qs = qs if qs is not None else Referral.objects.all()
     roles = roles_of(user)
     q = _kelurahan_q(roles, user)
@@ -35,18 +44,18 @@ def visible_referrals(user, qs=None):
     return qs.filter(q)
 
 
-def agency_referrals(user, qs=None):
+def agency_referrals(user: RequestUser, qs: ReferralQuerySet | None = None) -> ReferralQuerySet:
     """The referrals of the officer's own agencies, once sent (the inbox)."""
     qs = qs if qs is not None else Referral.objects.all()
     ids = roles_of(user).agency_ids
     return qs.filter(agency_id__in=ids, sent_at__isnull=False)
 
 
-def roles_for(user, referral):
+def roles_for(user: RequestUser, referral: Referral) -> frozenset[str]:
     """The pseudo-roles of cases.engine the user holds on this referral."""
     roles = roles_of(user)
     held = roles.at(referral.kelurahan_id)
-    out = set()
+    out: set[str] = set()
     if acts_as_companion(user, referral.case, held):
         out.add(COMPANION)
     if held & STAFF_ROLES:
@@ -56,12 +65,12 @@ def roles_for(user, referral):
     return frozenset(out)
 
 
-def may_make_emergency(user, case):
+def may_make_emergency(user: RequestUser, case: Case) -> bool:
     """The companion, or the coordinator (also before anyone is assigned)."""
     return acts_as_companion(user, case)
 
 
-def may_see_referral(user, referral):
+def may_see_referral(user: RequestUser, referral: Referral) -> bool:
     """The rule of visible_referrals for one referral in hand (no query): kelurahan users who
     see its case in full; officers of its agency once it was sent."""
     if referral.sent_at and referral.agency_id in roles_of(user).agency_ids:
@@ -69,7 +78,14 @@ def may_see_referral(user, referral):
     return sees_in_full(user, referral.case)
 
 
-def get_referral_for_user(request, pk, *, action="view", queryset=None, log=True):
+def get_referral_for_user(
+    request: HttpRequest,
+    pk: int | str,
+    *,
+    action: str = "view",
+    queryset: ReferralQuerySet | None = None,
+    log: bool = True,
+) -> Referral:
     """Fetch a referral the user may see, log the read, or raise Http404."""
     qs = queryset if queryset is not None else Referral.objects.all()
     qs = qs.select_related("case", "kelurahan", "agency", "victim", "action")

@@ -193,6 +193,10 @@ class Referral(models.Model):
 
     objects = ReferralQuerySet.as_manager()
 
+    # Not a column: the reader's roles on the referral (cases.engine pseudo-roles), set on a
+    # referral fetched by referrals.access.get_referral_for_user.
+    user_roles: frozenset[str]
+
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")

@@ -6,7 +6,12 @@ read-only), applies the effect below, changes the state and writes the immutable
 agency with users, the planned action's status, who is told).
 """
 
+from __future__ import annotations
+
+import datetime
 import secrets
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -17,16 +22,31 @@ from cases import engine, numbering, vocab
 from cases.engine import AGENCY, AlreadyDone, Effect, Outcome, TransitionRefused
 from cases.invariants import covered
 from cases.models import CaseEvent, PlannedAction
+from lbk.history import set_history_user
 
 from . import notify
 from . import workflow as wf
 from .models import OUTCOME_TABLE, Referral, SendHow, State
 from .models import Outcome as ReferralOutcome
 
+if TYPE_CHECKING:
+    from accounts.models import Agency, Kelurahan, Membership, User
+    from cases.engine import Ctx
+    from cases.models import Case, Victim
+
 __all__ = ["AlreadyDone", "TransitionRefused", "referral_advance"]
 
 
-def referral_event(referral, actor, action, *, note="", from_state="", to_state="", at=None):
+def referral_event(
+    referral: Referral,
+    actor: User,
+    action: str,
+    *,
+    note: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    at: datetime.datetime | None = None,
+) -> CaseEvent:
     """An immutable timeline entry of the case. Its text says what happened to which referral in
     Indonesian (the case timeline shows the note), followed by what the person wrote."""
     with translation.override("id"):
@@ -50,25 +70,25 @@ def referral_event(referral, actor, action, *, note="", from_state="", to_state=
     )
 
 
-def _save(referral, *fields):
+def _save(referral: Referral, *fields: str) -> None:
     referral.version += 1
     referral.save(update_fields=[*fields, "version"])
 
 
-def _set_action_status(action, status):
+def _set_action_status(action: PlannedAction, status: str) -> None:
     if action.status != status:
         action.status = status
         action.version += 1
         action.save(update_fields=["status", "version"])
 
 
-def _service_label(code):
+def _service_label(code: str) -> str:
     # The letter is in Indonesian whatever the user's language.
     with translation.override("id"):
         return str(vocab.ServiceType(code).label)
 
 
-def _clean(data):
+def _clean(data: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in (data or {}).items()}
 
 
@@ -76,13 +96,27 @@ def _clean(data):
 # Doors: the functions views, the demo data and tests call. Each is one engine step.
 
 
-def referral_advance(*, referral, action, actor, data=None, system=False):
+def referral_advance(
+    *,
+    referral: Referral,
+    action: str,
+    actor: User,
+    data: Mapping[str, Any] | None = None,
+    system: bool = False,
+) -> Referral:
     """Fire one step of referrals.workflow on the referral, or raise TransitionRefused."""
     ctx = engine.fire(wf.REFERRAL, referral, action, actor, _clean(data), system=system)
     return ctx.subject
 
 
-def referral_create(*, action, actor, kind=None, services_requested=None, summary=""):
+def referral_create(
+    *,
+    action: PlannedAction,
+    actor: User,
+    kind: str | None = None,
+    services_requested: str | None = None,
+    summary: str = "",
+) -> Referral:
     """A draft from a planned action whose provider is an agency ("Buat rujukan")."""
     action = PlannedAction.objects.select_related("case", "agency", "victim").get(pk=action.pk)
     probe = Referral(
@@ -102,26 +136,26 @@ def referral_create(*, action, actor, kind=None, services_requested=None, summar
     return referral_advance(referral=probe, action="create", actor=actor)
 
 
-def referral_update(*, referral, actor, data):
+def referral_update(*, referral: Referral, actor: User, data: Mapping[str, Any]) -> Referral:
     """Edit a draft or returned referral (the companion); the form has validated the input."""
     return referral_advance(referral=referral, action="edit", actor=actor, data=data)
 
 
 def referral_create_emergency(
     *,
-    case,
-    actor,
-    victim,
-    agency,
-    service_type,
-    how,
-    made_at,
-    summary,
-    ground="",
-    services_requested="",
-    shared_fields=(),
-    kind="layanan",
-):
+    case: Case,
+    actor: User,
+    victim: Victim,
+    agency: Agency,
+    service_type: str,
+    how: str,
+    made_at: datetime.datetime | None,
+    summary: str,
+    ground: str = "",
+    services_requested: str = "",
+    shared_fields: Iterable[str] = (),
+    kind: str = "layanan",
+) -> Referral:
     """Record a referral already made by phone or by accompanying the victim: state `sent`,
     no letter yet, consent may follow (without consent only when the victim is in danger now or
     injured and needs care now: `ground`); creates its planned action; staff must ratify."""
@@ -144,7 +178,7 @@ def referral_create_emergency(
 # Letter numbers
 
 
-def format_letter_number(kelurahan, seq, day, roleplay):
+def format_letter_number(kelurahan: Kelurahan, seq: int, day: datetime.date, roleplay: bool) -> str:
     """The placeholders and their values are accounts.letter_numbers' (the admin's validator
     checks formats against the same list)."""
     fmt = kelurahan.letter_number_format or letter_numbers.DEFAULT_FORMAT
@@ -159,7 +193,7 @@ def format_letter_number(kelurahan, seq, day, roleplay):
     )
 
 
-def _signer_membership(actor, kelurahan_id):
+def _signer_membership(actor: User, kelurahan_id: int) -> Membership | None:
     today = timezone.localdate()
     ms = [
         m
@@ -170,7 +204,7 @@ def _signer_membership(actor, kelurahan_id):
     return ms[0] if ms else None
 
 
-def _issue_letter(referral, actor):
+def _issue_letter(referral: Referral, actor: User) -> None:
     from . import letters
 
     now = timezone.now()
@@ -218,7 +252,7 @@ def _issue_letter(referral, actor):
 # Effects (called by the engine with the rows locked).
 
 
-def _create(ctx):
+def _create(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.created_by = ctx.actor
     r.created_at = ctx.now
@@ -226,7 +260,7 @@ def _create(ctx):
     return Outcome(result=r)
 
 
-def _emergency(ctx):
+def _emergency(ctx: Ctx[Referral]) -> Outcome:
     r, data, case = ctx.subject, ctx.data, ctx.case
     made_at = data.get("made_at") or ctx.now
     if r.emergency_ground:
@@ -234,8 +268,7 @@ def _emergency(ctx):
         flag = "danger_now" if r.emergency_ground == "danger" else "injured_needs_care"
         if not getattr(case, flag):
             setattr(case, flag, True)
-            case._history_user = ctx.actor
-            case.save(update_fields=[flag])
+            set_history_user(case, ctx.actor).save(update_fields=[flag])
     r.action = PlannedAction.objects.create(
         case=case,
         kelurahan_id=case.kelurahan_id,
@@ -257,7 +290,7 @@ def _emergency(ctx):
     return Outcome(note=note, result=r)
 
 
-def _emergency_then(ctx):
+def _emergency_then(ctx: Ctx[Referral]) -> None:
     notify.emergency_to_ratify(ctx.subject)
     if ctx.subject.agency.has_users:
         notify.sent_to_agency(ctx.subject)
@@ -266,7 +299,7 @@ def _emergency_then(ctx):
 EDITABLE = ("kind", "services_requested", "summary", "shared_fields", "action")
 
 
-def _edit(ctx):
+def _edit(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     changed = [f for f in EDITABLE if f in ctx.data and getattr(r, f) != ctx.data[f]]
     for f in changed:
@@ -274,7 +307,7 @@ def _edit(ctx):
     return Outcome(fields=tuple(changed), nothing=not changed)
 
 
-def _request(ctx):
+def _request(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.requested_by = ctx.actor
     r.requested_at = ctx.now
@@ -282,14 +315,14 @@ def _request(ctx):
     return Outcome(fields=("requested_by", "requested_at", "return_note"))
 
 
-def _approve(ctx):
+def _approve(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.decided_by = ctx.actor
     r.decided_at = ctx.now
     return Outcome(fields=("decided_by", "decided_at"))
 
 
-def _approve_then(ctx):
+def _approve_then(ctx: Ctx[Referral]) -> None:
     r = ctx.subject
     _issue_letter(r, ctx.actor)
     if r.agency.has_users:
@@ -300,7 +333,7 @@ def _approve_then(ctx):
         notify.record_sending(r)
 
 
-def _return(ctx):
+def _return(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.decided_by = ctx.actor
     r.decided_at = ctx.now
@@ -308,7 +341,7 @@ def _return(ctx):
     return Outcome(note=r.return_note, fields=("decided_by", "decided_at", "return_note"))
 
 
-def _send(ctx):
+def _send(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.sent_at = ctx.data.get("when") or ctx.now
     r.sent_how = ctx.data.get("how") or SendHow.APP
@@ -316,29 +349,30 @@ def _send(ctx):
     return Outcome(note=str(SendHow(r.sent_how).label), fields=("sent_at", "sent_how", "sent_by"))
 
 
-def _send_then(ctx):
+def _send_then(ctx: Ctx[Referral]) -> None:
     r = ctx.subject
     _set_action_status(r.action, vocab.ActionStatus.IN_PROGRESS)
     if r.agency.has_users:
         notify.sent_to_agency(r)
 
 
-def _ratify(ctx):
+def _ratify(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.ratified_by = ctx.actor
     r.ratified_at = ctx.now
     return Outcome(fields=("ratified_by", "ratified_at"))
 
 
-def _ratify_then(ctx):
+def _ratify_then(ctx: Ctx[Referral]) -> None:
     _issue_letter(ctx.subject, ctx.actor)
 
 
-def _cancel(ctx):
+def _cancel(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.cancelled_by = ctx.actor
     r.cancelled_at = ctx.now
     r.cancel_reason = ctx.data["reason"]
+    assert ctx.step is not None  # the engine sets the step before any effect
     r.ratification_refused = ctx.step.action == "refuse"
     return Outcome(
         note=r.cancel_reason,
@@ -346,15 +380,16 @@ def _cancel(ctx):
     )
 
 
-def _cancel_then(ctx):
+def _cancel_then(ctx: Ctx[Referral]) -> None:
     r = ctx.subject
+    assert ctx.step is not None
     if ctx.step.action == "refuse":
         notify.ratification_refused(r)
     if r.action.status == vocab.ActionStatus.IN_PROGRESS:
         _set_action_status(r.action, vocab.ActionStatus.PLANNED)
 
 
-def _acknowledge(ctx):
+def _acknowledge(ctx: Ctx[Referral]) -> Outcome:
     r = ctx.subject
     r.acknowledged_at = ctx.now
     r.acknowledged_by = ctx.actor
@@ -365,8 +400,9 @@ def _acknowledge(ctx):
     )
 
 
-def _answer(ctx):
+def _answer(ctx: Ctx[Referral]) -> Outcome:
     r, data = ctx.subject, ctx.data
+    assert ctx.step is not None
     complete = ctx.step.action == "complete"
     r.outcome = ReferralOutcome.SERVED if complete else data["outcome"]
     r.outcome_note = data.get("note", "")
@@ -387,9 +423,9 @@ def _answer(ctx):
     )
 
 
-def _answer_then(ctx):
+def _answer_then(ctx: Ctx[Referral]) -> None:
     r = ctx.subject
-    _set_action_status(r.action, OUTCOME_TABLE[r.outcome][1])
+    _set_action_status(r.action, OUTCOME_TABLE[ReferralOutcome(r.outcome)][1])
     notify.answered(r)
 
 
@@ -417,7 +453,7 @@ wf.REFERRAL.bind(
 # Reactions to the case procedure (registered with the engine: the cases app never imports us).
 
 
-def _case_closing(ctx, note=""):
+def _case_closing(ctx: Ctx[Case], note: str = "") -> None:
     """Drafts and returned referrals are cancelled when the case closes or is not pursued
     (PROCEDURE.md), in the same transaction, before the case is read-only."""
     reason = note or _("The case was closed.")
@@ -425,7 +461,9 @@ def _case_closing(ctx, note=""):
         engine.fire(wf.REFERRAL, r, "withdraw", ctx.actor, {"reason": reason}, system=True)
 
 
-def _mediation_stopped(ctx, actions=(), reason=""):
+def _mediation_stopped(
+    ctx: Ctx[Case], actions: Iterable[PlannedAction] = (), reason: str = ""
+) -> None:
     """Referrals of a mediation action stopped by the no-mediation rule are cancelled (an
     issued letter's number stays used and shows as cancelled)."""
     for r in Referral.objects.filter(action__in=actions).exclude(state__in=wf.FINAL_STATES):
@@ -438,7 +476,7 @@ engine.on("case.closing", _case_closing)
 engine.on("case.mediation_stopped", _mediation_stopped)
 
 
-def cancel_unsent_for_case(*, case, actor, reason):
+def cancel_unsent_for_case(*, case: Case, actor: User, reason: str) -> list[Referral]:
     """Cancel the case's drafts and returned referrals (kept for callers outside the engine)."""
     out = []
     for r in Referral.objects.filter(case=case, state__in=[State.DRAFT, State.RETURNED]):

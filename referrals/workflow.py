@@ -422,7 +422,7 @@ def due_at(referral, settings_map=None):
     return start + timedelta(hours=clock_hours(referral.kelurahan_id, key, settings_map))
 
 
-class ReferralTable(engine.Table):
+class ReferralTable(engine.Table[Referral]):
     key = "referral"
     title = _("Referral procedure")
     steps = STEPS

@@ -7,12 +7,19 @@
   loaded with); every change lands in the change history (django-simple-history).
 """
 
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from lbk.history import set_history_user
 
 from .. import numbering
 from ..models import (
@@ -25,6 +32,22 @@ from ..models import (
     Victim,
 )
 from ..vocab import Status
+
+if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
+    from accounts.models import Kelurahan, User
+
+    from ..engine import Ctx
+
+# The submitted fields of one case, victim or perpetrator (checked against the *_FIELDS below).
+Fields: TypeAlias = Mapping[str, Any]
+# A victim or perpetrator row of the edit form: (its pk, or None for a new one; its fields).
+Row: TypeAlias = tuple[int | str | None, Fields]
+# (perpetrator index, victim index, relation, lives together), indexes into the rows.
+Link: TypeAlias = tuple[int, int, str | None, bool]
+# The case's people whose rows the edit form updates and adds.
+PersonT = TypeVar("PersonT", Victim, Perpetrator)
 
 CASE_FIELDS = frozenset(
     {
@@ -103,30 +126,30 @@ class Registered:
     created: bool
 
 
-def _pick(data, allowed):
+def _pick(data: Fields, allowed: frozenset[str]) -> dict[str, Any]:
     unknown = set(data) - allowed
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
     return dict(data)
 
 
-def case_number(kelurahan, year, seq, is_roleplay):
+def case_number(kelurahan: Kelurahan, year: int, seq: int, is_roleplay: bool) -> str:
     series = f"{kelurahan.code}-SIM" if is_roleplay else kelurahan.code
     return f"{series}-{year}-{seq:04d}"
 
 
 def case_register(
     *,
-    kelurahan,
-    actor,
-    case_data,
-    victims,
-    perpetrators=(),
-    links=(),
-    token=None,
-    is_roleplay=False,
-    ip=None,
-):
+    kelurahan: Kelurahan,
+    actor: User,
+    case_data: Fields,
+    victims: Sequence[Fields],
+    perpetrators: Iterable[Fields] = (),
+    links: Iterable[Link] = (),
+    token: uuid.UUID | None = None,
+    is_roleplay: bool = False,
+    ip: str | None = None,
+) -> Registered:
     """Register a complaint as a Case in state `received`.
 
     victims / perpetrators: lists of field dicts, in order; links: (perpetrator index, victim
@@ -163,7 +186,18 @@ def case_register(
     return Registered(case, True)
 
 
-def _register(*, kelurahan, actor, case_data, victims, perpetrators, links, token, is_roleplay, ip):
+def _register(
+    *,
+    kelurahan: Kelurahan,
+    actor: User,
+    case_data: dict[str, Any],
+    victims: list[dict[str, Any]],
+    perpetrators: list[dict[str, Any]],
+    links: Iterable[Link],
+    token: uuid.UUID | None,
+    is_roleplay: bool,
+    ip: str | None,
+) -> Case:
     now = timezone.now()
     year = timezone.localtime(now).year
     seq = numbering.take_next(numbering.CASE, kelurahan.pk, year, is_roleplay)
@@ -182,19 +216,16 @@ def _register(*, kelurahan, actor, case_data, victims, perpetrators, links, toke
     )
     if not case_data.get("received_at"):
         case.received_at = now
-    case._history_user = actor
-    case.save()
+    set_history_user(case, actor).save()
     victim_objs = []
     for i, data in enumerate(victims, start=1):
         v = Victim(case=case, kelurahan=kelurahan, position=i, **data)
-        v._history_user = actor
-        v.save()
+        set_history_user(v, actor).save()
         victim_objs.append(v)
     perp_objs = []
     for i, data in enumerate(perpetrators, start=1):
         p = Perpetrator(case=case, kelurahan=kelurahan, position=i, **data)
-        p._history_user = actor
-        p.save()
+        set_history_user(p, actor).save()
         perp_objs.append(p)
     _write_links(perp_objs, victim_objs, links, actor)
     CaseEvent.objects.create(
@@ -214,10 +245,12 @@ def _register(*, kelurahan, actor, case_data, victims, perpetrators, links, toke
     return case
 
 
-def _write_links(perps, victims, links, actor):
+def _write_links(
+    perps: Sequence[Perpetrator], victims: Sequence[Victim], links: Iterable[Link], actor: User
+) -> None:
     """Create or update links; a perpetrator linked to nobody is linked to every victim (an
     alleged perpetrator is always alleged against someone of the case). Links are never removed."""
-    wanted = {}
+    wanted: dict[tuple[int, int], tuple[str, bool]] = {}
     for p_idx, v_idx, relation, together in links:
         wanted[(p_idx, v_idx)] = (relation or "", bool(together))
     for p_idx in range(len(perps)):
@@ -239,41 +272,16 @@ def _write_links(perps, victims, links, actor):
             continue
         link.relation = relation
         link.lives_together = together
-        link._history_user = actor
-        link.save()
+        set_history_user(link, actor).save()
 
 
-def check_duplicates(*, case, actor, ip=None, victims=None):
+def check_duplicates(
+    *, case: Case, actor: User, ip: str | None = None, victims: Iterable[Victim] | None = None
+) -> list[int]:
     """Flag possible duplicates in the same kelurahan (same NIK, or same name and birth date) on
     both cases. Nothing is shown while typing; each check is logged without personal data."""
     victims = list(victims if victims is not None else case.victims.all())
-    conditions = []
-    for v in victims:
-        if v.nik:
-            conditions.append(Q(nik=v.nik))
-        if v.full_name and v.birth_date:
-            conditions.append(Q(full_name__iexact=v.full_name.strip(), birth_date=v.birth_date))
-    found = {}
-    if conditions:
-        q = conditions[0]
-        for c in conditions[1:]:
-            q |= c
-        matches = (
-            Victim.objects.filter(q, kelurahan_id=case.kelurahan_id)
-            .exclude(case_id=case.pk)
-            .filter(case__is_roleplay=case.is_roleplay)
-            .only("case_id", "nik", "full_name", "birth_date")
-        )
-        for m in matches:
-            for v in victims:
-                if v.nik and m.nik == v.nik:
-                    found.setdefault(m.case_id, set()).add("nik")
-                elif (
-                    v.birth_date
-                    and str(m.birth_date) == str(v.birth_date)
-                    and m.full_name.strip().lower() == v.full_name.strip().lower()
-                ):
-                    found.setdefault(m.case_id, set()).add("name_birth")
+    found = _possible_duplicates(case, victims)
     flags = []
     for other_id, reasons in found.items():
         for reason in reasons:
@@ -300,11 +308,61 @@ def check_duplicates(*, case, actor, ip=None, victims=None):
     return sorted(found)
 
 
-def _upsert_rows(related, rows, allowed, actor, label, changed):
+def _possible_duplicates(case: Case, victims: list[Victim]) -> dict[int, set[str]]:
+    """{other case id: why ("nik", "name_birth")} for the victims of other cases of the same
+    kelurahan (and the same series: real or role play) who look like one of `victims`."""
+    conditions = []
+    for v in victims:
+        if v.nik:
+            conditions.append(Q(nik=v.nik))
+        if v.full_name and v.birth_date:
+            conditions.append(Q(full_name__iexact=v.full_name.strip(), birth_date=v.birth_date))
+    found: dict[int, set[str]] = {}
+    if not conditions:
+        return found
+    q = conditions[0]
+    for c in conditions[1:]:
+        q |= c
+    matches = (
+        Victim.objects.filter(q, kelurahan_id=case.kelurahan_id)
+        .exclude(case_id=case.pk)
+        .filter(case__is_roleplay=case.is_roleplay)
+        .only("case_id", "nik", "full_name", "birth_date")
+    )
+    for m in matches:
+        for v in victims:
+            reason = _duplicate_reason(m, v)
+            if reason:
+                found.setdefault(m.case_id, set()).add(reason)
+    return found
+
+
+def _duplicate_reason(match: Victim, victim: Victim) -> str:
+    """Why `match` (a victim of another case) may be `victim`: "nik", "name_birth" or ""."""
+    if victim.nik and match.nik == victim.nik:
+        return "nik"
+    if (
+        victim.birth_date
+        and str(match.birth_date) == str(victim.birth_date)
+        and match.full_name.strip().lower() == victim.full_name.strip().lower()
+    ):
+        return "name_birth"
+    return ""
+
+
+def _upsert_rows(
+    case: Case,
+    related: RelatedManager[PersonT],
+    rows: Iterable[Row],
+    allowed: frozenset[str],
+    actor: User,
+    label: str,
+    changed: list[str],
+) -> list[PersonT]:
     """Update the case's existing rows of `related` (case.victims, case.perpetrators) whose pk is
     given, and add new ones after them, in display order; nothing is ever deleted. Appends
     "<label>.<field>" / "<label>.added" to `changed`."""
-    case, model = related.instance, related.model
+    model = related.model
     current = {obj.pk: obj for obj in related.all()}
     next_pos = max((obj.position for obj in current.values()), default=0) + 1
     out = []
@@ -317,14 +375,12 @@ def _upsert_rows(related, rows, allowed, actor, label, changed):
                 for f, val in data.items():
                     setattr(obj, f, val)
                 obj.version += 1
-                obj._history_user = actor
-                obj.save()
+                set_history_user(obj, actor).save()
                 changed += [f"{label}.{f}" for f in diff]
         else:
             obj = model(case=case, kelurahan_id=case.kelurahan_id, position=next_pos, **data)
             next_pos += 1
-            obj._history_user = actor
-            obj.save()
+            set_history_user(obj, actor).save()
             changed.append(f"{label}.added")
         out.append(obj)
     return out
@@ -332,15 +388,15 @@ def _upsert_rows(related, rows, allowed, actor, label, changed):
 
 def case_update(
     *,
-    case,
-    actor,
-    expected_version,
-    case_data,
-    victims,
-    perpetrators=(),
-    links=(),
-    ip=None,
-):
+    case: Case,
+    actor: User,
+    expected_version: int | None,
+    case_data: Fields,
+    victims: Sequence[Row],
+    perpetrators: Sequence[Row] = (),
+    links: Iterable[Link] = (),
+    ip: str | None = None,
+) -> list[str]:
     """Correct the intake data of a case: the procedure's "edit_intake" step (cases/engine.py:
     row lock, who may, a closed case is read-only, the timeline entry, the invariants).
 
@@ -369,7 +425,7 @@ def case_update(
     return ctx.outcome.payload["fields"]
 
 
-def apply_intake_edit(ctx):
+def apply_intake_edit(ctx: Ctx[Case]) -> list[str]:
     """The effect of "edit_intake" on the locked case (called by the engine)."""
     locked, actor, data = ctx.subject, ctx.actor, ctx.data
     case_data = data["case_data"]
@@ -377,10 +433,16 @@ def apply_intake_edit(ctx):
     for f, v in case_data.items():
         setattr(locked, f, v)
     victim_objs = _upsert_rows(
-        locked.victims, data["victims"], VICTIM_FIELDS, actor, "victim", changed
+        locked, locked.victims, data["victims"], VICTIM_FIELDS, actor, "victim", changed
     )
     perp_objs = _upsert_rows(
-        locked.perpetrators, data["perpetrators"], PERPETRATOR_FIELDS, actor, "perpetrator", changed
+        locked,
+        locked.perpetrators,
+        data["perpetrators"],
+        PERPETRATOR_FIELDS,
+        actor,
+        "perpetrator",
+        changed,
     )
     _write_links(perp_objs, victim_objs, data["links"], actor)
     check_duplicates(case=locked, actor=actor, ip=data.get("ip"), victims=victim_objs)

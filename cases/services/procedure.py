@@ -7,21 +7,32 @@ Each effect reads ctx.data (the step's cleaned input: model instances for compan
 agency...) and returns an Outcome: the timeline payload and note, and the case fields it set.
 """
 
+from __future__ import annotations
+
 import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from lbk.history import set_history_user
+
 from .. import assessment, engine, workflow
 from ..engine import AlreadyDone, Effect, Outcome, TransitionRefused
-from ..models import Assessment, CaseEvent, Consent, PlannedAction, Visit
+from ..models import Assessment, Case, CaseEvent, Consent, PlannedAction, Visit
 from ..vocab import RECOVERY_ITEMS
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+    from ..engine import Ctx
 
 __all__ = ["AlreadyDone", "TransitionRefused", "case_advance"]
 
 K = CaseEvent.Kind
 
 
-def _assign(ctx):
+def _assign(ctx: Ctx[Case]) -> Outcome:
     case, data = ctx.subject, ctx.data
     case.companion = data["companion"]
     case.ever_assigned = True
@@ -31,7 +42,7 @@ def _assign(ctx):
     )
 
 
-def _reassign(ctx):
+def _reassign(ctx: Ctx[Case]) -> Outcome:
     case, data = ctx.subject, ctx.data
     before = case.companion_id
     case.companion = data["companion"]
@@ -43,13 +54,13 @@ def _reassign(ctx):
     )
 
 
-def _closing(ctx):
+def _closing(ctx: Ctx[Case]) -> None:
     """The case is about to close or be declined: other apps react in the same transaction
     while it is still open (drafts and returned referrals are cancelled)."""
     engine.emit("case.closing", ctx, note=ctx.data.get("note") or "")
 
 
-def _decline(ctx):
+def _decline(ctx: Ctx[Case]) -> Outcome:
     case = ctx.subject
     _closing(ctx)
     case.not_pursued_reason = ctx.data["not_pursued_reason"]
@@ -57,12 +68,12 @@ def _decline(ctx):
     return Outcome({"reason": ctx.data["not_pursued_reason"]}, ctx.data.get("note", ""))
 
 
-def _complete_assessment(ctx):
+def _complete_assessment(ctx: Ctx[Case]) -> Outcome:
     ctx.subject.handling_started_at = ctx.now
     return Outcome({}, ctx.data.get("note", ""))
 
 
-def _propose_closure(ctx):
+def _propose_closure(ctx: Ctx[Case]) -> Outcome:
     case = ctx.subject
     case.status_before_closure = case.status
     case.closure_requested_at = ctx.now
@@ -71,23 +82,23 @@ def _propose_closure(ctx):
     return Outcome({"reason": ctx.data["closure_reason"]}, ctx.data.get("note", ""))
 
 
-def _start_monitoring(ctx):
+def _start_monitoring(ctx: Ctx[Case]) -> Outcome:
     ctx.subject.monitoring_started_at = ctx.now
     return Outcome({}, ctx.data.get("note", ""))
 
 
-def _new_need(ctx):
+def _new_need(ctx: Ctx[Case]) -> Outcome:
     return Outcome({}, ctx.data["reason"])
 
 
-def _approve_closure(ctx):
+def _approve_closure(ctx: Ctx[Case]) -> Outcome:
     case = ctx.subject
     _closing(ctx)
     case.closed_at = ctx.now
     return Outcome({"reason": case.closure_reason}, ctx.data.get("note", ""))
 
 
-def _return(ctx):
+def _return(ctx: Ctx[Case]) -> Outcome:
     case = ctx.subject
     case.closure_requested_at = None
     case.closure_requested_by = None
@@ -95,7 +106,7 @@ def _return(ctx):
     return Outcome({}, ctx.data["note"])
 
 
-def _reopen(ctx):
+def _reopen(ctx: Ctx[Case]) -> Outcome:
     case = ctx.subject
     case.closed_at = None
     case.closure_reason = ""
@@ -105,7 +116,7 @@ def _reopen(ctx):
     return Outcome({}, ctx.data["reason"])
 
 
-def _first_contact(ctx):
+def _first_contact(ctx: Ctx[Case]) -> Outcome:
     case, data = ctx.subject, ctx.data
     case.first_contact_at = data.get("contacted_at") or ctx.now
     return Outcome(
@@ -115,7 +126,7 @@ def _first_contact(ctx):
     )
 
 
-def _assess(ctx):
+def _assess(ctx: Ctx[Case]) -> Outcome:
     case, data = ctx.subject, ctx.data
     answers = {k: bool(v) for k, v in (data.get("answers") or {}).items()}
     a = Assessment.objects.create(
@@ -132,7 +143,7 @@ def _assess(ctx):
     return Outcome({"victim": a.victim_id, "assessment": a.pk, "risk": a.risk_level}, result=a)
 
 
-def _consent(ctx):
+def _consent(ctx: Ctx[Case]) -> Outcome:
     case, data = ctx.subject, ctx.data
     c = Consent.objects.create(
         case=case,
@@ -151,7 +162,7 @@ def _consent(ctx):
     return Outcome({"victim": c.victim_id, "consent": c.pk, "purpose": c.purpose}, result=c)
 
 
-def _withdraw_consent(ctx):
+def _withdraw_consent(ctx: Ctx[Case]) -> Outcome:
     c = Consent.objects.select_for_update().get(pk=ctx.data["consent"].pk)
     c.withdrawn_at = ctx.now
     c.withdrawn_by = ctx.actor
@@ -160,7 +171,7 @@ def _withdraw_consent(ctx):
     return Outcome({"consent": c.pk, "withdrawn": True}, ctx.data.get("note", ""), result=c)
 
 
-def _confirm_consent(ctx):
+def _confirm_consent(ctx: Ctx[Case]) -> Outcome:
     c = Consent.objects.select_for_update().get(pk=ctx.data["consent"].pk)
     c.confirmed_by = ctx.actor
     c.confirmed_at = ctx.now
@@ -168,7 +179,7 @@ def _confirm_consent(ctx):
     return Outcome({"consent": c.pk, "confirmed": True}, result=c)
 
 
-def _plan_action(ctx):
+def _plan_action(ctx: Ctx[Case]) -> Outcome:
     case, data = ctx.subject, ctx.data
     a = PlannedAction.objects.create(
         case=case,
@@ -184,7 +195,7 @@ def _plan_action(ctx):
     return Outcome({"action": a.pk, "service": a.service_type}, result=a)
 
 
-def _action_status(ctx):
+def _action_status(ctx: Ctx[Case]) -> Outcome:
     a = PlannedAction.objects.select_for_update().get(pk=ctx.data["planned_action"].pk)
     before = a.status
     a.status = ctx.data["status"]
@@ -193,7 +204,7 @@ def _action_status(ctx):
     return Outcome({"action": a.pk, "from": before, "to": a.status}, result=a)
 
 
-def _visit(ctx):
+def _visit(ctx: Ctx[Case]) -> Outcome:
     case, data, now = ctx.subject, ctx.data, ctx.now
     v = Visit.objects.create(
         case=case,
@@ -210,7 +221,7 @@ def _visit(ctx):
     # The visit clock counts from the visit's day (end of that day at the latest: now).
     end_of_day = timezone.make_aware(datetime.datetime.combine(v.visited_on, datetime.time(23, 59)))
     visited_at = min(now, end_of_day)
-    fields = ()
+    fields: tuple[str, ...] = ()
     if case.last_visit_at is None or visited_at > case.last_visit_at:
         case.last_visit_at = visited_at
         fields = ("last_visit_at",)
@@ -224,17 +235,16 @@ def _visit(ctx):
     )
 
 
-def _recovery(ctx):
+def _recovery(ctx: Ctx[Case]) -> Outcome:
     victim = ctx.data["victim"]
     items = set(ctx.data.get("items") or [])
     victim.recovery = {key: key in items for key, _label in RECOVERY_ITEMS}
     victim.version += 1
-    victim._history_user = ctx.actor
-    victim.save(update_fields=["recovery", "version"])
+    set_history_user(victim, ctx.actor).save(update_fields=["recovery", "version"])
     return Outcome({"victim": victim.pk, "recovery": sorted(items)})
 
 
-def _edit_intake(ctx):
+def _edit_intake(ctx: Ctx[Case]) -> Outcome:
     from .intake import apply_intake_edit
 
     changed = apply_intake_edit(ctx)
@@ -242,7 +252,7 @@ def _edit_intake(ctx):
     return Outcome({"fields": sorted(set(changed))[:40]}, fields=ctx.data["case_fields"])
 
 
-def _attach(ctx):
+def _attach(ctx: Ctx[Case]) -> Outcome:
     from attachments.services import store_attachment
 
     att = store_attachment(ctx)
@@ -277,7 +287,9 @@ workflow.CASE.bind(
 )
 
 
-def case_advance(*, case, action, actor, data=None):
+def case_advance(
+    *, case: Case, action: str, actor: User, data: Mapping[str, Any] | None = None
+) -> CaseEvent | None:
     """Fire one step of the case procedure; returns the timeline entry (CaseEvent).
 
     data: the step's cleaned input. When it carries "version" (the case version the user saw),
@@ -289,5 +301,4 @@ def case_advance(*, case, action, actor, data=None):
     if locked is not case:
         for name in (*workflow.CaseTable.PROCEDURE_FIELDS, "version"):
             setattr(case, name, getattr(locked, name))
-    case.engine_ctx = ctx
     return ctx.event
