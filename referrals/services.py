@@ -267,8 +267,11 @@ def _emergency(ctx: Ctx[Referral]) -> Outcome:
         # The form records which ground makes this an emergency: a fact of the case too.
         flag = "danger_now" if r.emergency_ground == "danger" else "injured_needs_care"
         if not getattr(case, flag):
+            # A change of the case's data: its version moves, so an intake form opened before
+            # cannot silently write the flag back.
             setattr(case, flag, True)
-            set_history_user(case, ctx.actor).save(update_fields=[flag])
+            case.version += 1
+            set_history_user(case, ctx.actor).save(update_fields=[flag, "version"])
     r.action = PlannedAction.objects.create(
         case=case,
         kelurahan_id=case.kelurahan_id,

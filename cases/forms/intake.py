@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from lbk.forms import DateField, DateTimeField, NoNullCharacters, Section, form_helper
 
 from .. import vocab
+from ..assessment import gbv_type_from
 from ..models import Case, Perpetrator, Victim
 
 MAX_AGE = 120
@@ -295,19 +296,6 @@ class CaseForm(NoNullCharacters, forms.ModelForm):
         if out["reporter_is_victim"]:
             out["reporter_relation"] = ""
         return out
-
-
-def gbv_type_from(answers):
-    """GBVIMS: the six questions in order, the first "yes" wins; no "yes" at all is "none".
-
-    Unanswered questions leave the type open ("") when no answer was given at all.
-    """
-    if not answers:
-        return ""
-    for name, _q in vocab.GBV_QUESTIONS:
-        if answers.get(name.value) == "yes":
-            return name.value
-    return vocab.GbvType.NONE.value
 
 
 # --------------------------------------------------------------------------------------------
