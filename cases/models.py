@@ -225,6 +225,8 @@ class Victim(models.Model):
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=1)
     full_name = models.CharField(_("full name"), max_length=120)
+    # The name as search reads it (cases/search.py normalize_name), set by the services.
+    search_name = models.CharField(max_length=120, blank=True, editable=False)
     initials = models.CharField(_("alias or initials"), max_length=40, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=vocab.Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)

@@ -21,6 +21,7 @@ from cases.access import FULL, get_case_for_user, log_access
 from cases.engine import AGENCY, ALREADY_DONE_MESSAGE, COMPANION, AlreadyDone, TransitionRefused
 from cases.invariants import agency_may_download_letter, shown_to_agency, summary_shown_to_agency
 from cases.models import CaseEvent, PlannedAction
+from cases.search import normalize_number
 from lbk.paging import page_of
 
 from . import clocks, letters, services
@@ -321,7 +322,7 @@ def inbox(request):
     sim = request.GET.get("sim") == "1"
     qs = agency_referrals(request.user).filter(case__is_roleplay=sim)
     if q:
-        qs = qs.filter(letter_number__icontains=q)
+        qs = qs.filter(letter_number__contains=normalize_number(q))
     qs = clocks.with_due(qs.select_related("kelurahan", "agency", "case", "victim"))
     page = page_of(qs.order_by("-sent_at", "-pk"), request.GET.get("page"), INBOX_PAGE)
     params = request.GET.copy()

@@ -31,6 +31,7 @@ from ..models import (
     PerpetratorLink,
     Victim,
 )
+from ..search import normalize_name
 from ..vocab import Status
 
 if TYPE_CHECKING:
@@ -220,6 +221,7 @@ def _register(
     victim_objs = []
     for i, data in enumerate(victims, start=1):
         v = Victim(case=case, kelurahan=kelurahan, position=i, **data)
+        v.search_name = normalize_name(v.full_name)
         set_history_user(v, actor).save()
         victim_objs.append(v)
     perp_objs = []
@@ -316,7 +318,7 @@ def _possible_duplicates(case: Case, victims: list[Victim]) -> dict[int, set[str
         if v.nik:
             conditions.append(Q(nik=v.nik))
         if v.full_name and v.birth_date:
-            conditions.append(Q(full_name__iexact=v.full_name.strip(), birth_date=v.birth_date))
+            conditions.append(Q(search_name=normalize_name(v.full_name), birth_date=v.birth_date))
     found: dict[int, set[str]] = {}
     if not conditions:
         return found
@@ -344,10 +346,16 @@ def _duplicate_reason(match: Victim, victim: Victim) -> str:
     if (
         victim.birth_date
         and str(match.birth_date) == str(victim.birth_date)
-        and match.full_name.strip().lower() == victim.full_name.strip().lower()
+        and normalize_name(match.full_name) == normalize_name(victim.full_name)
     ):
         return "name_birth"
     return ""
+
+
+def _derive(obj: Victim | Perpetrator) -> None:
+    """Fields derived from what was typed (the victim's name as search reads it)."""
+    if isinstance(obj, Victim):
+        obj.search_name = normalize_name(obj.full_name)
 
 
 def _upsert_rows(
@@ -374,11 +382,13 @@ def _upsert_rows(
             if diff:
                 for f, val in data.items():
                     setattr(obj, f, val)
+                _derive(obj)
                 obj.version += 1
                 set_history_user(obj, actor).save()
                 changed += [f"{label}.{f}" for f in diff]
         else:
             obj = model(case=case, kelurahan_id=case.kelurahan_id, position=next_pos, **data)
+            _derive(obj)
             next_pos += 1
             set_history_user(obj, actor).save()
             changed.append(f"{label}.added")

@@ -43,6 +43,7 @@ from ..models import (
     PerpetratorLink,
     Victim,
 )
+from ..search import normalize_name, normalize_number
 from ..services.intake import StaleEdit, case_register, case_update
 from ..workflow import CASE, actor_roles
 
@@ -378,9 +379,13 @@ def case_list(request):
             qs = clocks.filter_by_risk(qs, d["risk"])
         q = (d.get("q") or "").strip()
         if q:
+            # Trigram-indexed on PostgreSQL (cases/search.py): a number, or a victim's name
+            # however it is capitalised or punctuated.
+            names = Victim.objects.filter(
+                kelurahan_id__in=kel_ids, search_name__contains=normalize_name(q)
+            )
             qs = qs.filter(
-                Q(number__icontains=q)
-                | Q(pk__in=Victim.objects.filter(full_name__icontains=q).values("case_id"))
+                Q(number__contains=normalize_number(q)) | Q(pk__in=names.values("case_id"))
             )
             # A search is a read of whatever it finds: log it per kelurahan searched.
             searched = [int(d["kelurahan"])] if d.get("kelurahan") else kel_ids
@@ -612,7 +617,7 @@ def access_log(request):
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         if d.get("case_number"):
-            qs = qs.filter(case__number__icontains=d["case_number"].strip())
+            qs = qs.filter(case__number__contains=normalize_number(d["case_number"]))
         if d.get("user"):
             qs = qs.filter(user_id=int(d["user"]))
         if d.get("date_from"):

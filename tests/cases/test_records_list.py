@@ -211,3 +211,18 @@ def test_navigation_lists_the_case_pages(personas):
     assert f'href="{reverse("cases:access_log")}"' in html
     html = personas.client("dp3a.petugas").get(reverse("home")).content.decode()
     assert f'href="{LIST}"' not in html
+
+
+def test_search_finds_a_name_however_it_is_written(personas, master):
+    from cases.search import normalize_name
+
+    assert normalize_name("  HJ. Sitti   Ma'ruf-Aminah ") == "hj sitti maruf aminah"
+    case = make_case(
+        master["ws"], personas["ws.relawan"], victims=[{"full_name": "Hj. Sitti Ma'ruf"}]
+    )
+    c = personas.client("ws.koordinator")
+    for q in ("sitti maruf", "HJ SITTI", "hj. sitti ma'ruf", "ruf"):
+        html = c.get(LIST, {"q": q}).content.decode()
+        assert case.number in html, q
+    assert case.number in c.get(LIST, {"q": case.number.lower()}).content.decode()
+    assert case.number not in c.get(LIST, {"q": "siti marif"}).content.decode()
