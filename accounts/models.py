@@ -51,11 +51,12 @@ class User(AbstractUser):
         help_text=_("Empty: all kota. Otherwise the region code of one kota, e.g. 73.72."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Unread notifications, kept by notifications.services (notify adds, reading takes away):
+    # every page shows the count without a query of its own (the user row is read anyway).
+    unread_notifications = models.PositiveIntegerField(default=0, editable=False)
 
-    # Caches on the instance for one request, not columns: accounts.roles.roles_of and
-    # notifications.services.unread_count.
+    # A cache on the instance for one request, not a column: accounts.roles.roles_of.
     _lbk_roles: "UserRoles"
-    _lbk_unread: int
 
     class Meta:
         verbose_name = _("user")

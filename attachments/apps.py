@@ -7,8 +7,9 @@ class AttachmentsConfig(AppConfig):
     verbose_name = _("Attachments")
 
     def ready(self):
-        from cases.page import register_section_provider
+        from cases.page import register_prefetch, register_section_provider
 
-        from .views import case_page_section
+        from .views import case_page_section, case_prefetches
 
         register_section_provider(case_page_section)
+        register_prefetch(case_prefetches)

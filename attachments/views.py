@@ -23,6 +23,14 @@ def _list(case):
     )
 
 
+def case_prefetches():
+    """The case's files, fetched with the case page."""
+    from django.db.models import Prefetch
+
+    qs = Attachment.objects.select_related("uploaded_by").order_by("-uploaded_at")
+    return [Prefetch("attachments", queryset=qs)]
+
+
 def case_page_section(request, case):
     """The attachments section of the case page: FULL access only (not the volunteer)."""
     if getattr(case, "access_level", None) != FULL:
@@ -32,7 +40,11 @@ def case_page_section(request, case):
             id="lampiran",
             title=gettext_lazy("Attachments"),
             template="attachments/_section.html",
-            context={"attachments": _list(case), "attachment_form": AttachmentForm(), "case": case},
+            context={
+                "attachments": list(case.attachments.all()),
+                "attachment_form": AttachmentForm(),
+                "case": case,
+            },
             order=80,
         )
     ]

@@ -48,3 +48,22 @@ def annotate_list(qs):
     for fn in LIST_ANNOTATIONS:
         qs = fn(qs)
     return qs
+
+
+# What the sections need of the case, fetched with it in one query per relation (the case page's
+# query count does not depend on how many referrals, files or visits the case holds): each
+# provider returns Prefetch objects (or lookups) for case pages viewed in full.
+PREFETCH_PROVIDERS = []
+
+
+def register_prefetch(provider):
+    if provider not in PREFETCH_PROVIDERS:
+        PREFETCH_PROVIDERS.append(provider)
+    return provider
+
+
+def prefetches():
+    out = []
+    for provider in PREFETCH_PROVIDERS:
+        out.extend(provider())
+    return out

@@ -13,6 +13,7 @@ urlpatterns = [
     path("new/", records.case_create, name="create"),
     path("<int:pk>/", records.case_detail, name="detail"),
     path("<int:pk>/edit/", records.case_edit, name="edit"),
+    path("<int:pk>/history/", records.case_history, name="history"),
     path("access-log/", records.access_log, name="access_log"),
     path("<int:pk>/act/<slug:action>/", procedure.act, name="act"),
     path("tasks/", procedure.tasks, name="tasks"),

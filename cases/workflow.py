@@ -113,7 +113,7 @@ def closure_reason_given(ctx):
     if not reason:
         return [_("Choose the closure reason.")]
     handled = reason == vocab.ClosureReason.HANDLED_BY_AGENCY
-    if handled and not ctx.case.referrals.completed_handovers().exists():
+    if handled and not any(r.is_completed_handover for r in ctx.case.referrals.all()):
         return [
             _(
                 "'Fully handled by an agency' needs a handover whose agency has recorded "
@@ -123,8 +123,12 @@ def closure_reason_given(ctx):
     return []
 
 
+# Guards read the case's related rows with .all(), so a page that prefetched them (the case
+# page) evaluates every step's guards without a query of its own.
+
+
 def no_open_referral(ctx):
-    if ctx.case.referrals.open().exists():
+    if any(r.is_open for r in ctx.case.referrals.all()):
         return [
             _(
                 "There is an open referral. Wait for its outcome or cancel it first "
@@ -135,14 +139,14 @@ def no_open_referral(ctx):
 
 
 def no_referral_waiting_approval(ctx):
-    if ctx.case.referrals.waiting_approval().exists():
+    if any(r.waits_for_approval for r in ctx.case.referrals.all()):
         return [_("A referral is waiting for the kelurahan staff's approval.")]
     return []
 
 
 def every_victim_assessed(ctx):
     latest = {}
-    for a in ctx.case.assessments.order_by("assessed_at", "pk"):
+    for a in sorted(ctx.case.assessments.all(), key=lambda a: (a.assessed_at, a.pk)):
         latest[a.victim_id] = a
     missing = [v for v in ctx.victims() if v.pk not in latest or not latest[v.pk].needs]
     if not ctx.victims():
@@ -156,8 +160,8 @@ def every_victim_assessed(ctx):
 def every_victim_consented(ctx):
     given = {
         c.victim_id
-        for c in ctx.case.consents.filter(purpose=vocab.ConsentPurpose.SERVICES)
-        if c.is_effective
+        for c in ctx.case.consents.all()
+        if c.purpose == vocab.ConsentPurpose.SERVICES and c.is_effective
     }
     return [
         _("%(victim)s: record the consent to services.") % {"victim": v.display_initials}
@@ -167,7 +171,7 @@ def every_victim_consented(ctx):
 
 
 def has_planned_action(ctx):
-    if not ctx.case.actions.filter(status__in=LIVE_ACTION_STATES).exists():
+    if not any(a.status in LIVE_ACTION_STATES for a in ctx.case.actions.all()):
         return [_("There is no action in the case plan yet.")]
     return []
 
@@ -256,25 +260,26 @@ def consent_giver_fits(ctx):
 
 @hides
 def has_consent_in_force(ctx):
-    if not ctx.case.consents.filter(withdrawn_at__isnull=True).exists():
+    if not any(c.withdrawn_at is None for c in ctx.case.consents.all()):
         return [_("No consent in force is recorded.")]
     return []
 
 
 @hides
 def has_best_interest_waiting(ctx):
-    if not ctx.case.consents.filter(
-        given_by=vocab.ConsentGiver.BEST_INTEREST,
-        confirmed_at__isnull=True,
-        withdrawn_at__isnull=True,
-    ).exists():
+    if not any(
+        c.given_by == vocab.ConsentGiver.BEST_INTEREST
+        and c.confirmed_at is None
+        and c.withdrawn_at is None
+        for c in ctx.case.consents.all()
+    ):
         return [_("No best-interest decision waits for confirmation.")]
     return []
 
 
 @hides
 def has_actions(ctx):
-    if not ctx.case.actions.exists():
+    if not ctx.case.actions.all():
         return [_("There is no action in the case plan yet.")]
     return []
 
@@ -788,11 +793,13 @@ def warnings(case):
     victims = [v for v in case.victims.all() if v.is_child]
     if not victims:
         return []
-    covered = set(
-        case.actions.filter(
-            agency__kind__in=CHILD_PROTECTION_AGENCY_KINDS, status__in=LIVE_ACTION_STATES
-        ).values_list("victim_id", flat=True)
-    )
+    covered = {
+        a.victim_id
+        for a in case.actions.all()
+        if a.agency_id
+        and a.agency.kind in CHILD_PROTECTION_AGENCY_KINDS
+        and a.status in LIVE_ACTION_STATES
+    }
     return [
         _(
             "%(victim)s is a child victim of violence: plan an action with UPTD PPA or DP3A as "

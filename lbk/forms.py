@@ -147,3 +147,45 @@ class NoNullCharacters:
         for field in self.fields.values():
             _guard(field)
         super().full_clean()
+
+
+class ObjectChoiceField(forms.ChoiceField):
+    """A choice among model objects already loaded, shared by every form of a page (the case
+    page renders a dozen step forms: each ModelChoiceField would query its own choices). The
+    posted value is the object's pk; the cleaned value is the object itself."""
+
+    def __init__(self, *, objects=(), label_from=str, empty_label="---------", **kwargs):
+        self.label_from = label_from
+        self.empty_label = empty_label
+        super().__init__(choices=(), **kwargs)
+        self.set_objects(objects)
+
+    def set_objects(self, objects, label_from=None):
+        if label_from is not None:
+            self.label_from = label_from
+        self._objects = {str(o.pk): o for o in objects}
+        empty = [("", self.empty_label)] if self.empty_label is not None else []
+        self.choices = empty + [(pk, self.label_from(o)) for pk, o in self._objects.items()]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        obj = self._objects.get(str(value))
+        if obj is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return obj
+
+    def validate(self, value):
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def prepare_value(self, value):
+        return getattr(value, "pk", value)
+
+    def has_changed(self, initial, data):
+        return str(self.prepare_value(initial) or "") != str(data or "")

@@ -17,8 +17,12 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from accounts.models import User as UserModel
 
 from .models import Notification
 
@@ -87,6 +91,7 @@ def notify(
                 email_state="pending" if email and user.email else "",
             )
         )
+    _count([n.user_id for n in made], +1)
     pending = [n.pk for n in made if n.email_state == "pending"]
     if pending:
         transaction.on_commit(lambda: send_action_emails(pending), robust=True)
@@ -124,14 +129,24 @@ def mark_read(notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        _count(notification.user_id, -1)
+
+
+def mark_all_read(user: User) -> None:
+    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    UserModel.objects.filter(pk=user.pk).update(unread_notifications=0)
+
+
+def _count(user_ids, delta: int) -> None:
+    ids = [user_ids] if isinstance(user_ids, int) else list(user_ids)
+    if ids:
+        UserModel.objects.filter(pk__in=ids).update(
+            unread_notifications=Greatest(F("unread_notifications") + delta, 0)
+        )
 
 
 def unread_count(user: RequestUser) -> int:
-    if not user.is_authenticated:
+    """The user's unread notifications: a column of the user row (no query of its own)."""
+    if not getattr(user, "is_authenticated", False):
         return 0
-    cached = getattr(user, "_lbk_unread", None)
-    if cached is None:
-        cached = user._lbk_unread = Notification.objects.filter(
-            user=user, read_at__isnull=True
-        ).count()
-    return cached
+    return user.unread_notifications

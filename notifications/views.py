@@ -1,12 +1,11 @@
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from lbk.paging import page_of
 
 from .models import Notification
-from .services import mark_read, unread_count
+from .services import mark_all_read, mark_read, unread_count
 
 
 @require_GET
@@ -32,7 +31,5 @@ def notification_open(request, pk):
 
 @require_POST
 def notification_read_all(request):
-    Notification.objects.filter(user=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    mark_all_read(request.user)
     return redirect("notifications:list")

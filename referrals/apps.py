@@ -21,7 +21,7 @@ class ReferralsConfig(AppConfig):
         from . import clocks, services  # noqa: F401
         from .access import may_see_referral
         from .home import referral_panels
-        from .sections import annotate_referred, case_referrals_section
+        from .sections import annotate_referred, case_prefetches, case_referrals_section
 
         # Messages about a referral reach only those who may see it (cases/invariants.py).
         register_receiver("referrals.referral", may_see_referral)
@@ -30,3 +30,4 @@ class ReferralsConfig(AppConfig):
         if case_referrals_section not in page.SECTION_PROVIDERS:
             page.register_section_provider(case_referrals_section)
         page.register_list_annotation(annotate_referred)
+        page.register_prefetch(case_prefetches)

@@ -224,6 +224,14 @@ class Referral(models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def waits_for_approval(self):
+        return self.state == State.REQUESTED
+
+    @property
+    def is_completed_handover(self):
+        return self.kind == Kind.HANDOVER and self.state == State.COMPLETED
+
+    @property
     def awaits_ratification(self):
         return self.is_emergency and self.state == State.SENT and self.ratified_at is None
 

@@ -24,14 +24,25 @@ def annotate_referred(qs):
     )
 
 
-def case_referrals_section(request, case):
+def case_prefetches():
+    """The case's referrals with their running clock, fetched with the case page."""
+    from django.db.models import Prefetch
+
     from .clocks import with_due
 
-    referrals = list(
-        with_due(Referral.objects.filter(case=case)).select_related(
-            "agency", "victim", "action", "case"
-        )
-    )
+    qs = with_due(Referral.objects.select_related("agency", "victim", "action"))
+    return [Prefetch("referrals", queryset=qs)]
+
+
+def case_referrals_section(request, case):
+    # Prefetched with the case page (case_prefetches); the case itself for each referral.
+    if "referrals" in getattr(case, "_prefetched_objects_cache", {}):
+        referrals = list(case.referrals.all())
+    else:
+        (lookup,) = case_prefetches()
+        referrals = list(lookup.queryset.filter(case=case))
+    for r in referrals:
+        r.case = case
     # The "Dirujuk" badge of the case page header (templates/cases/_badges.html).
     case.has_open_referral = any(r.is_open for r in referrals)
     # Volunteers with intake access see only intake data and status: no referrals.
@@ -56,9 +67,7 @@ def case_referrals_section(request, case):
     startable = []
     if companion and case.status in wf.REFERRAL_CASE_STATES:
         startable = [
-            a
-            for a in case.actions.select_related("agency", "victim").filter(agency__isnull=False)
-            if a.pk not in referred_action_ids
+            a for a in case.actions.all() if a.agency_id and a.pk not in referred_action_ids
         ]
     return [
         Section(

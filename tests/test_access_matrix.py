@@ -97,6 +97,7 @@ MATRIX = {
     "cases:create": KELURAHAN_MEMBERS,
     "cases:detail": CASE_INTAKE,  # the volunteer who registered it: intake data and status
     "cases:edit": CASE_FULL,  # the volunteer only until a companion is assigned (it is here)
+    "cases:history": CASE_FULL,  # the whole timeline and the change history
     "cases:access_log": KELURAHAN_WIDE,
     # cases: procedure (the WS case is "received": its open step is "assign", for deciders)
     "cases:act": row(default=404, ws_wide=200),

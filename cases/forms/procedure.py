@@ -1,7 +1,12 @@
 """Input of the procedure's steps. Forms validate what was typed; they never change a state
-(cases/services/procedure.py does, after the workflow's guards)."""
+(cases/services/procedure.py does, after the workflow's guards).
+
+The choices a step form offers (the case's victims, consents, actions; the agencies; the
+kelurahan's companions) come from one ProcedureData per request, so the case page renders every
+step's form from lists loaded once (and prefetched with the case)."""
 
 import datetime
+from functools import cached_property
 
 from crispy_forms.layout import Fieldset
 from django import forms
@@ -9,32 +14,67 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Agency, Role, User, active_members
-from lbk.forms import DateField, DateTimeField, NoNullCharacters, form_helper
+from accounts.models import Agency, Role, active_members
+from lbk.forms import DateField, DateTimeField, NoNullCharacters, ObjectChoiceField, form_helper
 
 from .. import vocab
-from ..models import Consent, PlannedAction
 
 
-class CompanionChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.display_name
+class ProcedureData:
+    """What the step forms of one case choose from, loaded once per request (the case's
+    related rows come from its prefetch cache when the page prefetched them)."""
+
+    def __init__(self, case):
+        self.case = case
+
+    @cached_property
+    def victims(self):
+        return list(self.case.victims.all())
+
+    @cached_property
+    def consents(self):
+        return list(self.case.consents.all())
+
+    @cached_property
+    def actions(self):
+        return list(self.case.actions.all())
+
+    @cached_property
+    def agencies(self):
+        return list(Agency.objects.filter(is_active=True).order_by("name"))
+
+    @cached_property
+    def companions(self):
+        return list(companions_of(self.case))
 
 
-class VictimChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.full_name} ({obj.display_initials})"
+def victim_label(v):
+    return f"{v.full_name} ({v.display_initials})"
+
+
+def consent_label(c):
+    agency = f" - {c.agency.name}" if c.agency_id else ""
+    return f"{c.victim.display_initials}: {c.get_purpose_display()}{agency}"
+
+
+def action_label(a):
+    return (
+        f"{a.victim.display_initials}: {a.get_service_type_display()} "
+        f"({a.provider_label}) - {a.get_status_display()}"
+    )
 
 
 class ProcedureForm(NoNullCharacters, forms.Form):
-    """Base: knows the case and the user; carries the case version the user saw."""
+    """Base: knows the case, the user and the shared choices; carries the case version the user
+    saw."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     helper = form_helper()  # every field in order; a form with groups sets its own
 
-    def __init__(self, *args, case, user, **kwargs):
+    def __init__(self, *args, case, user, source=None, **kwargs):
         self.case = case
         self.user = user
+        self.source = source or ProcedureData(case)
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("version", case.version)
@@ -53,8 +93,8 @@ NO_CONFLICT_MSG = _("Record that the companion declared no conflict of interest.
 
 
 class AssignForm(ProcedureForm):
-    companion = CompanionChoice(
-        queryset=User.objects.none(),
+    companion = ObjectChoiceField(
+        label_from=lambda u: u.display_name,
         label=_("Companion"),
         error_messages={"required": _("Choose the companion.")},
     )
@@ -68,7 +108,7 @@ class AssignForm(ProcedureForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["companion"].queryset = companions_of(self.case)
+        self.fields["companion"].set_objects(self.source.companions)
 
 
 class ReassignForm(AssignForm):
@@ -78,8 +118,8 @@ class ReassignForm(AssignForm):
         super().__init__(*args, **kwargs)
         del self.fields["note"]
         self.fields["companion"].label = _("New companion")
-        self.fields["companion"].queryset = companions_of(self.case).exclude(
-            pk=self.case.companion_id
+        self.fields["companion"].set_objects(
+            [u for u in self.source.companions if u.pk != self.case.companion_id]
         )
 
 
@@ -149,15 +189,15 @@ class FirstContactForm(ProcedureForm):
 class VictimStepForm(ProcedureForm):
     """A step about one victim of the case (assessment, consent, plan, recovery)."""
 
-    victim = VictimChoice(
-        queryset=None,
+    victim = ObjectChoiceField(
+        label_from=victim_label,
         label=_("Victim / person served"),
         error_messages={"required": _("Choose a victim of this case.")},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["victim"].queryset = self.case.victims.all()
+        self.fields["victim"].set_objects(self.source.victims)
 
 
 class AssessForm(VictimStepForm):
@@ -192,17 +232,10 @@ class AssessForm(VictimStepForm):
         return data
 
 
-class AgencyChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.name
-
-
 class ConsentForm(VictimStepForm):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=vocab.ConsentPurpose.choices)
-    agency = AgencyChoice(
-        queryset=Agency.objects.filter(is_active=True),
-        required=False,
-        label=_("Agency (for sharing data)"),
+    agency = ObjectChoiceField(
+        label_from=lambda a: a.name, required=False, label=_("Agency (for sharing data)")
     )
     shared_fields = forms.MultipleChoiceField(
         label=_("What may be shared"),
@@ -226,43 +259,42 @@ class ConsentForm(VictimStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["agency"].set_objects(self.source.agencies)
         if not self.is_bound:
             self.initial["given_at"] = timezone.localtime().replace(second=0, microsecond=0)
 
 
-class ConsentChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        agency = f" - {obj.agency.name}" if obj.agency_id else ""
-        return f"{obj.victim.display_initials}: {obj.get_purpose_display()}{agency}"
-
-
 class WithdrawConsentForm(ProcedureForm):
-    consent = ConsentChoice(queryset=Consent.objects.none(), label=_("Consent entry"))
+    consent = ObjectChoiceField(label_from=consent_label, label=_("Consent entry"))
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].queryset = self.case.consents.filter(
-            withdrawn_at__isnull=True
-        ).select_related("victim", "agency")
+        self.fields["consent"].set_objects(
+            [c for c in self.source.consents if c.withdrawn_at is None]
+        )
 
 
 class ConfirmConsentForm(ProcedureForm):
-    consent = ConsentChoice(queryset=Consent.objects.none(), label=_("Best-interest decision"))
+    consent = ObjectChoiceField(label_from=consent_label, label=_("Best-interest decision"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consent"].queryset = self.case.consents.filter(
-            given_by=vocab.ConsentGiver.BEST_INTEREST,
-            confirmed_at__isnull=True,
-            withdrawn_at__isnull=True,
-        ).select_related("victim", "agency")
+        self.fields["consent"].set_objects(
+            [
+                c
+                for c in self.source.consents
+                if c.given_by == vocab.ConsentGiver.BEST_INTEREST
+                and c.confirmed_at is None
+                and c.withdrawn_at is None
+            ]
+        )
 
 
 class PlanActionForm(VictimStepForm):
     service_type = forms.ChoiceField(label=_("Service"), choices=vocab.ServiceType.choices)
-    agency = AgencyChoice(
-        queryset=Agency.objects.filter(is_active=True),
+    agency = ObjectChoiceField(
+        label_from=lambda a: a.name,
         required=False,
         label=_("Provider"),
         empty_label=_("LBK-KK itself"),
@@ -274,32 +306,25 @@ class PlanActionForm(VictimStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["agency"].set_objects(self.source.agencies)
         if self.case.is_sexual_violence:
             # Never offered (UU 12/2022 art. 23); posted by hand, the engine refuses it.
             self.fields["service_type"].widget.choices = vocab.choices_without_mediation()
 
 
-class ActionChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return (
-            f"{obj.victim.display_initials}: {obj.get_service_type_display()} "
-            f"({obj.provider_label}) - {obj.get_status_display()}"
-        )
-
-
 class ActionStatusForm(ProcedureForm):
-    planned_action = ActionChoice(queryset=PlannedAction.objects.none(), label=_("Action"))
+    planned_action = ObjectChoiceField(label_from=action_label, label=_("Action"))
     status = forms.ChoiceField(label=_("New status"), choices=vocab.ActionStatus.choices)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["planned_action"].queryset = self.case.actions.select_related(
-            "victim", "agency"
-        )
+        self.fields["planned_action"].set_objects(self.source.actions)
 
 
 class VisitForm(ProcedureForm):
-    victim = VictimChoice(queryset=None, label=_("Victim / person served"), required=False)
+    victim = ObjectChoiceField(
+        label_from=victim_label, label=_("Victim / person served"), required=False
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=vocab.VisitKind.choices)
     visited_on = DateField(label=_("Date"))
     text = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -311,7 +336,7 @@ class VisitForm(ProcedureForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["victim"].queryset = self.case.victims.all()
+        self.fields["victim"].set_objects(self.source.victims)
         if not self.is_bound:
             self.initial["visited_on"] = timezone.localdate()
 
@@ -357,5 +382,5 @@ FORMS = {
 }
 
 
-def form_for(action, case, user, data=None):
-    return FORMS[action](data, case=case, user=user, prefix=action)
+def form_for(action, case, user, data=None, source=None):
+    return FORMS[action](data, case=case, user=user, prefix=action, source=source)

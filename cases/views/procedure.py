@@ -2,6 +2,7 @@
 kelurahan dashboard and the printed procedure (Alur Penanganan)."""
 
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,8 +20,9 @@ from lbk.routers import replica_reads
 from .. import assessment, clocks, procedure_print, workflow
 from ..access import FULL, can_see_confidential, get_case_for_user
 from ..engine import ALREADY_DONE_MESSAGE, AlreadyDone
-from ..forms.procedure import FORMS, form_for
-from ..page import Section, register_section_provider
+from ..forms.procedure import FORMS, ProcedureData, form_for
+from ..models import Assessment, Consent, PlannedAction, Visit
+from ..page import Section, register_prefetch, register_section_provider
 from ..services.procedure import case_advance
 from ..vocab import RECOVERY_ITEMS, RISK_QUESTIONS, NeedDomain, SharedField
 
@@ -43,13 +45,32 @@ def case_url(case, anchor="procedure"):
 
 
 def visible_visits(case, user):
-    qs = case.visits.select_related("by", "victim")
-    if not can_see_confidential(user, case):
-        qs = qs.exclude(confidential=True)
-    return qs
+    """The case's visits and notes the user may read (confidential ones: the companion and the
+    coordinator only), from the prefetched rows."""
+    see_all = can_see_confidential(user, case)
+    return [v for v in case.visits.all() if see_all or not v.confidential]
 
 
-def action_entries(case, user):
+@register_prefetch
+def procedure_prefetches():
+    """What the procedure sections read, with the case (one query each)."""
+    return [
+        Prefetch(
+            "consents",
+            queryset=Consent.objects.select_related(
+                "victim", "agency", "recorded_by", "confirmed_by"
+            ),
+        ),
+        Prefetch("actions", queryset=PlannedAction.objects.select_related("victim", "agency")),
+        Prefetch(
+            "assessments", queryset=Assessment.objects.select_related("victim", "assessed_by")
+        ),
+        Prefetch("visits", queryset=Visit.objects.select_related("by", "victim")),
+    ]
+
+
+def action_entries(case, user, source=None):
+    source = source or ProcedureData(case)
     entries = []
     for step in workflow.available_steps(case, user):
         if any(e["step"].action == step.action for e in entries):
@@ -57,7 +78,7 @@ def action_entries(case, user):
         entries.append(
             {
                 "step": step,
-                "form": form_for(step.action, case, user),
+                "form": form_for(step.action, case, user, source=source),
                 "pending": workflow.pending_reasons(case, user, step),
                 "url": reverse("cases:act", args=[case.pk, step.action]),
                 "section": SECTION_OF.get(step.action, "procedure"),
@@ -68,11 +89,12 @@ def action_entries(case, user):
 
 def procedure_context(request, case):
     user = request.user
-    victims = list(case.victims.all())
-    assessments = list(case.assessments.select_related("victim", "assessed_by"))
-    consents = list(case.consents.select_related("victim", "agency", "recorded_by", "confirmed_by"))
-    actions = list(case.actions.select_related("victim", "agency"))
-    entries = action_entries(case, user)
+    source = ProcedureData(case)
+    victims = source.victims
+    assessments = list(case.assessments.all())
+    consents = source.consents
+    actions = source.actions
+    entries = action_entries(case, user, source)
     by_section = {}
     for e in entries:
         by_section.setdefault(e["section"], []).append(e)
@@ -108,7 +130,7 @@ def procedure_context(request, case):
         "latest": latest,
         "consents": consents,
         "planned": actions,
-        "visits": list(visible_visits(case, user)),
+        "visits": visible_visits(case, user),
         "recovery": recovery,
         "risk_rule": assessment.RISK_RULE,
     }

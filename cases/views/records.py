@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -525,6 +525,9 @@ def change_history(case, victims, perps, links):
     return entries
 
 
+TIMELINE_ON_PAGE = 50
+
+
 @require_GET
 def case_detail(request, pk):
     case = get_case_for_user(
@@ -534,11 +537,33 @@ def case_detail(request, pk):
         queryset=Case.objects.select_related("kelurahan", "registered_by", "companion"),
     )
     full = case.access_level == FULL
+    # Everything the page's sections read, one query per relation, whatever the case holds.
+    lookups = ["victims", "perpetrators", *(page.prefetches() if full else [])]
+    prefetch_related_objects([case], *lookups)
     victims = list(case.victims.all())
     perps = list(case.perpetrators.all())
-    # One query for the links, whatever the number of perpetrators (constant query count).
-    all_links = list(PerpetratorLink.objects.filter(perpetrator__case=case))
-    by_pk = {v.pk: v for v in victims}
+    links = _links(case, victims, perps)
+    latest = list(_events(request.user, case, full).order_by("-at", "-pk")[: TIMELINE_ON_PAGE + 1])
+    ctx = {
+        "case": case,
+        "is_roleplay": case.is_roleplay,
+        "full": full,
+        "victims": victims,
+        "perps": perps,
+        "contexts": case.derived_contexts(victims=victims, links=links) if full else [],
+        # The latest entries; the whole timeline and the change history are on their own page.
+        "events": latest[:TIMELINE_ON_PAGE][::-1],
+        "more_events": len(latest) > TIMELINE_ON_PAGE,
+        "duplicates": list(case.duplicate_flags.select_related("other")) if full else [],
+        "can_edit": can_edit_intake(request.user, case),
+        "sections": page.sections_for(request, case),
+        "gbv_answers": _gbv_rows(case),
+    }
+    return render(request, "cases/case_detail.html", ctx)
+
+
+def _links(case, victims, perps):
+    """The perpetrator-victim links (one query), hung on their perpetrators for the page."""
     wg_answers = dict(vocab.WgAnswer.choices)
     for v in victims:
         v.labels = {
@@ -550,6 +575,8 @@ def case_detail(request, pk):
             for f, label in vocab.WG_DOMAINS
             if getattr(v, f)
         ]
+    by_pk = {v.pk: v for v in victims}
+    all_links = list(PerpetratorLink.objects.filter(perpetrator__case=case))
     links = []
     for p in perps:
         p.link_rows = []
@@ -558,27 +585,43 @@ def case_detail(request, pk):
                 link.victim_obj = by_pk.get(link.victim_id)
                 p.link_rows.append(link)
                 links.append(link)
+    return links
+
+
+def _events(user, case, full):
     events = CaseEvent.objects.filter(case=case).select_related("actor")
-    if not can_see_confidential(request.user, case):
+    if not can_see_confidential(user, case):
         events = events.filter(confidential=False)
     if not full:
         # The volunteer sees the intake data and status: of the timeline, only the registration.
         events = events.filter(kind=CaseEvent.Kind.REGISTERED)
-    ctx = {
-        "case": case,
-        "is_roleplay": case.is_roleplay,
-        "full": full,
-        "victims": victims,
-        "perps": perps,
-        "contexts": case.derived_contexts(victims=victims, links=links) if full else [],
-        "events": list(events),
-        "duplicates": list(case.duplicate_flags.select_related("other")) if full else [],
-        "history": change_history(case, victims, perps, links) if full else [],
-        "can_edit": can_edit_intake(request.user, case),
-        "sections": page.sections_for(request, case),
-        "gbv_answers": _gbv_rows(case),
-    }
-    return render(request, "cases/case_detail.html", ctx)
+    return events
+
+
+HISTORY_PAGE = 100
+
+
+@require_GET
+def case_history(request, pk):
+    """The whole timeline, a page at a time, and the field-by-field change history of the
+    intake data: for those who see the case in full."""
+    case = get_case_for_user(request, pk, action="history", need=FULL)
+    victims = list(case.victims.all())
+    perps = list(case.perpetrators.all())
+    links = _links(case, victims, perps)
+    events = _events(request.user, case, True).order_by("at", "pk")
+    page_obj = page_of(events, request.GET.get("page"), HISTORY_PAGE)
+    return render(
+        request,
+        "cases/case_history.html",
+        {
+            "case": case,
+            "is_roleplay": case.is_roleplay,
+            "events": page_obj.object_list,
+            "page_obj": page_obj,
+            "history": change_history(case, victims, perps, links) if page_obj.number == 1 else [],
+        },
+    )
 
 
 def _gbv_rows(case):

@@ -115,7 +115,10 @@ def test_coordinator_sees_everything_of_the_kelurahan(personas, ws_case):
         r = personas.client(who).get(reverse("cases:detail", args=[ws_case.pk]))
         assert r.status_code == 200
         html = r.content.decode()
-        assert "Catatan pendampingan 42" in html and 'id="history"' in html
+        assert "Catatan pendampingan 42" in html
+        assert reverse("cases:history", args=[ws_case.pk]) in html
+        history = personas.client(who).get(reverse("cases:history", args=[ws_case.pk]))
+        assert history.status_code == 200 and 'id="history"' in history.content.decode()
         assert "7372014107140002" in html
         assert "Nurul Hidayah" in html  # who registered it
         # Confidential notes: the coordinator only (not kasi kesra / lurah).
