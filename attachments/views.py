@@ -11,15 +11,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cases.access import FULL, get_case_for_user, log_access
 from cases.engine import ALREADY_DONE_MESSAGE, AlreadyDone, TransitionRefused
 from cases.page import Section
+from lbk.paging import page_of
 
 from .forms import AttachmentForm
 from .models import Attachment
 from .services import attachment_add
 
+ATTACHMENTS_PAGE = 25
+
 
 def _list(case):
-    return list(
-        Attachment.objects.filter(case=case).select_related("uploaded_by").order_by("-uploaded_at")
+    return (
+        Attachment.objects.filter(case=case)
+        .select_related("uploaded_by")
+        .order_by("-uploaded_at", "-pk")
     )
 
 
@@ -75,12 +80,14 @@ def case_attachments(request, case_pk):
             else:
                 messages.success(request, _("The file has been attached."))
                 return redirect("attachments:case", case_pk=case.pk)
+    page = page_of(_list(case), request.GET.get("page"), ATTACHMENTS_PAGE)
     return render(
         request,
         "attachments/case.html",
         {
             "case": case,
-            "attachments": _list(case),
+            "attachments": page.object_list,
+            "page_obj": page,
             "attachment_form": form,
             "is_roleplay": case.is_roleplay,
         },

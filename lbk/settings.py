@@ -73,6 +73,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # HTML compressed (Django's GZipMiddleware has a BREACH mitigation since 4.2); static files
+    # come compressed from whitenoise. Outermost, so it sees the finished response.
+    "django.middleware.gzip.GZipMiddleware",
     # A request id on every log line and in the X-Request-ID response header (lbk/logs.py).
     "lbk.logs.RequestIdMiddleware",
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).

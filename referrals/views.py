@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db.models import Case, F, Q, Value, When
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -342,7 +342,12 @@ def inbox(request):
     )
 
 
+REGISTER_PAGE = 50
+
+
 def _register_rows(request):
+    """The letters of a year, in number order per kelurahan and series: the order of the
+    unique index on (kelurahan, year, series, number), so a page reads only its rows."""
     roles = roles_of(request.user)
     kel_ids = roles.kelurahan_with(*KELURAHAN_WIDE_ROLES)
     if not kel_ids:
@@ -356,23 +361,29 @@ def _register_rows(request):
         kel_ids = [int(kel)]
     qs = (
         visible_referrals(request.user)
-        .filter(kelurahan_id__in=kel_ids, letter_year=year)
-        .exclude(letter_number="")
+        .filter(kelurahan_id__in=kel_ids, letter_year=year, letter_seq__isnull=False)
         .select_related("kelurahan", "agency", "case", "signer")
-        .order_by("kelurahan__name", "letter_roleplay", "letter_seq")
+        .order_by("kelurahan_id", "letter_roleplay", "letter_seq")
     )
-    return year, kel_ids, list(qs)
+    return year, kel_ids, qs
 
 
 @require_GET
 def register(request):
-    year, kel_ids, rows = _register_rows(request)
+    year, kel_ids, qs = _register_rows(request)
     for kel_id in kel_ids:
         log_access(request, "referral_register", kelurahan_id=kel_id, detail=str(year))
+    page = page_of(qs, request.GET.get("page"), REGISTER_PAGE)
     return render(
         request,
         "referrals/register.html",
-        {"year": year, "rows": rows, "years": range(timezone.localdate().year, 2024, -1)},
+        {
+            "year": year,
+            "rows": page.object_list,
+            "page_obj": page,
+            "querystring": f"year={year}",
+            "years": range(timezone.localdate().year, 2024, -1),
+        },
     )
 
 
@@ -387,46 +398,58 @@ def csv_safe(value):
     return text
 
 
+CSV_HEADER = [
+    "Nomor surat",
+    "Tanggal",
+    "Kelurahan",
+    "Kasus",
+    "Instansi",
+    "Jenis",
+    "Darurat",
+    "Status",
+    "Penanda tangan",
+    "Simulasi",
+]
+
+
+class _Echo:
+    """A file-like object whose write returns the line: csv.writer feeds the stream."""
+
+    def write(self, value):
+        return value
+
+
 @require_GET
 def register_csv(request):
-    year, kel_ids, rows = _register_rows(request)
+    """The year's register as CSV, streamed row by row (any size, constant memory)."""
+    year, kel_ids, qs = _register_rows(request)
     for kel_id in kel_ids:
         log_access(request, "referral_register_csv", kelurahan_id=kel_id, detail=str(year))
-    resp = HttpResponse(content_type="text/csv; charset=utf-8")
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(CSV_HEADER)
+        for r in qs.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    csv_safe(x)
+                    for x in (
+                        r.letter_number,
+                        letters.tanggal(r.issued_at),
+                        r.kelurahan.name,
+                        r.case.number,
+                        r.agency.name,
+                        r.get_kind_display(),
+                        "ya" if r.is_emergency else "",
+                        r.get_state_display(),
+                        r.signer_name,
+                        "ya" if r.letter_roleplay else "",
+                    )
+                ]
+            )
+
+    resp = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="register-rujukan-{year}.csv"'
-    w = csv.writer(resp)
-    w.writerow(
-        [
-            "Nomor surat",
-            "Tanggal",
-            "Kelurahan",
-            "Kasus",
-            "Instansi",
-            "Jenis",
-            "Darurat",
-            "Status",
-            "Penanda tangan",
-            "Simulasi",
-        ]
-    )
-    for r in rows:
-        w.writerow(
-            [
-                csv_safe(x)
-                for x in (
-                    r.letter_number,
-                    letters.tanggal(r.issued_at),
-                    r.kelurahan.name,
-                    r.case.number,
-                    r.agency.name,
-                    r.get_kind_display(),
-                    "ya" if r.is_emergency else "",
-                    r.get_state_display(),
-                    r.signer_name,
-                    "ya" if r.letter_roleplay else "",
-                )
-            ]
-        )
     return resp
 
 

@@ -396,8 +396,10 @@ def case_list(request):
     page_obj = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     # Overdue marks of the procedure's clocks: the running clock rows of this page, one query.
     overdue = clocks.overdue_marks(page_obj.object_list)
+    risk_labels = dict(vocab.RiskLevel.choices)
     for c in page_obj.object_list:
         c.overdue_clocks = overdue.get(c.pk, [])
+        c.risk_label = risk_labels.get(c.latest_risk, "")
     params = request.GET.copy()
     params.pop("page", None)
     return render(
