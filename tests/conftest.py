@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, ensure_personas
 from accounts.models import Agency, Kelurahan, User
+from ops.management.commands.seed_demo import DEMO_PASSWORD, ensure_personas
 
 PERSONA_NAMES = [
     "ws.relawan",

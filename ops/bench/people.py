@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from accounts.management.commands.seed_demo import ensure_personas
 from accounts.models import Agency, Kelurahan, Membership, Role, User
+from ops.management.commands.seed_demo import ensure_personas
 
 # Cases per person of each role in one kelurahan (at least the demo's two companions).
 CASES_PER_PENDAMPING = 5000

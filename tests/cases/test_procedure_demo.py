@@ -2,9 +2,9 @@
 
 import pytest
 
-from cases.demo import seed_cases
-from cases.demo_procedure import advance_demo_cases
 from cases.models import Case, CaseEvent
+from ops.demo.cases import seed_cases
+from ops.demo.story import advance_demo_cases
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 import pytest
 
-from cases.demo import seed_cases
-from referrals.demo import seed_referrals
+from ops.demo.cases import seed_cases
+from ops.demo.referrals import seed_referrals
 from referrals.models import Referral
 
 pytestmark = pytest.mark.django_db

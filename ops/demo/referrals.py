@@ -8,13 +8,12 @@ from django.db import transaction
 
 from accounts.models import Agency, User
 from cases import vocab
-from cases.demo_procedure import _consent
 from cases.models import Case
 from cases.services.procedure import case_advance
 from cases.workflow import TransitionRefused
-
-from . import services
-from .models import Referral
+from ops.demo.story import _consent
+from referrals import services
+from referrals.models import Referral
 
 
 def _refer(case, agency, people, *, stop_at):

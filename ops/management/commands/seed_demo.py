@@ -89,12 +89,12 @@ class Command(BaseCommand):
         self.stdout.write(f"personas: {created} created, {len(PERSONAS) + 1 - created} existing")
         if not opts["no_cases"]:
             try:
-                from cases.demo import seed_cases
+                from ops.demo.cases import seed_cases
             except ImportError:
                 return
             n = seed_cases()
             self.stdout.write(f"demo cases: {n} created")
-            from referrals.demo import seed_referrals
+            from ops.demo.referrals import seed_referrals
 
             self.stdout.write(f"demo referrals: {seed_referrals()} created")
 

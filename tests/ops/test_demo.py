@@ -2,8 +2,8 @@
 
 from django.core.management import call_command
 
-from cases.demo import seed_cases
 from cases.models import Case, CaseEvent, Perpetrator, Victim
+from ops.demo.cases import seed_cases
 
 
 def test_seed_cases_is_realistic_and_idempotent(personas):

@@ -13,8 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Kelurahan, User
-
-from .services.intake import case_register
+from cases.services.intake import case_register
 
 NAMESPACE = uuid.UUID("6f1f3c1e-2b7a-4c61-9a55-0d3c5e7a2026")
 N_CASES = 40
@@ -222,8 +221,8 @@ def seed_cases():
             is_roleplay=i in (5, 18, 33),
         )
         created += result.created
-    # Some demo cases move along the procedure (cases/demo_procedure.py), idempotently.
-    from .demo_procedure import advance_demo_cases
+    # Some demo cases move along the procedure (story.py), idempotently.
+    from .story import advance_demo_cases
 
     advance_demo_cases()
     return created

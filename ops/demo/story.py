@@ -5,11 +5,10 @@ the demo shows cases in every state, tasks and a dashboard. Idempotent: only cas
 from django.db import transaction
 
 from accounts.models import User
-
-from . import vocab
-from .models import Case
-from .services.procedure import case_advance
-from .workflow import SUPPORTED_DECISION_DISABILITIES, TransitionRefused
+from cases import vocab
+from cases.models import Case
+from cases.services.procedure import case_advance
+from cases.workflow import SUPPORTED_DECISION_DISABILITIES, TransitionRefused
 
 # Position of a case among its kelurahan's demo cases (by number) -> state to reach.
 PLAN = {
