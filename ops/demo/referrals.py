@@ -1,7 +1,8 @@
 """Demo referrals, so that `make run` shows letters, the approval queue and an agency's inbox.
 
-Made through the same services the pages use (consent and plan through the case procedure,
-then request, approve, acknowledge). Idempotent: a case that already has a referral is skipped.
+Made through the same services the pages use (story.py: consent and plan through the case
+procedure, then request, approve, acknowledge). Idempotent: a case that already has a referral is
+skipped.
 """
 
 from django.db import transaction
@@ -9,47 +10,11 @@ from django.db import transaction
 from accounts.models import Agency, User
 from cases import vocab
 from cases.models import Case
-from cases.services.procedure import case_advance
 from cases.workflow import TransitionRefused
-from ops.demo.story import _consent
-from referrals import services
-from referrals.models import Referral
+from referrals.models import Referral, State
 
-
-def _refer(case, agency, people, *, stop_at):
-    koor, pend, kasi, officer = people
-    victim = case.victims.order_by("position", "pk").first()
-    share = _consent(victim) | {
-        "purpose": vocab.ConsentPurpose.SHARE,
-        "agency": agency,
-        "shared_fields": [vocab.SharedField.NARRATIVE],
-    }
-    case_advance(case=case, action="consent", actor=pend, data=share)
-    case_advance(
-        case=case,
-        action="plan_action",
-        actor=pend,
-        data={
-            "victim": victim,
-            "service_type": vocab.ServiceType.PSYCHOLOGICAL,
-            "agency": agency,
-        },
-    )
-    action = case.actions.filter(agency=agency).latest("pk")
-    r = services.referral_create(
-        action=action,
-        actor=pend,
-        kind="layanan",
-        services_requested="Penguatan psikologis\nPendampingan hukum",
-        summary="Korban membutuhkan penguatan psikologis dan pendampingan (data demo).",
-    )
-    r = services.referral_advance(referral=r, action="request", actor=pend)
-    if stop_at == "requested":
-        return r
-    r = services.referral_advance(referral=r, action="approve", actor=kasi)
-    if stop_at == "approved" or r.state != "sent":
-        return r
-    return services.referral_advance(referral=r, action="acknowledge", actor=officer)
+from .cases import DEMO_WORK, demo_crew
+from .story import Desk, refer, walk_referral
 
 
 @transaction.atomic
@@ -58,28 +23,41 @@ def seed_referrals():
     users = {u.username: u for u in User.objects.filter(username__contains=".")}
     uptd = Agency.objects.filter(kind=Agency.Kind.UPTD_PPA).first()
     dinsos = Agency.objects.filter(kind=Agency.Kind.DINSOS).first()
-    if not (uptd and dinsos):
+    officer = users.get("uptdppa.petugas")
+    if not (uptd and dinsos and officer):
         return 0
     created = 0
     for code in ("ws", "wb"):
-        people = tuple(
-            users.get(f"{code}.{n}") for n in ("koordinator", "pendamping", "kasikesra")
-        ) + (users.get("uptdppa.petugas"),)
-        if None in people:
+        crew = demo_crew(code, users)
+        if crew is None:
             continue
+        desk = Desk(companion=crew.companion, signer=crew.closer, officer=officer)
         cases = Case.objects.filter(
             kelurahan__code=code.upper(),
             is_roleplay=False,
-            companion=people[1],
+            companion=crew.companion,
             status__in=[vocab.Status.HANDLING, vocab.Status.MONITORING],
         ).order_by("seq")
-        plan = [(uptd, "acknowledged"), (dinsos, "requested")]
-        for case, (agency, stop_at) in zip(cases, plan, strict=False):
+        plan = [(uptd, State.ACKNOWLEDGED), (dinsos, State.REQUESTED)]
+        for case, (agency, state) in zip(cases, plan, strict=False):
             if Referral.objects.filter(case=case).exists():
                 continue
+            victim = case.victims.order_by("position", "pk").first()
             try:
                 with transaction.atomic():
-                    _refer(case, agency, people, stop_at=stop_at)
+                    r = refer(
+                        case,
+                        victim,
+                        agency,
+                        crew.companion,
+                        services_requested="Penguatan psikologis\nPendampingan hukum",
+                        summary=(
+                            "Korban membutuhkan penguatan psikologis dan pendampingan (data demo)."
+                        ),
+                        share=[vocab.SharedField.NARRATIVE],
+                        work=DEMO_WORK,
+                    )
+                    walk_referral(r, state, desk)
                 created += 1
             except TransitionRefused:
                 continue

@@ -1,9 +1,26 @@
-"""Demo data: about 40 fictional cases over both kelurahan, idempotent."""
+"""The demo data of `make run` (ops/demo/): the personas, about 40 fictional cases over both
+kelurahan, some moved along the procedure, a few referrals; all idempotent."""
 
+import pytest
 from django.core.management import call_command
 
+from accounts.models import Membership, User
 from cases.models import Case, CaseEvent, Perpetrator, Victim
-from ops.demo.cases import seed_cases
+from ops.demo.cases import advance_demo_cases, seed_cases
+from ops.demo.personas import USERNAMES
+from ops.demo.referrals import seed_referrals
+from referrals.models import Referral
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_seed_is_idempotent(personas):
+    before = (User.objects.count(), Membership.objects.count())
+    call_command("seed_demo", "--no-cases", verbosity=0)
+    call_command("seed_demo", "--no-cases", verbosity=0)
+    assert (User.objects.count(), Membership.objects.count()) == before
+    assert len(before) and before[0] >= 16
+    assert set(USERNAMES) <= set(User.objects.values_list("username", flat=True))
 
 
 def test_seed_cases_is_realistic_and_idempotent(personas):
@@ -29,3 +46,26 @@ def test_seed_cases_is_realistic_and_idempotent(personas):
     assert seed_cases() == 0
     call_command("seed_demo", verbosity=0)
     assert Case.objects.count() == 40
+
+
+def test_demo_cases_in_every_state_and_rerun_changes_nothing(personas):
+    seed_cases()
+    states = set(Case.objects.values_list("status", flat=True))
+    assert {"received", "assessment", "handling", "monitoring", "closure_requested"} <= states
+    assert {"closed", "not_pursued"} <= states
+    events = CaseEvent.objects.count()
+    assert advance_demo_cases() == 0
+    seed_cases()
+    assert CaseEvent.objects.count() == events
+
+
+def test_demo_referrals_show_an_inbox_and_a_queue_and_rerun_adds_nothing(personas):
+    seed_cases()
+    assert seed_referrals() == 4
+    states = sorted(Referral.objects.values_list("state", flat=True))
+    assert states == ["acknowledged", "acknowledged", "requested", "requested"]
+    assert all(
+        r.letter_number and r.pdf_sha256 for r in Referral.objects.filter(state="acknowledged")
+    )
+    assert seed_referrals() == 0
+    assert Referral.objects.count() == 4
