@@ -14,7 +14,7 @@ from cases.models import Case, CaseEvent, Consent, PlannedAction, Victim
 from ops.bench import intake, pages
 from ops.bench.generate import LETTER_NAME, generate
 from referrals.models import Referral
-from tests.cases.intake_factories import intake_post
+from tests.form_posts import intake_post
 
 N = 200
 

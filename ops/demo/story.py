@@ -213,7 +213,12 @@ def refer(
 ):
     """A draft referral of the victim to the agency, as the companion makes it from the case page:
     the consent to share with that agency (`share`: the fields it covers; None records no such
-    consent), the planned action the agency provides, the draft, its shared fields."""
+    consent), the planned action the agency provides, the draft, its shared fields. The consent
+    to services is recorded too when none is in force (a case still in assessment)."""
+    if not victim.consents.filter(
+        purpose=vocab.ConsentPurpose.SERVICES, withdrawn_at__isnull=True
+    ).exists():
+        record(case, "consent", companion, **consent_data(victim, work))
     if share is not None:
         record(
             case,

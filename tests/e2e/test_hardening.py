@@ -5,8 +5,9 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from attachments.models import Attachment
+from tests.factories import make_case
+from tests.uploads import gps_exif, jpeg_bytes
 
-from ..security.helpers import gps_exif, jpeg_bytes, make_case
 from .conftest import DESKTOP, PHONE, assert_no_axe_violations, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def case(personas, master, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    return make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
+    return make_case(personas, "assessment")
 
 
 def test_attach_photo_on_phone(new_page, personas, case, tmp_path):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from accounts.models import Kelurahan
 from cases.models import Case
 from lbk.routers import ReplicaRouter, replica_alias, replica_reads
-from tests.security.helpers import make_case
+from tests.factories import make_case
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -42,7 +42,7 @@ def test_replica_reads_off_sends_everything_to_the_primary(settings, master):
 
 
 def test_dashboard_counts_come_from_the_replica(replica_on, personas, master):
-    make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
+    make_case(personas, "assessment")
     c = personas.client("ws.koordinator")
     with (
         CaptureQueriesContext(connections["replica"]) as on_replica,
