@@ -9,7 +9,7 @@ from cases.models import Case
 from tests.factories import make_case
 
 from .conftest import DESKTOP, assert_no_axe_violations, login, screenshot
-from .journey import no_overflow, t
+from .pages import no_overflow, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

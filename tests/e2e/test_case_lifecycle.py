@@ -14,7 +14,7 @@ from cases.models import Case, PlannedAction
 from referrals.models import Referral
 
 from .conftest import DESKTOP, PHONE, SHOTS, assert_no_axe_violations, login, screenshot
-from .journey import action_box, fire, no_overflow, t
+from .pages import action_box, fire, no_overflow, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
