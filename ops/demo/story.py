@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from accounts.models import Agency, User
 from cases import vocab
 from cases.services.procedure import case_advance
 from cases.workflow import SUPPORTED_DECISION_DISABILITIES
@@ -35,9 +36,9 @@ class Crew:
     """Who moves a case: the coordinator assigns and declines, the companion does the work, the
     closer (the coordinator unless said otherwise, or kelurahan staff) approves the closure."""
 
-    coordinator: object
-    companion: object
-    closer: object = None
+    coordinator: User
+    companion: User
+    closer: User | None = None
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,11 @@ class Work:
     answers: dict = field(default_factory=lambda: {"injury": True})
     needs: tuple = ("health",)
     service_type: str = vocab.ServiceType.HEALTH
-    agency: object = None
+    agency: Agency | None = None
     target_days: int | None = 7
     guardian: str = "Ibu Wali"
     child_view: str = "Setuju"
-    supporter: str = "Pendamping pilihan korban"
+    supporter: str = "Pendukung pilihan korban"
     visit: str = ""
     closure_reason: str = vocab.ClosureReason.NEEDS_MET
 
@@ -192,9 +193,9 @@ class Desk:
     approves; the officer answers for an agency with users (None: the companion records the
     agency's answers, as for agencies without users)."""
 
-    companion: object
-    signer: object
-    officer: object = None
+    companion: User
+    signer: User
+    officer: User | None = None
 
 
 def refer(
