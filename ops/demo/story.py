@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from cases import vocab
+from cases import engine, vocab, workflow
 from cases.services.procedure import case_advance
-from cases.workflow import SUPPORTED_DECISION_DISABILITIES
 from referrals import services as referral_services
 from referrals.models import Outcome, SendHow, State
 
@@ -63,9 +62,10 @@ class Work:
 def record(case, action, actor, **data):
     """Fire one step of the case procedure; returns what it created (an assessment, a consent, a
     planned action, a visit...) or the timeline entry when it creates nothing else."""
-    event = case_advance(case=case, action=action, actor=actor, data=data)
-    result = case.engine_ctx.outcome.result
-    return event if result is None else result
+    ctx = engine.fire(workflow.CASE, case, action, actor, data)
+    # As case_advance does: the caller's instance sees what the step changed.
+    case.refresh_from_db(fields=[*workflow.CaseTable.PROCEDURE_FIELDS, "version"])
+    return ctx.event if ctx.outcome.result is None else ctx.outcome.result
 
 
 def consent_data(victim, work=None, **more):
@@ -86,7 +86,7 @@ def consent_data(victim, work=None, **more):
             "giver_name": work.guardian,
             "child_view": work.child_view,
         }
-    elif set(victim.disability_types or []) & SUPPORTED_DECISION_DISABILITIES:
+    elif set(victim.disability_types or []) & workflow.SUPPORTED_DECISION_DISABILITIES:
         data |= {"given_by": vocab.ConsentGiver.SUPPORTED, "giver_name": work.supporter}
     return data | more
 
