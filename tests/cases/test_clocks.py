@@ -171,9 +171,7 @@ def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
 def test_rows_follow_the_steps_and_are_kept_after_they_stop(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], p["ws.relawan"])
-    # make_case writes by hand: start its rows as registration does.
-    clocks.sync_case(case, now=T0, reason="registered")
+        case = make_case(p)
     (assign_run,) = ClockRun.objects.filter(case=case)
     assert (assign_run.key, assign_run.due_at, assign_run.waits_on) == (
         "assign",
@@ -201,10 +199,8 @@ def test_rows_follow_the_steps_and_are_kept_after_they_stop(personas, master):
 
 
 def test_registration_starts_the_first_clocks(personas, master):
-    from tests.cases.intake_factories import make_case as register
-
     with time_machine.travel(T0, tick=False):
-        case = register(master["ws"], personas["ws.relawan"], danger_now=True)
+        case = make_case(personas, danger_now=True)
     keys = sorted(ClockRun.objects.running().filter(case=case).values_list("key", flat=True))
     assert keys == ["assign", "first_contact"]
     fc = ClockRun.objects.get(case=case, key="first_contact")
@@ -213,8 +209,7 @@ def test_registration_starts_the_first_clocks(personas, master):
 
 def test_recompute_moves_running_rows_after_a_settings_change(personas, master):
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], personas["ws.relawan"])
-    clocks.sync_case(case, now=T0, reason="registered")
+        case = make_case(personas)
     ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=6)
     assert ClockRun.objects.get(case=case).due_at == T0 + 24 * H  # fixed when it started
     from django.core.management import call_command

@@ -201,9 +201,7 @@ def test_search_finds_a_name_however_it_is_written(personas, master):
     from cases.search import normalize_name
 
     assert normalize_name("  HJ. Sitti   Ma'ruf-Aminah ") == "hj sitti maruf aminah"
-    case = make_case(
-        master["ws"], personas["ws.relawan"], victims=[{"full_name": "Hj. Sitti Ma'ruf"}]
-    )
+    case = make_case(personas, victims=[{"full_name": "Hj. Sitti Ma'ruf"}])
     c = personas.client("ws.koordinator")
     for q in ("sitti maruf", "HJ SITTI", "hj. sitti ma'ruf", "ruf"):
         html = c.get(LIST, {"q": q}).content.decode()
