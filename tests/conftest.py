@@ -1,29 +1,11 @@
-"""Fixtures shared by the whole suite: master data and the personas of ROLES.md."""
+"""Fixtures shared by the whole suite: master data and the personas of ROLES.md (the one list is
+ops/demo/personas.py, which `make run` seeds too)."""
 
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, ensure_personas
 from accounts.models import Agency, Kelurahan, User
-
-PERSONA_NAMES = [
-    "ws.relawan",
-    "ws.pendamping",
-    "ws.pendamping2",
-    "ws.koordinator",
-    "ws.kasikesra",
-    "ws.lurah",
-    "wb.relawan",
-    "wb.pendamping",
-    "wb.pendamping2",
-    "wb.koordinator",
-    "wb.kasikesra",
-    "wb.lurah",
-    "dp3a.petugas",
-    "uptdppa.petugas",
-    "dinsos.petugas",
-    "admin",
-]
+from ops.demo.personas import DEMO_PASSWORD, USERNAMES, ensure_personas
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +50,7 @@ class Personas(dict):
 @pytest.fixture
 def personas(master):
     ensure_personas()
-    return Personas({u.username: u for u in User.objects.filter(username__in=PERSONA_NAMES)})
+    return Personas({u.username: u for u in User.objects.filter(username__in=USERNAMES)})
 
 
 def pytest_collection_modifyitems(config, items):

@@ -21,9 +21,9 @@ from django.db.models import ForeignKey
 
 from accounts.models import Agency, Kelurahan, Membership, User
 from cases.models import Case
+from tests.factories import give_consent, make_case, make_referral, plan_action, record
+from tests.uploads import PDF_BYTES, upload
 from tests.urlwalk import all_routes, check_resolves
-
-from .security.helpers import PDF_BYTES, make_case, upload
 
 # Persona groups (ROLES.md). The WS case is registered by ws.relawan, assigned to ws.pendamping.
 GROUPS = {
@@ -195,58 +195,29 @@ WB_VICTIM = "Sentinel Wb Korbanbacukiki"
 def build_data(personas, master, media):
     from attachments.services import attachment_add
 
+    # A child, so that the guardian and the child's own view are on the consent.
     ws = make_case(
-        master["ws"],
-        personas["ws.relawan"],
-        companion=personas["ws.pendamping"],
-        victim_name=WS_VICTIM,
+        personas,
+        "handling",
+        victims=[{"full_name": WS_VICTIM, "sex": "F", "estimated_age": 12}],
         narrative="Narasi rahasia WS",
-        status="handling",
-        ever_assigned=True,
     )
-    wb = make_case(master["wb"], personas["wb.relawan"], victim_name=WB_VICTIM)
+    wb = make_case(personas, kel="wb", victims=[{"full_name": WB_VICTIM}])
     att = attachment_add(
         case=ws, uploaded=upload("visum.pdf", PDF_BYTES), description="", actor=personas["ws.lurah"]
     )
     # Procedure records with free text (the XSS test writes its payload into them).
-    from cases.models import Assessment, Consent, PlannedAction, Visit
-
     victim = ws.victims.get()
-    common = {"case": ws, "kelurahan": ws.kelurahan, "victim": victim}
-    Assessment.objects.create(
-        **common, risk_level="high", note="Catatan asesmen", assessed_by=personas["ws.pendamping"]
-    )
-    Consent.objects.create(
-        **common,
-        purpose="share",
-        agency=master["uptd"],
-        given_by="guardian",
-        giver_name="Wali",
-        child_view="Pandangan anak",
-        how="written",
-        recorded_by=personas["ws.pendamping"],
-    )
-    PlannedAction.objects.create(
-        **common,
-        service_type="health",
-        agency=master["uptd"],
-        note="Catatan rencana",
-        created_by=personas["ws.pendamping"],
-    )
-    Visit.objects.create(
-        **common, kind="home", text="Catatan kunjungan", by=personas["ws.pendamping"]
-    )
-    Visit.objects.create(
-        **common,
-        kind="phone",
-        text="Catatan rahasia",
-        confidential=True,
-        by=personas["ws.pendamping"],
+    pend = personas["ws.pendamping"]
+    record(ws, "assess", pend, victim=victim, answers={"weapon": True}, note="Catatan asesmen")
+    give_consent(victim, "share", agency="uptd", giver_name="Wali", child_view="Pandangan anak")
+    plan_action(victim, agency="uptd", service="health", note="Catatan rencana")
+    record(ws, "visit", pend, victim=victim, kind="home", text="Catatan kunjungan")
+    record(
+        ws, "visit", pend, victim=victim, kind="phone", text="Catatan rahasia", confidential=True
     )
     # A referral of the WS case to UPTD PPA, approved: its letter is issued (PDF, token).
-    from tests.referrals.factories import approved
-
-    referral = approved(master, personas, case=ws, victim=victim)
+    referral = make_referral(personas, "sent", case=ws, victim=victim)
     referral.refresh_from_db()
     assert referral.letter_number and referral.verify_token
     membership = Membership.objects.filter(user=personas["ws.relawan"]).first()

@@ -7,14 +7,14 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Max
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from cases import numbering, vocab
 from cases.models import Case, CaseEvent, Consent, PlannedAction, Victim
 from ops.bench import intake, pages
 from ops.bench.generate import LETTER_NAME, generate
 from referrals.models import Referral
-from tests.cases.intake_factories import intake_post
+from tests.form_posts import intake_post
+from tests.queries import queries
 
 N = 200
 
@@ -145,8 +145,8 @@ def test_bare_view_renders_a_fixed_kilobyte_without_queries(db):
     from ops.bench.views import bare
 
     request = RequestFactory().get(pages.BARE_PATH)
-    with CaptureQueriesContext(connection) as queries:
+    with queries() as q:
         response = bare(request)
     assert response.status_code == 200
     assert 900 <= len(response.content) <= 1200
-    assert len(queries) == 0
+    assert len(q) == 0

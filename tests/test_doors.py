@@ -28,12 +28,10 @@ from accounts.models import User
 from cases import engine, vocab
 from cases.models import AccessLog, Case, Consent, PlannedAction
 from cases.services.procedure import case_advance
-from referrals import services
 from referrals import workflow as rwf
 from referrals.models import Referral, State
-from tests.cases.factories_procedure import make_case, walk_to
-from tests.cases.intake_factories import form_data
-from tests.referrals import factories as rf
+from tests.factories import give_consent, make_case, make_referral
+from tests.form_posts import form_data
 from tests.urlwalk import all_routes
 
 pytestmark = pytest.mark.django_db
@@ -97,11 +95,10 @@ def worlds(master, personas):
     koor, pend = p["ws.koordinator"], p["ws.pendamping"]
 
     # (a) a closed case with a planned action of an agency and a cancelled draft referral
-    closed = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    closed = make_case(p, "handling")
     victim = closed.victims.get()
-    rf.full_consent(victim, master["uptd"], pend)
-    closed_action = rf.action(victim, master["uptd"], pend)
-    closed_referral = services.referral_create(action=closed_action, actor=pend)
+    closed_referral = make_referral(p, "draft", case=closed, victim=victim)
+    closed_action = closed_referral.action
     c = p.client("ws.koordinator")
     edit_body = form_data(htmllib.unescape(c.get(reverse("cases:edit", args=[closed.pk])).text))
     edit_body["narrative"] = "Diubah setelah ditutup"
@@ -115,9 +112,9 @@ def worlds(master, personas):
 
     # (b) a sexual-violence case in handling, with a stopped mediation action of an agency and
     # referrals of it (as if written before the rule existed)
-    sv = walk_to(make_case(master["ws"], p["ws.relawan"], violence_types=["sexual"]), "handling", p)
+    sv = make_case(p, "handling", violence_types=["sexual"])
     sv_victim = sv.victims.get()
-    rf.full_consent(sv_victim, master["uptd"], pend)
+    give_consent(sv_victim, "share", agency="uptd")
     mediation = _mediation_action(sv, sv_victim, pend, agency=master["uptd"])
     sv_draft = Referral.objects.create(
         case=sv,
@@ -145,13 +142,12 @@ def worlds(master, personas):
 
     # (c) referrals whose victim withdrew consent: a draft, one waiting for approval, one
     # approved for an agency without users (the companion records sending)
-    wd = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    wd = make_case(p, "handling")
     wd_victim = wd.victims.get()
-    wd_draft = rf.draft(master, p, case=wd, victim=wd_victim)
-    wd_requested = rf.requested(master, p, case=wd, victim=wd_victim, with_consent=False)
+    wd_draft = make_referral(p, "draft", case=wd, victim=wd_victim)
+    wd_requested = make_referral(p, "requested", case=wd, victim=wd_victim, with_consent=False)
     police = master["police"]
-    rf.full_consent(wd_victim, police, pend)
-    wd_approved = rf.approved(master, p, case=wd, victim=wd_victim, agency=police)
+    wd_approved = make_referral(p, "approved", case=wd, victim=wd_victim, agency=police)
     assert not police.has_users and wd_approved.state == State.APPROVED
     Consent.objects.filter(victim=wd_victim).update(withdrawn_at=timezone.now(), withdrawn_by=pend)
 
@@ -304,7 +300,7 @@ def attempts(key, worlds, master):
             body = dict(a["edit_body"], _lbk_once=once())
             out.append(("closed", who, reverse("cases:edit", args=[a["case"].pk]), body))
     elif key == "attachments:case":
-        from tests.security.helpers import PDF_BYTES, upload
+        from tests.uploads import PDF_BYTES, upload
 
         for who in personas_for(CASE_STEPS["attach"]):
             body = {"file": upload("a.pdf", PDF_BYTES), "description": "x", "_lbk_once": once()}

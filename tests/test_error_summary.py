@@ -34,9 +34,9 @@ def test_every_summary_link_lands_on_an_element():
 def test_procedure_form_errors_are_described_and_summarised(personas, master):
     """Every aria-describedby of a refused procedure form names an element that exists (Django
     points fields with errors at `<id>_error`), and every summary link lands on one."""
-    from tests.cases.factories_procedure import make_case
+    from tests.factories import make_case
 
-    case = make_case(master["ws"], personas["ws.relawan"])
+    case = make_case(personas)
     client = personas.client("ws.koordinator")
     html = client.post(f"/cases/{case.pk}/act/assign/", {"assign-note": "x"}).content.decode()
     refs = [i for ref in re.findall(r'aria-describedby="([^"]+)"', html) for i in ref.split()]

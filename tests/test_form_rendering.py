@@ -89,9 +89,9 @@ def _check_page(response, *, partial=()):
 
 @pytest.fixture
 def case(master, personas):
-    from tests.cases.factories_procedure import make_case
+    from tests.factories import make_case
 
-    return make_case(master["ws"], personas["ws.relawan"])
+    return make_case(personas)
 
 
 def test_login_and_password_forms(client, personas):
@@ -123,13 +123,13 @@ def test_intake_form_and_its_formsets(personas, case):
 
 
 def test_procedure_step_forms(personas, master, case):
-    from tests.cases.factories_procedure import walk_to
+    from tests.factories import advance_case
 
     koor = personas.client("ws.koordinator")
     # On the case page (every step the coordinator may take now) and on the step's own page.
     _check_page(koor.get(reverse("cases:detail", args=[case.pk])))
     _check_page(koor.post(reverse("cases:act", args=[case.pk, "assign"]), {"assign-note": "x"}))
-    walk_to(case, "handling", personas)
+    advance_case(case, "handling", personas)
     pend = personas.client("ws.pendamping")
     _check_page(pend.get(reverse("cases:detail", args=[case.pk])))
     shown = []
@@ -149,19 +149,18 @@ def test_attachments_and_access_log_forms(personas, case):
 
 
 def test_referral_forms(master, personas):
-    from tests.referrals import factories as f
+    from tests.factories import REFERRAL_VICTIM, make_case, make_referral
 
-    draft = f.draft(master, personas)
+    draft = make_referral(personas, "draft")
     pend = personas.client("ws.pendamping")
     _check_page(pend.get(reverse("referrals:edit", args=[draft.pk])))
-    emergency_case = f.make_case(master, personas, status="received", companion=None)
-    f.make_victim(emergency_case)
+    emergency_case = make_case(personas, victims=[REFERRAL_VICTIM])
     koor = personas.client("ws.koordinator")
     url = reverse("referrals:emergency", args=[emergency_case.pk])
     _check_page(koor.get(url))
     assert 'id="error-summary"' in _check_page(koor.post(url, {"summary": ""}))
     # A referral step shows only the fields its step asks for.
-    requested = f.requested(master, personas)
+    requested = make_referral(personas, "requested")
     staff = personas.client("ws.kasikesra")
     html = _check_page(
         staff.get(reverse("referrals:detail", args=[requested.pk])), partial={"StepForm"}

@@ -101,12 +101,11 @@ def test_home_next_page_within_budget(collected, personas, capsys):
 def test_case_page_warm_cache_within_budget(collected, personas, master, capsys):
     """A real case (two victims, a perpetrator, a walked procedure with its timeline) as the
     coordinator, assets cached: the HTML alone is what the phone downloads."""
-    from tests.cases.factories_procedure import walk_to
-    from tests.cases.intake_factories import make_case as make_intake_case
+    from tests.factories import make_case
 
-    case = make_intake_case(
-        master["ws"],
-        personas["ws.relawan"],
+    case = make_case(
+        personas,
+        "monitoring",
         victims=[
             {"full_name": "Besse Pawelloi", "estimated_age": 11, "sex": "F"},
             {"full_name": "Akbar Pawelloi", "estimated_age": 8, "sex": "M"},
@@ -115,15 +114,10 @@ def test_case_page_warm_cache_within_budget(collected, personas, master, capsys)
         links=[(0, 0, "step_parent", True), (0, 1, "step_parent", True)],
         narrative="Tetangga mendengar dua anak menangis setiap malam; ayah tiri memukul. " * 4,
     )
-    walk_to(case, "monitoring", personas)
-    other = walk_to(
-        make_intake_case(
-            master["ws"],
-            personas["ws.relawan"],
-            victims=[{"full_name": "Rahmat", "estimated_age": 9}, {"full_name": "Ina"}],
-        ),
-        "handling",
+    other = make_case(
         personas,
+        "handling",
+        victims=[{"full_name": "Rahmat", "estimated_age": 9}, {"full_name": "Ina"}],
     )
     client = personas.client("ws.koordinator")
     sizes = {}

@@ -1,5 +1,6 @@
-"""The people of the data set: the demo personas (seed_demo) plus bench users, so that the number
-of companions and volunteers grows with the number of cases as it would in a real kelurahan.
+"""The people of the data set: the demo personas (ops/demo/personas.py) plus bench users, so that
+the number of companions and volunteers grows with the number of cases as it would in a real
+kelurahan.
 
 Bench users are ordinary users with memberships, written through the ORM (a few dozen rows, with
 their change history) and an unusable password: nobody logs in as them.
@@ -11,8 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from accounts.management.commands.seed_demo import ensure_personas
 from accounts.models import Agency, Kelurahan, Membership, Role, User
+from ops.demo.personas import ensure_personas
 
 # Cases per person of each role in one kelurahan (at least the demo's two companions).
 CASES_PER_PENDAMPING = 5000

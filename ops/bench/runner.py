@@ -138,7 +138,7 @@ class Bench:
         files = sorted(BASE.glob("*/migrations/[0-9]*.py"))
         files += [
             BASE / "fixtures" / "master.json",
-            BASE / "accounts/management/commands/seed_demo.py",
+            BASE / "ops/demo/personas.py",
         ]
         files += sorted((BASE / "ops" / "bench").glob("*.py"))
         for f in files:

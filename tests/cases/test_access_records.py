@@ -7,8 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import AccessLog, Case, CaseEvent
-
-from .intake_factories import make_case
+from tests.factories import advance_case, make_case
 
 WB = ["wb.relawan", "wb.pendamping", "wb.pendamping2", "wb.koordinator", "wb.kasikesra", "wb.lurah"]
 AGENCIES = ["dp3a.petugas", "uptdppa.petugas", "dinsos.petugas"]
@@ -17,8 +16,7 @@ AGENCIES = ["dp3a.petugas", "uptdppa.petugas", "dinsos.petugas"]
 @pytest.fixture
 def ws_case(personas, master):
     return make_case(
-        master["ws"],
-        personas["ws.relawan"],
+        personas,
         victims=[{"full_name": "Siti Sangkala", "estimated_age": 12, "nik": "7372014107140002"}],
         narrative="Rahasia kronologi",
     )
@@ -56,7 +54,7 @@ def test_agency_officers_and_admin_have_no_case_list(personas, ws_case):
 
 
 def test_volunteer_sees_only_cases_they_registered(personas, master, ws_case):
-    other = make_case(master["ws"], personas["ws.pendamping"])
+    other = make_case(personas, by="ws.pendamping")
     c = personas.client("ws.relawan")
     assert c.get(reverse("cases:detail", args=[other.pk])).status_code == 404
     html = c.get(reverse("cases:list")).content.decode()
@@ -150,7 +148,7 @@ def test_searches_are_logged_plain_lists_are_not(personas, ws_case):
 
 
 def test_access_log_page_for_kelurahan_staff_with_filters(personas, master, ws_case):
-    wb_case = make_case(master["wb"], personas["wb.relawan"])
+    wb_case = make_case(personas, kel="wb")
     personas.client("ws.relawan").get(reverse("cases:detail", args=[ws_case.pk]))
     personas.client("ws.koordinator").get(reverse("cases:detail", args=[ws_case.pk]))
     personas.client("wb.koordinator").get(reverse("cases:detail", args=[wb_case.pk]))
@@ -212,9 +210,7 @@ def test_volunteer_may_correct_intake_until_a_companion_is_assigned(personas, ws
     c = personas.client("ws.relawan")
     url = reverse("cases:edit", args=[ws_case.pk])
     assert c.get(url).status_code == 200
-    Case.objects.filter(pk=ws_case.pk).update(
-        companion=personas["ws.pendamping"], ever_assigned=True, status="assessment"
-    )
+    advance_case(ws_case, "assessment", personas)
     assert c.get(url).status_code == 404
     # Still sees the intake data and status.
     r = c.get(reverse("cases:detail", args=[ws_case.pk]))

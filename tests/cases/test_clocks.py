@@ -10,8 +10,8 @@ import time_machine
 from cases import clocks
 from cases.models import ClockRun, ClockSetting
 from cases.services.procedure import case_advance
-from tests.cases.factories_procedure import assign, make_case, prepare_plan, walk_to
 from tests.clock_tasks import tasks_for
+from tests.factories import assess_and_plan, assign, make_case
 
 pytestmark = pytest.mark.django_db
 T0 = datetime.datetime(2026, 11, 2, 8, 0, tzinfo=ZoneInfo("Asia/Makassar"))
@@ -25,7 +25,7 @@ def keys(case, now):
 def test_case_clocks_start_and_stop(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], p["ws.relawan"])
+        case = make_case(p)
     run = keys(case, T0 + 25 * H)
     assert set(run) == {"assign"}
     assert run["assign"].due == T0 + 24 * H and run["assign"].overdue
@@ -42,7 +42,7 @@ def test_case_clocks_start_and_stop(personas, master):
         case_advance(
             case=case, action="first_contact", actor=p["ws.pendamping"], data={"how": "phone"}
         )
-        prepare_plan(case, p["ws.pendamping"])
+        assess_and_plan(case, p["ws.pendamping"])
         case_advance(case=case, action="complete_assessment", actor=p["ws.pendamping"])
     assert keys(case, T0 + 41 * H) == {}
 
@@ -78,7 +78,7 @@ def test_case_clocks_start_and_stop(personas, master):
 def test_emergency_first_contact_two_hours_from_registration(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], p["ws.relawan"], injured_needs_care=True)
+        case = make_case(p, injured_needs_care=True)
     run = keys(case, T0 + H)
     assert run["first_contact"].due == T0 + 2 * H
     assert run["first_contact"].waits_on == "deciders"
@@ -92,7 +92,7 @@ def test_emergency_first_contact_two_hours_from_registration(personas, master):
 def test_not_pursued_stops_every_clock(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], p["ws.relawan"], danger_now=True)
+        case = make_case(p, danger_now=True)
         case_advance(
             case=case,
             action="decline",
@@ -107,8 +107,8 @@ def test_kelurahan_settings_override_defaults(personas, master):
     ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=6)
     ClockSetting.objects.create(kelurahan=master["ws"], key="first_contact.emergency", hours=1)
     with time_machine.travel(T0, tick=False):
-        ws = make_case(master["ws"], p["ws.relawan"], danger_now=True)
-        wb = make_case(master["wb"], p["wb.relawan"])
+        ws = make_case(p, danger_now=True)
+        wb = make_case(p, kel="wb")
     assert keys(ws, T0)["assign"].due == T0 + 6 * H
     assert keys(ws, T0)["first_contact"].due == T0 + H
     assert keys(wb, T0)["assign"].due == T0 + 24 * H
@@ -117,11 +117,11 @@ def test_kelurahan_settings_override_defaults(personas, master):
 def test_tasks_most_urgent_first_for_the_person_who_must_act(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        old = make_case(master["ws"], p["ws.relawan"])
+        old = make_case(p)
     with time_machine.travel(T0 + 10 * H, tick=False):
-        new = make_case(master["ws"], p["ws.relawan"])
-        mine = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
-        make_case(master["wb"], p["wb.relawan"])
+        new = make_case(p)
+        mine = make_case(p, "assessment")
+        make_case(p, kel="wb")
     now = T0 + 30 * H
     koor = [(t.case, t.action, t.overdue) for t in tasks_for(p["ws.koordinator"], now)]
     assert koor == [(old, "assign", True), (new, "assign", False)]
@@ -135,8 +135,8 @@ def test_tasks_most_urgent_first_for_the_person_who_must_act(personas, master):
 def test_dashboard_and_overdue_marks(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        late = make_case(master["ws"], p["ws.relawan"])
-        walk_to(make_case(master["ws"], p["ws.relawan"]), "closed", p)
+        late = make_case(p)
+        make_case(p, "closed")
     now = T0 + 48 * H
     data = clocks.dashboard([master["ws"].pk], now)[master["ws"].pk]
     states = {code: n for code, _label, n in data["states"]}
@@ -171,9 +171,7 @@ def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
 def test_rows_follow_the_steps_and_are_kept_after_they_stop(personas, master):
     p = personas
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], p["ws.relawan"])
-    # make_case writes by hand: start its rows as registration does.
-    clocks.sync_case(case, now=T0, reason="registered")
+        case = make_case(p)
     (assign_run,) = ClockRun.objects.filter(case=case)
     assert (assign_run.key, assign_run.due_at, assign_run.waits_on) == (
         "assign",
@@ -201,10 +199,8 @@ def test_rows_follow_the_steps_and_are_kept_after_they_stop(personas, master):
 
 
 def test_registration_starts_the_first_clocks(personas, master):
-    from tests.cases.intake_factories import make_case as register
-
     with time_machine.travel(T0, tick=False):
-        case = register(master["ws"], personas["ws.relawan"], danger_now=True)
+        case = make_case(personas, danger_now=True)
     keys = sorted(ClockRun.objects.running().filter(case=case).values_list("key", flat=True))
     assert keys == ["assign", "first_contact"]
     fc = ClockRun.objects.get(case=case, key="first_contact")
@@ -213,8 +209,7 @@ def test_registration_starts_the_first_clocks(personas, master):
 
 def test_recompute_moves_running_rows_after_a_settings_change(personas, master):
     with time_machine.travel(T0, tick=False):
-        case = make_case(master["ws"], personas["ws.relawan"])
-    clocks.sync_case(case, now=T0, reason="registered")
+        case = make_case(personas)
     ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=6)
     assert ClockRun.objects.get(case=case).due_at == T0 + 24 * H  # fixed when it started
     from django.core.management import call_command
@@ -252,11 +247,9 @@ def test_sql_tasks_equal_the_python_rule_on_a_mixed_data_set(personas, master):
     for i, state in enumerate(states * 2):
         with time_machine.travel(T0 + i * 7 * H, tick=False):
             emergency = {"danger_now": True} if i % 4 == 0 else {}
-            case = make_case(master["ws"], p["ws.relawan"], **emergency)
-            clocks.sync_case(case, now=T0 + i * 7 * H, reason="registered")
-            walk_to(case, state, p)
+            make_case(p, state, **emergency)
     with time_machine.travel(T0 + 200 * H, tick=False):
-        other = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+        other = make_case(p, "assessment")
         case_advance(
             case=other,
             action="reassign",

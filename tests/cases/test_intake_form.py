@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from cases.models import AccessLog, Case, CaseEvent, PerpetratorLink, Victim
-
-from .intake_factories import intake_post
+from tests.form_posts import intake_post
 
 URL = reverse("cases:create")
 SIBLINGS = [

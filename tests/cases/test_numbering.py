@@ -11,19 +11,18 @@ from django.utils import timezone
 from cases import numbering
 from cases.models import Case, CaseEvent
 from cases.services.intake import case_register
-
-from .intake_factories import make_case
+from tests.factories import make_case
 
 
 def test_numbers_are_sequential_per_kelurahan_and_series(personas, master):
     year = timezone.localdate().year
-    ws, wb = master["ws"], master["wb"]
-    a = make_case(ws, personas["ws.relawan"])
-    b = make_case(ws, personas["ws.relawan"])
-    c = make_case(wb, personas["wb.relawan"])
-    s1 = make_case(ws, personas["ws.relawan"], roleplay=True)
-    d = make_case(ws, personas["ws.relawan"])
-    s2 = make_case(ws, personas["ws.relawan"], roleplay=True)
+    ws = master["ws"]
+    a = make_case(personas)
+    b = make_case(personas)
+    c = make_case(personas, kel="wb")
+    s1 = make_case(personas, roleplay=True)
+    d = make_case(personas)
+    s2 = make_case(personas, roleplay=True)
     assert [x.number for x in (a, b, d)] == [f"WS-{year}-000{i}" for i in (1, 2, 3)]
     assert c.number == f"WB-{year}-0001"
     assert [s1.number, s2.number] == [f"WS-SIM-{year}-0001", f"WS-SIM-{year}-0002"]
@@ -32,7 +31,7 @@ def test_numbers_are_sequential_per_kelurahan_and_series(personas, master):
 
 
 def test_registration_event_is_the_first_timeline_entry(personas, master):
-    case = make_case(master["ws"], personas["ws.relawan"])
+    case = make_case(personas)
     ev = CaseEvent.objects.filter(case=case).first()
     assert ev.kind == CaseEvent.Kind.REGISTERED and ev.to_status == "received"
 
@@ -138,4 +137,4 @@ def test_concurrent_double_submit_creates_one_case(personas, master):
     assert Case.objects.count() == 1
     assert sorted(r.created for r in results) == [False, True]
     # The loser's number was rolled back: the next registration takes 2, no gap.
-    assert make_case(master["ws"], personas["ws.relawan"]).seq == 2
+    assert make_case(personas).seq == 2

@@ -10,13 +10,13 @@ from cases.models import Case, CaseEvent
 from cases.services.procedure import case_advance
 from cases.vocab import Status as S
 from cases.workflow import TransitionRefused
-from tests.cases.factories_procedure import make_case, walk_to
+from tests.factories import make_case
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_approve_and_return_at_once(personas, master):
-    case = walk_to(make_case(master["ws"], personas["ws.relawan"]), "closure_requested", personas)
+    case = make_case(personas, "closure_requested")
     barrier = threading.Barrier(2)
     results = {}
 
@@ -58,7 +58,7 @@ def test_approve_and_return_at_once(personas, master):
 
 
 def test_two_assignments_at_once_only_one_companion(personas, master):
-    case = make_case(master["ws"], personas["ws.relawan"])
+    case = make_case(personas)
     barrier = threading.Barrier(2)
     results = []
 

@@ -10,7 +10,7 @@ from cases.models import Case, CaseEvent, PlannedAction
 from cases.services.procedure import case_advance
 from cases.vocab import Status as S
 from cases.workflow import TransitionRefused
-from tests.cases.factories_procedure import assign, make_case, prepare_plan, walk_to
+from tests.factories import assess_and_plan, assign, make_case, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +44,9 @@ COMPANIONS = {"ws.pendamping", "ws.koordinator"}
 
 
 def _setup(p, master, state, plan=False):
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), state, p)
+    case = make_case(p, state)
     if plan:
-        prepare_plan(case, p["ws.pendamping"])
+        assess_and_plan(case, p["ws.pendamping"])
     return case
 
 
@@ -118,7 +118,7 @@ def refused(case, action, actor, data=None):
 
 def test_assign_guards(personas, master):
     p = personas
-    case = make_case(master["ws"], p["ws.relawan"])
+    case = make_case(p)
     koor = p["ws.koordinator"]
     msg = "The companion must be an active pendamping of this kelurahan."
     assert msg in refused(
@@ -141,7 +141,7 @@ def test_assign_guards(personas, master):
 
 def test_reassign_needs_reason_and_a_new_companion(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    case = make_case(p, "assessment")
     koor = p["ws.koordinator"]
     data = {"companion": p["ws.pendamping2"], "no_conflict": True}
     assert "Give the reason." in refused(case, "reassign", koor, data)
@@ -157,22 +157,22 @@ def test_reassign_needs_reason_and_a_new_companion(personas, master):
 
 def test_complete_assessment_guards_in_indonesian(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"], victims=2), "assessment", p)
+    case = make_case(p, "assessment", victims=2)
     pend = p["ws.pendamping"]
     with translation.override("id"):
         text = refused(case, "complete_assessment", pend)
     assert "Belum ada tindakan dalam rencana penanganan" in text
     assert text.count("tingkat risiko") == 2  # both victims lack an assessment
-    prepare_plan(case, pend)
+    assess_and_plan(case, pend)
     case_advance(case=case, action="complete_assessment", actor=pend)
     assert case.status == S.HANDLING and case.handling_started_at
 
 
 def test_consent_counts_only_when_in_force(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    case = make_case(p, "assessment")
     pend = p["ws.pendamping"]
-    prepare_plan(case, pend)
+    assess_and_plan(case, pend)
     consent = case.consents.get()
     case_advance(
         case=case, action="withdraw_consent", actor=pend, data={"consent": consent, "note": "x"}
@@ -182,9 +182,7 @@ def test_consent_counts_only_when_in_force(personas, master):
 
 def test_mediation_refused_on_sexual_violence_with_article_23(personas, master):
     p = personas
-    case = walk_to(
-        make_case(master["ws"], p["ws.relawan"], violence_types=["sexual"]), "assessment", p
-    )
+    case = make_case(p, "assessment", violence_types=["sexual"])
     pend = p["ws.pendamping"]
     victim = case.victims.get()
     data = {"victim": victim, "service_type": vocab.ServiceType.MEDIATION}
@@ -193,20 +191,16 @@ def test_mediation_refused_on_sexual_violence_with_article_23(personas, master):
     assert "UU 12/2022" in text and "23" in text and "diversi" in text.lower()
     assert not PlannedAction.objects.filter(case=case).exists()
     # tpks types alone make a case sexual violence too
-    other = walk_to(
-        make_case(master["ws"], p["ws.relawan"], violence_types=[], tpks_types=["rape"]),
-        "assessment",
-        p,
-    )
+    other = make_case(p, "assessment", violence_types=[], tpks_types=["rape"])
     refused(other, "plan_action", pend, {**data, "victim": other.victims.get()})
     # a non-sexual case may plan mediation
-    plain = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    plain = make_case(p, "assessment")
     case_advance(
         case=plain, action="plan_action", actor=pend, data={**data, "victim": plain.victims.get()}
     )
     # a case that turns out to be sexual violence cannot go on with mediation in its plan: the
     # intake edit is accepted and the mediation action is stopped in the same transaction
-    prepare_plan(plain, pend)
+    assess_and_plan(plain, pend)
     from cases.services.intake import case_update
 
     plain.refresh_from_db()
@@ -227,9 +221,9 @@ def test_child_victim_warning_until_uptd_or_dp3a_action(personas, master):
     from cases import workflow
 
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"], child=True), "assessment", p)
+    case = make_case(p, "assessment", child=True)
     assert len(workflow.warnings(case)) == 1
-    prepare_plan(case, p["ws.pendamping"])  # LBK-KK as provider: still a warning
+    assess_and_plan(case, p["ws.pendamping"])  # LBK-KK as provider: still a warning
     assert len(workflow.warnings(case)) == 1
     case_advance(
         case=case,
@@ -257,7 +251,7 @@ def consent_data(victim, **kw):
 def test_consent_guards(personas, master):
     p = personas
     pend, koor = p["ws.pendamping"], p["ws.koordinator"]
-    child_case = walk_to(make_case(master["ws"], p["ws.relawan"], child=True), "assessment", p)
+    child_case = make_case(p, "assessment", child=True)
     child = child_case.victims.get()
     assert "parent or guardian" in refused(child_case, "consent", pend, consent_data(child))
     assert "child's own view" in refused(
@@ -286,7 +280,7 @@ def test_consent_guards(personas, master):
     entry.refresh_from_db()
     assert entry.is_effective and entry.confirmed_by == koor
     # sharing needs the agency
-    adult_case = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    adult_case = make_case(p, "assessment")
     adult = adult_case.victims.get()
     assert "agency the data may be shared" in refused(
         adult_case, "consent", pend, consent_data(adult, purpose="share")
@@ -314,7 +308,7 @@ def test_consent_guards(personas, master):
 def test_best_interest_confirmation_is_four_eyes(personas, master):
     p = personas
     koor = p["ws.koordinator"]
-    case = walk_to(make_case(master["ws"], p["ws.relawan"], child=True), "assessment", p)
+    case = make_case(p, "assessment", child=True)
     data = consent_data(
         case.victims.get(),
         purpose="share",
@@ -331,26 +325,17 @@ def test_best_interest_confirmation_is_four_eyes(personas, master):
 
 def _referral(master, p, case, state):
     """A real referral of the case's victim to UPTD PPA, moved to `state` through the engine."""
-    from referrals import services
-    from tests.referrals.factories import draft
-
-    r = draft(master, p, case=case, victim=case.victims.get())
-    if state in ("requested", "sent"):
-        r = services.referral_advance(referral=r, action="request", actor=p["ws.pendamping"])
-    if state == "sent":
-        r = services.referral_advance(referral=r, action="approve", actor=p["ws.kasikesra"])
-    assert r.state == state
-    return r
+    return make_referral(p, state, case=case, victim=case.victims.get())
 
 
 def test_propose_and_decline_refused_with_an_open_referral(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    case = make_case(p, "handling")
     _referral(master, p, case, "sent")
     assert "open referral" in refused(
         case, "propose_closure", p["ws.pendamping"], {"closure_reason": "needs_met"}
     )
-    early = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    early = make_case(p, "assessment")
     _referral(master, p, early, "requested")
     assert "open referral" in refused(
         early, "decline", p["ws.koordinator"], {"not_pursued_reason": "duplicate"}
@@ -360,7 +345,7 @@ def test_propose_and_decline_refused_with_an_open_referral(personas, master):
     )
     # a sent referral does not stop monitoring; one waiting for approval does
     case_advance(case=case, action="start_monitoring", actor=p["ws.pendamping"])
-    other = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    other = make_case(p, "handling")
     _referral(master, p, other, "requested")
     assert "waiting for the kelurahan staff's approval" in refused(
         other, "start_monitoring", p["ws.pendamping"]
@@ -369,13 +354,12 @@ def test_propose_and_decline_refused_with_an_open_referral(personas, master):
 
 def test_handled_by_agency_needs_a_completed_handover(personas, master):
     from referrals import services
-    from tests.referrals.factories import draft
 
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    case = make_case(p, "handling")
     data = {"closure_reason": vocab.ClosureReason.HANDLED_BY_AGENCY}
     assert "handover" in refused(case, "propose_closure", p["ws.pendamping"], data)
-    r = draft(master, p, case=case, victim=case.victims.get(), kind="pelimpahan")
+    r = make_referral(p, "draft", case=case, victim=case.victims.get(), kind="pelimpahan")
     officer = p["uptdppa.petugas"]
     for action, actor, extra in (
         ("request", p["ws.pendamping"], {}),
@@ -391,22 +375,22 @@ def test_handled_by_agency_needs_a_completed_handover(personas, master):
 def test_reason_and_note_guards(personas, master):
     p = personas
     koor, pend = p["ws.koordinator"], p["ws.pendamping"]
-    received = make_case(master["ws"], p["ws.relawan"])
+    received = make_case(p)
     assert "why the case is not pursued" in refused(received, "decline", koor)
-    handling = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    handling = make_case(p, "handling")
     assert "closure reason" in refused(handling, "propose_closure", pend)
-    monitoring = walk_to(make_case(master["ws"], p["ws.relawan"]), "monitoring", p)
+    monitoring = make_case(p, "monitoring")
     assert "Give the reason." in refused(monitoring, "new_need", pend, {"reason": "  "})
-    requested = walk_to(make_case(master["ws"], p["ws.relawan"]), "closure_requested", p)
+    requested = make_case(p, "closure_requested")
     assert "Write a note" in refused(requested, "return", koor)
-    closed = walk_to(make_case(master["ws"], p["ws.relawan"]), "closed", p)
+    closed = make_case(p, "closed")
     assert "Give the reason." in refused(closed, "reopen", koor)
 
 
 def test_four_eyes_on_closure(personas, master):
     p = personas
     koor = p["ws.koordinator"]
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    case = make_case(p, "handling")
     case_advance(
         case=case, action="propose_closure", actor=koor, data={"closure_reason": "needs_met"}
     )
@@ -418,7 +402,7 @@ def test_four_eyes_on_closure(personas, master):
 @pytest.mark.parametrize("start", [S.ASSESSMENT, S.HANDLING, S.MONITORING])
 def test_return_restores_the_state_closure_was_proposed_from(personas, master, start):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), start, p)
+    case = make_case(p, start)
     case_advance(
         case=case,
         action="propose_closure",
@@ -439,7 +423,7 @@ def test_return_restores_the_state_closure_was_proposed_from(personas, master, s
 
 def test_timeline_entries_cannot_be_changed_or_deleted(personas, master, client):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    case = make_case(p, "assessment")
     event = case.events.get(action="assign")
     event.note = "diubah"
     with pytest.raises(ValidationError):
@@ -462,7 +446,7 @@ def test_timeline_entries_cannot_be_changed_or_deleted(personas, master, client)
 
 def test_refused_step_on_stale_page_version(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "closure_requested", p)
+    case = make_case(p, "closure_requested")
     seen = case.version
     case_advance(case=case, action="return", actor=p["ws.lurah"], data={"note": "x"})
     case_advance(
@@ -479,11 +463,10 @@ def test_refused_step_on_stale_page_version(personas, master):
 
 def test_closing_cancels_unsent_referrals(personas, master):
     from referrals.models import State
-    from tests.referrals.factories import draft
 
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
-    kept = draft(master, p, case=case, victim=case.victims.get())
+    case = make_case(p, "handling")
+    kept = make_referral(p, "draft", case=case, victim=case.victims.get())
     case_advance(
         case=case,
         action="propose_closure",
@@ -495,8 +478,8 @@ def test_closing_cancels_unsent_referrals(personas, master):
     case_advance(case=case, action="approve_closure", actor=p["ws.lurah"], data={"note": "selesai"})
     kept.refresh_from_db()
     assert (kept.state, kept.cancel_reason) == (State.CANCELLED, "selesai")
-    declined = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
-    other = draft(master, p, case=declined, victim=declined.victims.get())
+    declined = make_case(p, "assessment")
+    other = make_referral(p, "draft", case=declined, victim=declined.victims.get())
     case_advance(
         case=declined,
         action="decline",

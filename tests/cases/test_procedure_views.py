@@ -5,9 +5,7 @@ import io
 import re
 
 import pytest
-from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from cases import engine, workflow
@@ -16,7 +14,8 @@ from cases.models import Case, CaseEvent
 from cases.procedure_print import label_of
 from cases.services.procedure import case_advance
 from cases.vocab import Status as S
-from tests.cases.factories_procedure import make_case, prepare_plan, walk_to
+from tests.factories import advance_case, assess_and_plan, make_case
+from tests.queries import assert_queries_constant, count_get
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +41,12 @@ def labels(case, user):
 
 def test_section_shows_exactly_the_available_actions(personas, master):
     p = personas
-    case = make_case(master["ws"], p["ws.relawan"])
+    case = make_case(p)
     r = page(p, "ws.koordinator", case)
     assert r.status_code == 200
     got = summaries(r)
     assert got == labels(case, p["ws.koordinator"]) and len(got) == 2
-    walk_to(case, "assessment", p)
+    advance_case(case, "assessment", p)
     for name in ("ws.pendamping", "ws.koordinator", "ws.kasikesra"):
         got = summaries(page(p, name, case))
         assert got == labels(case, p[name]), name
@@ -56,7 +55,7 @@ def test_section_shows_exactly_the_available_actions(personas, master):
 
 def test_outsiders_and_the_volunteer_get_404_and_no_section(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    case = make_case(p, "assessment")
     # the volunteer who registered it sees the case page (intake level) without the procedure
     r = page(p, "ws.relawan", case)
     assert r.status_code == 200 and 'id="procedure"' not in r.content.decode()
@@ -87,19 +86,20 @@ def test_outsiders_and_the_volunteer_get_404_and_no_section(personas, master):
 
 def test_get_on_an_action_url_changes_nothing(personas, master):
     p = personas
-    case = make_case(master["ws"], p["ws.relawan"])
+    case = make_case(p)
+    events = case.events.count()  # the registration
     c = p.client("ws.koordinator")
     r = c.get(f"/cases/{case.pk}/act/assign/")
     assert r.status_code == 200 and b'method="post"' in r.content
     assert c.get(f"/cases/{case.pk}/act/approve_closure/").status_code == 404
     assert c.get(f"/cases/{case.pk}/act/nonsense/").status_code == 404
     case.refresh_from_db()
-    assert case.status == S.RECEIVED and not case.events.exists()
+    assert case.status == S.RECEIVED and case.events.count() == events
 
 
 def test_assign_through_the_form(personas, master):
     p = personas
-    case = make_case(master["ws"], p["ws.relawan"])
+    case = make_case(p)
     c = p.client("ws.kasikesra")
     url = f"/cases/{case.pk}/act/assign/"
     r = c.post(url, {"assign-companion": p["ws.pendamping"].pk, "assign-note": "catatan saya"})
@@ -127,13 +127,13 @@ def test_assign_through_the_form(personas, master):
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.status == S.ASSESSMENT and case.companion == p["ws.pendamping"]
-    ev = case.events.get()
+    ev = case.events.get(action="assign")
     assert (ev.actor, ev.from_status, ev.to_status) == (p["ws.kasikesra"], S.RECEIVED, S.ASSESSMENT)
 
 
 def test_refused_step_explains_in_indonesian(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+    case = make_case(p, "assessment")
     r = p.client("ws.pendamping").post(
         f"/cases/{case.pk}/act/complete_assessment/", {"complete_assessment-note": ""}
     )
@@ -145,7 +145,7 @@ def test_refused_step_explains_in_indonesian(personas, master):
 
 def test_no_posted_field_can_change_the_state(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    case = make_case(p, "handling")
     c = p.client("ws.pendamping")
     evil = {
         "status": "closed",
@@ -171,7 +171,7 @@ def test_no_posted_field_can_change_the_state(personas, master):
 
 def test_confidential_notes_only_for_companion_and_coordinator(personas, master):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "monitoring", p)
+    case = make_case(p, "monitoring")
     r = p.client("ws.pendamping").post(
         f"/cases/{case.pk}/act/visit/",
         {
@@ -203,7 +203,7 @@ def test_confidential_notes_only_for_companion_and_coordinator(personas, master)
 
 def test_whole_walk_through_the_endpoints(personas, master):
     p = personas
-    case = make_case(master["ws"], p["ws.relawan"])
+    case = make_case(p)
     victim = case.victims.get()
     koor, pend, kasi = (p.client(n) for n in ("ws.koordinator", "ws.pendamping", "ws.kasikesra"))
 
@@ -237,7 +237,7 @@ def test_whole_walk_through_the_endpoints(personas, master):
     assert case.status == S.CLOSED
     assert victim.recovery["safe_home"] is True and victim.recovery["documents"] is False
     assert case.assessments.get().risk_level == "medium"
-    assert [e.action for e in case.events.all()] == [
+    assert [e.action for e in case.events.exclude(kind="registered")] == [
         "assign",
         "first_contact",
         "assess",
@@ -252,18 +252,12 @@ def test_whole_walk_through_the_endpoints(personas, master):
     ]
 
 
-def _count(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_queries_constant_at_two_sizes(personas, master, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     p = personas
-    small = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
-    big = walk_to(make_case(master["ws"], p["ws.relawan"], victims=3), "handling", p)
-    prepare_plan(big, p["ws.pendamping"])
+    small = make_case(p, "handling")
+    big = make_case(p, "handling", victims=3)
+    assess_and_plan(big, p["ws.pendamping"])
     for i in range(3):
         case_advance(
             case=big,
@@ -272,29 +266,33 @@ def test_queries_constant_at_two_sizes(personas, master, settings, tmp_path):
             data={"kind": "home", "text": f"v{i}"},
         )
     # Referrals (one sent, one draft), a file: every section of the case page has content.
-    from tests.referrals import factories as rf
-    from tests.security.helpers import PDF_BYTES, upload
+    from tests.factories import make_referral
+    from tests.uploads import PDF_BYTES, upload
 
     for victim in big.victims.all()[:2]:
-        rf.approved(master, p, case=big, victim=victim)
-    rf.draft(master, p, case=big, victim=big.victims.last(), with_consent=False)
+        make_referral(p, "sent", case=big, victim=victim)
+    make_referral(p, "draft", case=big, victim=big.victims.last(), with_consent=False)
     p.client("ws.pendamping").post(
         f"/cases/{big.pk}/attachments/", {"file": upload("a.pdf", PDF_BYTES), "description": "x"}
     )
     c = p.client("ws.koordinator")
-    n_small, n_big = _count(c, f"/cases/{small.pk}/"), _count(c, f"/cases/{big.pk}/")
+    n_small, n_big = count_get(c, f"/cases/{small.pk}/"), count_get(c, f"/cases/{big.pk}/")
     assert n_small == n_big
     assert n_big <= 20, n_big  # the case page's bound, whatever the case holds
-    before = [_count(c, "/cases/tasks/"), _count(c, "/cases/dashboard/")]
-    for _i in range(4):
-        make_case(master["ws"], p["ws.relawan"])
-        walk_to(make_case(master["ws"], p["ws.relawan"]), "closure_requested", p)
-    assert [_count(c, "/cases/tasks/"), _count(c, "/cases/dashboard/")] == before
+
+    def more_cases():
+        for _i in range(4):
+            make_case(p)
+            make_case(p, "closure_requested")
+
+    assert_queries_constant(
+        lambda: (count_get(c, "/cases/tasks/"), count_get(c, "/cases/dashboard/")), more_cases
+    )
 
 
 def test_tasks_dashboard_and_home_panel(personas, master):
     p = personas
-    case = make_case(master["ws"], p["ws.relawan"])
+    case = make_case(p)
     r = p.client("ws.koordinator").get("/cases/tasks/")
     assert r.status_code == 200 and case.number in r.content.decode()
     assert case.number not in p.client("wb.koordinator").get("/cases/tasks/").content.decode()
@@ -389,8 +387,8 @@ def test_case_list_overdue_mark_and_risk_filter(personas, master):
 
     p = personas
     with time_machine.travel(datetime.datetime(2026, 1, 5, 8, 0), tick=False):
-        late = make_case(master["ws"], p["ws.relawan"])
-    risky = walk_to(make_case(master["ws"], p["ws.relawan"]), "assessment", p)
+        late = make_case(p)
+    risky = make_case(p, "assessment")
     case_advance(
         case=risky,
         action="assess",
@@ -409,10 +407,10 @@ def test_case_list_overdue_mark_and_risk_filter(personas, master):
 def test_the_intake_edit_cannot_change_the_state(personas, master):
     import html as htmllib
 
-    from tests.cases.intake_factories import form_data
+    from tests.form_posts import form_data
 
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    case = make_case(p, "handling")
     c = p.client("ws.koordinator")
     url = f"/cases/{case.pk}/edit/"
     data = form_data(htmllib.unescape(c.get(url).content.decode()))

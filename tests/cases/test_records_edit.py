@@ -7,15 +7,14 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, CaseEvent, Victim
-
-from .intake_factories import form_data, make_case
+from tests.factories import make_case
+from tests.form_posts import form_data
 
 
 @pytest.fixture
 def case(personas, master):
     return make_case(
-        master["ws"],
-        personas["ws.relawan"],
+        personas,
         victims=[{"full_name": "Nur Aisyah", "estimated_age": 9}],
         perpetrators=[{"name": "Baso", "sex": "M"}],
         links=[(0, 0, "step_parent", True)],
@@ -131,7 +130,7 @@ def test_edit_adds_a_victim_without_javascript_and_never_deletes(personas, case)
 
 
 def test_role_play_flag_cannot_be_changed_later(personas, master):
-    sim = make_case(master["ws"], personas["ws.relawan"], roleplay=True)
+    sim = make_case(personas, roleplay=True)
     c = personas.client("ws.koordinator")
     url, data = _edit(c, sim)
     assert "is_roleplay" not in data

@@ -1,14 +1,12 @@
 """The case list (filters, search, pagination, masking, badges) and the constant query counts of
 list and case page at two data sizes; duplicates; home panels."""
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cases.models import AccessLog, Case, CaseEvent, DuplicateFlag
+from cases.models import AccessLog, CaseEvent, DuplicateFlag
 from cases.services.intake import case_update
-
-from .intake_factories import make_case
+from tests.factories import make_case
+from tests.queries import assert_queries_constant, count_get
 
 LIST = reverse("cases:list")
 
@@ -18,18 +16,16 @@ def _rows(html):
 
 
 def test_filters_and_search(personas, master):
-    ws, rel = master["ws"], personas["ws.relawan"]
-    a = make_case(ws, rel, victims=[{"full_name": "Andi Makkawaru"}], danger_now=True)
+    a = make_case(personas, victims=[{"full_name": "Andi Makkawaru"}], danger_now=True)
     b = make_case(
-        ws,
-        rel,
+        personas,
+        "assessment",
         victims=[{"full_name": "Becce Lamba"}],
         is_violence=False,
         is_social_protection=True,
         violence_types=[],
     )
-    s = make_case(ws, rel, victims=[{"full_name": "Cicci Simulasi"}], roleplay=True)
-    Case.objects.filter(pk=b.pk).update(status="assessment")
+    s = make_case(personas, victims=[{"full_name": "Cicci Simulasi"}], roleplay=True)
     c = personas.client("ws.koordinator")
 
     def found(**params):
@@ -53,8 +49,8 @@ def test_filters_and_search(personas, master):
 def test_kelurahan_filter_only_for_users_of_several(personas, master):
     from accounts.models import Membership, Role
 
-    make_case(master["ws"], personas["ws.relawan"])
-    wb = make_case(master["wb"], personas["wb.relawan"])
+    make_case(personas)
+    wb = make_case(personas, kel="wb")
     html = personas.client("ws.koordinator").get(LIST).content.decode()
     assert 'name="kelurahan"' not in html
     Membership.objects.create(
@@ -69,8 +65,7 @@ def test_kelurahan_filter_only_for_users_of_several(personas, master):
 
 def test_nik_and_phone_are_masked_in_the_list(personas, master):
     make_case(
-        master["ws"],
-        personas["ws.relawan"],
+        personas,
         victims=[{"full_name": "Andi", "nik": "7372011234567890", "phone": "081234567891"}],
     )
     html = personas.client("ws.koordinator").get(LIST).content.decode()
@@ -80,7 +75,7 @@ def test_nik_and_phone_are_masked_in_the_list(personas, master):
 
 def test_pagination_25(personas, master):
     for _ in range(27):
-        make_case(master["ws"], personas["ws.relawan"])
+        make_case(personas)
     c = personas.client("ws.koordinator")
     html = c.get(LIST).content.decode()
     assert _rows(html).count("<tr>") == 25 and "Halaman 1" in html and "page=2" in html
@@ -91,8 +86,7 @@ def test_pagination_25(personas, master):
 def _fill(master, personas, n, victims_each=3):
     for i in range(n):
         make_case(
-            master["ws"],
-            personas["ws.relawan"],
+            personas,
             victims=[
                 {"full_name": f"Korban {i}-{j}", "nik": f"73720112345{i:03d}{j:02d}"}
                 for j in range(victims_each)
@@ -100,28 +94,20 @@ def _fill(master, personas, n, victims_each=3):
         )
 
 
-def _count(client, url, params=None):
-    with CaptureQueriesContext(connection) as ctx:
-        r = client.get(url, params or {})
-    assert r.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_list_query_count_is_constant(personas, master):
     c = personas.client("ws.koordinator")
     _fill(master, personas, 3)
-    small = (_count(c, LIST), _count(c, LIST, {"q": "Korban"}))
-    _fill(master, personas, 27)
-    big = (_count(c, LIST), _count(c, LIST, {"q": "Korban"}))
-    print(f"\nQUERIES case list: 3 cases {small}, 30 cases {big}")
-    assert small == big
+    n = assert_queries_constant(
+        lambda: (count_get(c, LIST), count_get(c, LIST, {"q": "Korban"})),
+        lambda: _fill(master, personas, 27),
+    )
+    print(f"\nQUERIES case list (list, search): {n} with 3 cases and with 30")
 
 
 def _big_case(master, personas):
     ws, actor = master["ws"], personas["ws.relawan"]
     case = make_case(
-        ws,
-        actor,
+        personas,
         victims=[{"full_name": f"Korban {j}", "estimated_age": 5 + j} for j in range(6)],
         perpetrators=[{"name": f"Pelaku {k}"} for k in range(3)],
         links=[(k, j, "family", False) for k in range(3) for j in range(6)],
@@ -145,12 +131,12 @@ def _big_case(master, personas):
 
 def test_case_page_query_count_is_constant(personas, master):
     c = personas.client("ws.koordinator")
-    small = make_case(master["ws"], personas["ws.relawan"])
+    small = make_case(personas, child=True)  # like the big case's victims
     big = _big_case(master, personas)
-    other = make_case(master["ws"], personas["ws.relawan"], victims=[{"full_name": "Korban 0 0"}])
+    other = make_case(personas, victims=[{"full_name": "Korban 0 0"}])
     DuplicateFlag.objects.create(case=big, other=other, kelurahan=master["ws"], reason="nik")
-    n_small = _count(c, reverse("cases:detail", args=[small.pk]))
-    n_big = _count(c, reverse("cases:detail", args=[big.pk]))
+    n_small = count_get(c, reverse("cases:detail", args=[small.pk]))
+    n_big = count_get(c, reverse("cases:detail", args=[big.pk]))
     print(f"\nQUERIES case page: small case {n_small}, big case {n_big}")
     html = c.get(reverse("cases:detail", args=[big.pk])).content.decode()
     assert "Korban 5 0 1 2 3" in html and html.count("<li><time") >= 5
@@ -158,17 +144,15 @@ def test_case_page_query_count_is_constant(personas, master):
 
 
 def test_duplicates_flagged_on_both_cases_and_each_check_logged(personas, master):
-    ws, rel = master["ws"], personas["ws.relawan"]
-    first = make_case(ws, rel, victims=[{"full_name": "Nur Aisyah", "nik": "7372015002170001"}])
-    by_name = make_case(ws, rel, victims=[{"full_name": "Rahmat", "birth_date": "2017-03-02"}])
+    first = make_case(personas, victims=[{"full_name": "Nur Aisyah", "nik": "7372015002170001"}])
+    by_name = make_case(personas, victims=[{"full_name": "Rahmat", "birth_date": "2017-03-02"}])
     other_kel = make_case(
-        master["wb"],
-        personas["wb.relawan"],
+        personas,
+        kel="wb",
         victims=[{"full_name": "Nur A", "nik": "7372015002170001"}],
     )
     second = make_case(
-        ws,
-        rel,
+        personas,
         victims=[
             {"full_name": "Nur A.", "nik": "7372015002170001"},
             {"full_name": "rahmat", "birth_date": "2017-03-02"},
@@ -193,7 +177,7 @@ def test_duplicates_flagged_on_both_cases_and_each_check_logged(personas, master
 
 
 def test_home_panels(personas, master):
-    case = make_case(master["ws"], personas["ws.relawan"])
+    case = make_case(personas)
     html = personas.client("ws.relawan").get(reverse("home")).content.decode()
     assert "Pengaduan terbaru saya" in html and case.number in html
     assert reverse("cases:create") in html
@@ -217,9 +201,7 @@ def test_search_finds_a_name_however_it_is_written(personas, master):
     from cases.search import normalize_name
 
     assert normalize_name("  HJ. Sitti   Ma'ruf-Aminah ") == "hj sitti maruf aminah"
-    case = make_case(
-        master["ws"], personas["ws.relawan"], victims=[{"full_name": "Hj. Sitti Ma'ruf"}]
-    )
+    case = make_case(personas, victims=[{"full_name": "Hj. Sitti Ma'ruf"}])
     c = personas.client("ws.koordinator")
     for q in ("sitti maruf", "HJ SITTI", "hj. sitti ma'ruf", "ruf"):
         html = c.get(LIST, {"q": q}).content.decode()

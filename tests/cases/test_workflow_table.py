@@ -6,7 +6,7 @@ from accounts.models import Role
 from cases import assessment, vocab, workflow
 from cases.engine import COMPANION, STAFF
 from cases.vocab import Status as S
-from tests.cases.factories_procedure import make_case, walk_to
+from tests.factories import make_case
 
 TRANSITION_STEPS = [s for s in workflow.STEPS if s.target is not None]
 
@@ -161,7 +161,7 @@ PERSONAS = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("state", list(DECIDER_ACTIONS))
 def test_each_role_gets_exactly_its_steps(personas, master, state):
-    case = walk_to(make_case(master["ws"], personas["ws.relawan"]), state, personas)
+    case = make_case(personas, state)
     for name in PERSONAS:
         got = {s.action for s in workflow.available_steps(case, personas[name])}
         want = expected(name, state)
@@ -173,11 +173,11 @@ def test_reopen_goes_back_to_received_when_no_companion_was_ever_assigned(person
     from cases.services.procedure import case_advance
 
     koor = personas["ws.koordinator"]
-    never = make_case(master["ws"], personas["ws.relawan"])
+    never = make_case(personas)
     case_advance(case=never, action="decline", actor=koor, data={"not_pursued_reason": "duplicate"})
     case_advance(case=never, action="reopen", actor=koor, data={"reason": "bukan duplikat"})
     assert never.status == S.RECEIVED
-    assigned = walk_to(make_case(master["ws"], personas["ws.relawan"]), "closed", personas)
+    assigned = make_case(personas, "closed")
     case_advance(case=assigned, action="reopen", actor=koor, data={"reason": "kekerasan berulang"})
     assert assigned.status == S.ASSESSMENT
 
@@ -201,8 +201,8 @@ def test_first_contact_offered_until_recorded_and_before_assignment_only_in_emer
     from cases.services.procedure import case_advance
 
     koor = personas["ws.koordinator"]
-    normal = make_case(master["ws"], personas["ws.relawan"])
-    urgent = make_case(master["ws"], personas["ws.relawan"], danger_now=True)
+    normal = make_case(personas)
+    urgent = make_case(personas, danger_now=True)
     assert "first_contact" not in {s.action for s in workflow.available_steps(normal, koor)}
     assert "first_contact" in {s.action for s in workflow.available_steps(urgent, koor)}
     case_advance(case=urgent, action="first_contact", actor=koor, data={"how": "phone"})
@@ -216,7 +216,7 @@ def test_steps_about_existing_entries_are_offered_only_when_there_are_some(perso
 
     p = personas
     koor, pend = p["ws.koordinator"], p["ws.pendamping"]
-    case = walk_to(make_case(master["ws"], p["ws.relawan"], child=True), "assessment", p)
+    case = make_case(p, "assessment", child=True)
 
     def offered(user):
         return {s.action for s in workflow.available_steps(case, user)}

@@ -6,10 +6,10 @@ import re
 import pytest
 
 from cases.models import Case
+from tests.factories import make_case
 
-from ..cases.factories_procedure import make_case
 from .conftest import DESKTOP, assert_no_axe_violations, login, screenshot
-from .journey import no_overflow, t
+from .pages import no_overflow, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -128,7 +128,7 @@ ZOOM = {"width": 640, "height": 450}  # 1280x900 at 200%
 
 
 def test_main_pages_at_200_percent_zoom(browser, live_server, personas, master):
-    case = make_case(master["ws"], personas["ws.relawan"], child=True)
+    case = make_case(personas, child=True)
     ctx = browser.new_context(
         viewport=ZOOM, device_scale_factor=2, locale="id-ID", base_url=live_server.url
     )
@@ -175,7 +175,7 @@ def test_main_pages_at_200_percent_zoom(browser, live_server, personas, master):
 def test_keyboard_only_assigns_a_companion(new_page, personas, master):
     """A procedure step with the keyboard alone: open the step (summary), pick the companion,
     tick the conflict-of-interest declaration, submit; focus stays visible all the way."""
-    case = make_case(master["ws"], personas["ws.relawan"])
+    case = make_case(personas)
     page = new_page(DESKTOP)
     login(page, "ws.koordinator", personas.password)
     page.goto(f"/cases/{case.pk}/")

@@ -108,9 +108,9 @@ def test_volunteer_registers_two_siblings_on_a_phone(new_page, personas):
 
 
 def test_coordinator_reads_case_page_and_access_log(new_page, personas, master):
-    from tests.cases.intake_factories import make_case
+    from tests.factories import make_case
 
-    case = make_case(master["ws"], personas["ws.relawan"], danger_now=True)
+    case = make_case(personas, danger_now=True)
     page = new_page(PHONE)
     login(page, "ws.koordinator", personas.password)
     page.goto(f"/cases/{case.pk}/")

@@ -4,8 +4,8 @@ on a phone, with axe on each new page."""
 import pytest
 
 from cases.models import Case
+from tests.factories import make_case
 
-from ..cases.factories_procedure import make_case
 from .conftest import PHONE, assert_no_axe_violations, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,7 +34,7 @@ def no_overflow(page):
 
 def test_walk_assignment_to_closure(new_page, personas, master):
     pw = personas.password
-    case = make_case(master["ws"], personas["ws.relawan"], child=False)
+    case = make_case(personas, child=False)
     url = f"/cases/{case.pk}/"
 
     koor = new_page(PHONE)

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from referrals.models import Referral, State
-from tests.referrals import factories as f
+from tests.factories import REFERRAL_VICTIM, give_consent, make_case, make_referral, plan_action
 
 from .conftest import DESKTOP, PHONE, assert_no_axe_violations, login, screenshot
 
@@ -29,10 +29,10 @@ def logout(page):
 def test_referral_round_trip(new_page, personas, master):
     call_command("createcachetable", verbosity=0)
     pw = personas.password
-    case = f.make_case(master, personas)
-    victim = f.make_victim(case)
-    f.full_consent(victim, master["uptd"], personas["ws.pendamping"], fields=["full_name"])
-    action = f.action(victim, master["uptd"], personas["ws.pendamping"])
+    case = make_case(personas, "handling", victims=[REFERRAL_VICTIM])
+    victim = case.victims.get()
+    give_consent(victim, "share", agency="uptd", fields=["full_name"])
+    action = plan_action(victim, agency="uptd")
 
     # 1. On the case page the companion makes the referral from the planned action, completes
     # it and requests approval (phone viewport).
@@ -145,10 +145,9 @@ def test_referral_round_trip(new_page, personas, master):
 
 def test_emergency_form_and_register_pages(new_page, personas, master):
     pw = personas.password
-    case = f.make_case(master, personas, status="received", companion=None)
-    f.make_victim(case)
-    f.approved(master, personas)
-    police = f.approved(master, personas, agency="police")
+    case = make_case(personas, victims=[REFERRAL_VICTIM])
+    make_referral(personas, "sent")
+    police = make_referral(personas, "approved", agency="police")
     page = new_page(DESKTOP)
     login(page, "ws.koordinator", pw)
     # An agency without users: the coordinator (as companion) records sending and receipt.

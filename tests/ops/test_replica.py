@@ -5,13 +5,13 @@ database (TEST MIRROR, REPLICA_DATABASE_URL in pyproject.toml), so these tests c
 
 import pytest
 from django.db import connections
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Kelurahan
 from cases.models import Case
 from lbk.routers import ReplicaRouter, replica_alias, replica_reads
-from tests.security.helpers import make_case
+from tests.factories import make_case
+from tests.queries import queries
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -42,11 +42,11 @@ def test_replica_reads_off_sends_everything_to_the_primary(settings, master):
 
 
 def test_dashboard_counts_come_from_the_replica(replica_on, personas, master):
-    make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
+    make_case(personas, "assessment")
     c = personas.client("ws.koordinator")
     with (
-        CaptureQueriesContext(connections["replica"]) as on_replica,
-        CaptureQueriesContext(connections["default"]) as on_primary,
+        queries("replica") as on_replica,
+        queries("default") as on_primary,
     ):
         r = c.get(reverse("cases:dashboard"))
     assert r.status_code == 200
@@ -60,6 +60,6 @@ def test_dashboard_counts_come_from_the_replica(replica_on, personas, master):
     assert "accounts_membership" not in replica_sql
     assert "django_session" not in replica_sql
     # Another page reads nothing from the replica.
-    with CaptureQueriesContext(connections["replica"]) as other:
+    with queries("replica") as other:
         assert c.get(reverse("cases:list")).status_code == 200
     assert other.captured_queries == []

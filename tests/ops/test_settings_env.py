@@ -1,5 +1,6 @@
 """What the environment variables of docs/DEPLOYMENT.md turn into, read from a fresh process of
-lbk.settings for each combination (settings are evaluated once per process)."""
+lbk.settings for each combination (settings are evaluated once per process); the unsafe
+production settings the app refuses to start with."""
 
 import json
 import os
@@ -91,3 +92,69 @@ def test_redis_object_storage_pool_and_replica():
 def test_cached_db_sessions_with_redis():
     s = _settings(REDIS_URL="redis://127.0.0.1:6390/1", SESSION_STORE="cached_db")
     assert s["engine"] == "accounts.sessions.cached_db"
+
+
+# Production settings that are refused (manage.py in a fresh process), and what every machine
+# shares (time zone, language, SQLite transactions).
+
+
+def _run_manage(*args, env_extra):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/")}
+    if "DATABASE_URL" in os.environ:
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_off():
+    r = _run_manage("check", env_extra={"DEBUG": "false"})
+    assert r.returncode != 0
+    assert "SECRET_KEY" in r.stderr
+
+
+def test_refuses_default_secret_key_when_debug_off():
+    r = _run_manage(
+        "check",
+        env_extra={"DEBUG": "false", "SECRET_KEY": "insecure-default-secret-key-change-me"},
+    )
+    assert r.returncode != 0
+
+
+def test_check_deploy_passes_with_production_settings():
+    r = _run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_extra={
+            "DEBUG": "false",
+            "SECRET_KEY": "k" * 20 + "-production-like-secret-" + "x9Q!" * 10,
+            "ALLOWED_HOSTS": "posko.example.go.id",
+            "SECURE_SSL_REDIRECT": "true",
+            "STATIC_MANIFEST": "true",
+        },
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_settings_time_zone_and_language(settings):
+    assert settings.TIME_ZONE == "Asia/Makassar"
+    assert settings.LANGUAGE_CODE == "id"
+    assert [c for c, _ in settings.LANGUAGES] == ["id", "en"]
+
+
+def test_sqlite_uses_immediate_transactions():
+    from lbk import settings as s
+
+    db = s.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    else:
+        assert db["CONN_MAX_AGE"] > 0 and db["CONN_HEALTH_CHECKS"] is True

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from tests.factories import make_referral
+
 LOGIN = "/accounts/login/"
 
 
@@ -39,10 +41,9 @@ def test_lockout_counted_in_redis_for_every_node(redis_cache, personas):
 
 def test_verification_rate_limit_counted_in_redis(redis_cache, master, personas, settings):
     from referrals.views import VERIFY_LIMIT
-    from tests.referrals.factories import approved
 
     settings.SITE_URL = "https://posko.example.id"
-    referral = approved(master, personas)
+    referral = make_referral(personas, "sent")
     url = reverse("referrals:verify", args=[referral.verify_token])
     node_a, node_b = Client(REMOTE_ADDR="10.2.2.2"), Client(REMOTE_ADDR="10.2.2.2")
     for i in range(VERIFY_LIMIT):

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from attachments.models import Attachment
 from cases.models import AccessLog
-from tests.security.helpers import PDF_BYTES, make_case, png_bytes, upload
+from tests.factories import make_case, make_referral
 from tests.servers import s3_client
+from tests.uploads import PDF_BYTES, png_bytes, upload
 
 
 def _objects(s3_endpoint, bucket):
@@ -33,7 +34,7 @@ def no_urls(monkeypatch, storage_backend):
 
 @pytest.fixture
 def case(master, personas):
-    return make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
+    return make_case(personas, "assessment")
 
 
 def test_s3_settings_keep_objects_private_and_encrypted():
@@ -93,10 +94,9 @@ def test_attachment_upload_and_download_through_the_views(
 def test_letter_stored_once_and_downloaded_with_its_sha256(
     storage_backend, master, personas, settings, no_urls, request
 ):
-    from tests.referrals.factories import approved
 
     settings.SITE_URL = "https://posko.example.id"
-    referral = approved(master, personas)
+    referral = make_referral(personas, "sent")
     referral.refresh_from_db()
     assert referral.pdf.name.startswith("letters/")
     assert default_storage.exists(referral.pdf.name)

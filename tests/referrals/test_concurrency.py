@@ -9,8 +9,7 @@ from cases import numbering
 from referrals import services
 from referrals.models import Referral
 from referrals.workflow import TransitionRefused
-
-from . import factories as f
+from tests.factories import make_referral
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +36,7 @@ def run_threads(fns):
 
 
 def test_concurrent_approvals_get_gapless_unique_numbers(master, personas):
-    refs = [f.requested(master, personas) for _ in range(6)]
+    refs = [make_referral(personas, "requested") for _ in range(6)]
     signers = [personas["ws.kasikesra"], personas["ws.lurah"]]
 
     def approve(r, who):
@@ -54,7 +53,7 @@ def test_concurrent_approvals_get_gapless_unique_numbers(master, personas):
 
 
 def test_two_staff_deciding_the_same_referral_one_wins(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     results, errors = run_threads(
         [
             lambda: (

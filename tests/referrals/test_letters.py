@@ -12,8 +12,7 @@ from django.utils import timezone
 from lbk import pdf
 from referrals import letters, services
 from referrals.models import Referral
-
-from . import factories as f
+from tests.factories import REFERRAL_VICTIM, make_case, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ def flat(text):
 
 def test_letter_text_and_consent_limits(master, personas):
     # Consent allows the full name only: no address, contact, narrative, NIK.
-    r = f.approved(master, personas, fields=["full_name"], consent_fields=["full_name"])
+    r = make_referral(personas, "sent", fields=["full_name"], consent_fields=["full_name"])
     text, reader = pdf_text(letters.read_letter(r))
     t = flat(text)
     assert r.letter_number in t
@@ -61,7 +60,7 @@ def test_letter_text_and_consent_limits(master, personas):
 
 
 def test_letter_without_full_name_consent_shows_initials_only(master, personas):
-    r = f.approved(master, personas, fields=[], consent_fields=["address"])
+    r = make_referral(personas, "sent", fields=[], consent_fields=["address"])
     t = flat(pdf_text(letters.read_letter(r))[0])
     assert VICTIM not in t and "Aminah" not in t
     assert "S.A.R." in t
@@ -70,7 +69,7 @@ def test_letter_without_full_name_consent_shows_initials_only(master, personas):
 
 def test_letter_shows_consented_and_chosen_fields(master, personas):
     fields = ["full_name", "address", "contact", "narrative"]
-    r = f.approved(master, personas, fields=fields, consent_fields=fields)
+    r = make_referral(personas, "sent", fields=fields, consent_fields=fields)
     t = flat(pdf_text(letters.read_letter(r))[0])
     for shown in (VICTIM, "Jl. Mawar", "081234567890", "Kronologi rahasia"):
         assert shown in t
@@ -78,7 +77,7 @@ def test_letter_shows_consented_and_chosen_fields(master, personas):
 
 
 def test_lurah_signs_in_own_name_and_handover_subject(master, personas):
-    r = f.approved(master, personas, signer="ws.lurah", kind="pelimpahan")
+    r = make_referral(personas, "sent", signer="ws.lurah", kind="pelimpahan")
     t = flat(pdf_text(letters.read_letter(r))[0])
     assert "LURAH WATANG SOREANG," in t and "a.n." not in t
     assert "Rosmini Tahir" in t and "NIP. 197908232005022003" in t
@@ -89,7 +88,7 @@ def test_qr_code_decodes_to_verification_url(master, personas):
     import pypdfium2
     import zxingcpp
 
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     pdf = pypdfium2.PdfDocument(letters.read_letter(r))
     image = pdf[0].render(scale=3).to_pil()
     results = zxingcpp.read_barcodes(image)
@@ -99,7 +98,7 @@ def test_qr_code_decodes_to_verification_url(master, personas):
 
 
 def test_stored_once_same_bytes_and_checked(master, personas, client):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     c = personas.client("ws.kasikesra")
     url = f"/referrals/{r.pk}/letter.pdf"
     a = c.get(url)
@@ -140,7 +139,7 @@ def test_case_text_naming_urls_or_files_is_never_fetched(master, personas):
         " url(file:///etc/passwd) http://evil.example/track.png"
     )
     fields = ["full_name", "narrative"]
-    r = f.approved(master, personas, fields=fields, consent_fields=fields, narrative=evil)
+    r = make_referral(personas, "sent", fields=fields, consent_fields=fields, narrative=evil)
     Referral.objects.filter(pk=r.pk).update(summary=evil)
     r = Referral.objects.select_related("case", "kelurahan", "agency", "victim").get(pk=r.pk)
     fetched = []
@@ -153,8 +152,8 @@ def test_case_text_naming_urls_or_files_is_never_fetched(master, personas):
 
 
 def test_roleplay_letter_own_series_and_watermark(master, personas):
-    real = f.approved(master, personas)
-    sim = f.approved(master, personas, roleplay=True)
+    real = make_referral(personas, "sent")
+    sim = make_referral(personas, "sent", roleplay=True)
     assert real.letter_number.startswith("001/LBK-KK/WS/")
     month = real.letter_number.split("/")[3]
     assert sim.letter_number == f"001/LBK-KK/WS/SIM/{month}/{timezone.localdate().year}"
@@ -169,7 +168,7 @@ def test_number_format_with_classification(master, personas):
     ws.letter_number_format = "{klasifikasi}/{seq:03d}/LBK-KK/{kode}/{bulan_romawi}/{tahun}"
     ws.letter_classification = "400.9"
     ws.save()
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     assert r.letter_number.startswith("400.9/001/LBK-KK/WS/")
     day = timezone.localdate()
     assert services.format_letter_number(ws, 7, day.replace(month=11), False).endswith(
@@ -178,16 +177,16 @@ def test_number_format_with_classification(master, personas):
 
 
 def test_numbers_are_sequential_per_kelurahan_and_year(master, personas):
-    a = f.approved(master, personas)
-    b = f.approved(master, personas)
-    c = f.approved(master, personas, kel="wb", companion="wb.pendamping", signer="wb.kasikesra")
+    a = make_referral(personas, "sent")
+    b = make_referral(personas, "sent")
+    c = make_referral(personas, "sent", kel="wb", companion="wb.pendamping", signer="wb.kasikesra")
     assert (a.letter_seq, b.letter_seq, c.letter_seq) == (1, 2, 1)
     assert c.letter_number.startswith("001/LBK-KK/WB/")
 
 
 def test_ratified_emergency_letter(master, personas):
-    case = f.make_case(master, personas)
-    victim = f.make_victim(case)
+    case = make_case(personas, "handling", victims=[REFERRAL_VICTIM])
+    victim = case.victims.get()
     made = timezone.now()
     r = services.referral_create_emergency(
         ground="danger",
@@ -218,7 +217,7 @@ def test_indonesian_long_date():
 
 def test_median_render_time(master, personas, capsys):
     """Measure: the median time to render one letter over 20 warm renders (printed)."""
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     r = Referral.objects.select_related("case", "kelurahan", "agency", "victim").get(pk=r.pk)
     letters.render_letter_pdf(r)  # warm
     times = []
@@ -233,7 +232,7 @@ def test_median_render_time(master, personas, capsys):
 
 
 def test_long_letter_numbers_pages_and_marks_every_page(master, personas):
-    r = f.approved(master, personas, roleplay=True)
+    r = make_referral(personas, "sent", roleplay=True)
     long = "\n".join(f"Baris ringkasan keadaan nomor {i} untuk instansi." for i in range(60))
     Referral.objects.filter(pk=r.pk).update(summary=long)
     r = Referral.objects.select_related("case", "kelurahan", "agency", "victim").get(pk=r.pk)

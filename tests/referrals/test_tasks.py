@@ -10,8 +10,7 @@ from django.utils import timezone
 from cases import clocks
 from referrals import services
 from tests.clock_tasks import tasks_for
-
-from .factories import requested
+from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +20,7 @@ def actions_of(user, now=None):
 
 
 def test_request_waits_on_kelurahan_staff_and_becomes_overdue(master, personas):
-    r = requested(master, personas)
+    r = make_referral(personas, "requested")
     assert ("referral_decision", False) in actions_of(personas["ws.kasikesra"])
     assert ("referral_decision", False) in actions_of(personas["ws.lurah"])
     assert "referral_decision" not in dict(actions_of(personas["ws.pendamping"]))
@@ -33,7 +32,7 @@ def test_request_waits_on_kelurahan_staff_and_becomes_overdue(master, personas):
 
 
 def test_returned_referral_waits_on_the_companion(master, personas):
-    r = requested(master, personas)
+    r = make_referral(personas, "requested")
     services.referral_advance(
         referral=r, action="return", actor=personas["ws.kasikesra"], data={"note": "Lengkapi"}
     )
@@ -42,7 +41,7 @@ def test_returned_referral_waits_on_the_companion(master, personas):
 
 
 def test_unacknowledged_referral_is_a_follow_up_once_overdue(master, personas):
-    r = requested(master, personas)
+    r = make_referral(personas, "requested")
     services.referral_advance(referral=r, action="approve", actor=personas["ws.kasikesra"])
     r.refresh_from_db()
     assert r.state == "sent"  # UPTD PPA has users: sent at once
@@ -52,14 +51,14 @@ def test_unacknowledged_referral_is_a_follow_up_once_overdue(master, personas):
 
 
 def test_tasks_page_links_to_the_referral(master, personas):
-    r = requested(master, personas)
+    r = make_referral(personas, "requested")
     html = personas.client("ws.kasikesra").get(reverse("cases:tasks")).content.decode()
     assert reverse("referrals:detail", args=[r.pk]) in html
     assert "Putuskan permintaan rujukan" in html
 
 
 def test_dashboard_counts_overdue_referral_clocks(master, personas):
-    requested(master, personas)
+    make_referral(personas, "requested")
     later = timezone.now() + datetime.timedelta(hours=25)
     data = clocks.dashboard([master["ws"].pk], later)[master["ws"].pk]
     rows = {str(label): n for label, n in data["overdue_rows"]}

@@ -6,8 +6,6 @@ import io
 
 import pytest
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -17,8 +15,8 @@ from notifications.models import Notification
 from referrals import services
 from referrals.models import Referral, State
 from referrals.sections import case_referrals_section
-
-from . import factories as f
+from tests.factories import REFERRAL_VICTIM, make_case, make_referral, plan_action
+from tests.queries import assert_queries_constant, count_get
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +43,7 @@ def urls_of(r):
 
 
 def test_agency_isolation_inbox_detail_letter_search(master, personas):
-    r = f.approved(master, personas)  # to UPTD PPA, sent
+    r = make_referral(personas, "sent")  # to UPTD PPA, sent
     uptd = personas.client("uptdppa.petugas")
     resp = uptd.get(reverse("referrals:inbox"))
     assert resp.status_code == 200 and r.letter_number in resp.content.decode()
@@ -68,13 +66,13 @@ def test_agency_isolation_inbox_detail_letter_search(master, personas):
 
 
 def test_officer_sees_no_draft_or_requested_referral(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     c = personas.client("uptdppa.petugas")
     assert c.get(reverse("referrals:detail", args=[r.pk])).status_code == 404
 
 
 def test_other_kelurahan_and_volunteer_get_404(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     for name in (
         "wb.koordinator",
         "wb.kasikesra",
@@ -89,13 +87,13 @@ def test_other_kelurahan_and_volunteer_get_404(master, personas):
 
 
 def test_anonymous_is_sent_to_login(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     resp = personas.client(None).get(reverse("referrals:detail", args=[r.pk]))
     assert resp.status_code == 302 and "/accounts/login/" in resp["Location"]
 
 
 def test_agency_view_shows_minimum_and_reads_are_logged(master, personas):
-    r = f.approved(master, personas, fields=[], consent_fields=["full_name"])
+    r = make_referral(personas, "sent", fields=[], consent_fields=["full_name"])
     c = personas.client("uptdppa.petugas")
     before = AccessLog.objects.count()
     html = c.get(reverse("referrals:detail", args=[r.pk])).content.decode()
@@ -109,7 +107,7 @@ def test_agency_view_shows_minimum_and_reads_are_logged(master, personas):
 
 
 def test_officer_confirms_and_records_through_pages(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     c = personas.client("uptdppa.petugas")
     resp = c.post(reverse("referrals:step", args=[r.pk, "acknowledge"]))
     assert resp.status_code == 302
@@ -131,8 +129,8 @@ def test_officer_confirms_and_records_through_pages(master, personas):
 
 
 def test_role_play_referrals_are_separate_in_inbox(master, personas):
-    real = f.approved(master, personas)
-    sim = f.approved(master, personas, roleplay=True)
+    real = make_referral(personas, "sent")
+    sim = make_referral(personas, "sent", roleplay=True)
     officer = personas.client("uptdppa.petugas")
     html = officer.get(reverse("referrals:inbox")).content.decode()
     assert real.letter_number in html and sim.letter_number not in html
@@ -146,19 +144,8 @@ def test_role_play_referrals_are_separate_in_inbox(master, personas):
 
 
 def test_queue_for_staff_emergency_first_with_deadline(master, personas):
-    req = f.requested(master, personas)
-    case = f.make_case(master, personas)
-    em = services.referral_create_emergency(
-        ground="danger",
-        case=case,
-        actor=personas["ws.pendamping"],
-        victim=f.make_victim(case),
-        agency=master["uptd"],
-        service_type="health",
-        how="phone",
-        made_at=timezone.now(),
-        summary="Darurat",
-    )
+    req = make_referral(personas, "requested")
+    em = make_referral(personas, "emergency")
     c = personas.client("ws.kasikesra")
     html = c.get(reverse("referrals:queue")).content.decode()
     assert html.index(em.case.number) < html.index(req.case.number)
@@ -175,14 +162,14 @@ def test_queue_overdue_mark(master, personas):
 
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        f.requested(master, personas)
+        make_referral(personas, "requested")
     with time_machine.travel(start + timezone.timedelta(hours=25), tick=False):
         html = personas.client("ws.lurah").get(reverse("referrals:queue")).content.decode()
     assert 'class="overdue"' in html
 
 
 def test_approve_from_detail_page_and_four_eyes_message(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     c = personas.client("ws.kasikesra")
     resp = c.post(reverse("referrals:step", args=[r.pk, "approve"]), {"next": "queue"})
     assert resp.status_code == 302 and resp["Location"] == reverse("referrals:queue")
@@ -191,7 +178,7 @@ def test_approve_from_detail_page_and_four_eyes_message(master, personas):
 
 
 def test_return_without_note_shows_error(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     c = personas.client("ws.kasikesra")
     resp = c.post(reverse("referrals:step", args=[r.pk, "return"]), {"return-note": ""})
     assert resp.status_code == 400
@@ -201,29 +188,23 @@ def test_return_without_note_shows_error(master, personas):
 
 
 def test_queue_query_count_constant(master, personas):
-    f.requested(master, personas)
+    make_referral(personas, "requested")
     c = personas.client("ws.kasikesra")
     c.get(reverse("referrals:queue"))
-    with CaptureQueriesContext(connection) as small:
-        c.get(reverse("referrals:queue"))
-    for _ in range(4):
-        f.requested(master, personas)
-    with CaptureQueriesContext(connection) as big:
-        c.get(reverse("referrals:queue"))
-    assert len(big) == len(small)
+    assert_queries_constant(
+        lambda: count_get(c, reverse("referrals:queue")),
+        lambda: [make_referral(personas, "requested") for _ in range(4)],
+    )
 
 
 def test_inbox_query_count_constant(master, personas):
-    f.approved(master, personas)
+    make_referral(personas, "sent")
     c = personas.client("uptdppa.petugas")
     c.get(reverse("referrals:inbox"))
-    with CaptureQueriesContext(connection) as small:
-        c.get(reverse("referrals:inbox"))
-    for _ in range(3):
-        f.approved(master, personas)
-    with CaptureQueriesContext(connection) as big:
-        c.get(reverse("referrals:inbox"))
-    assert len(big) == len(small)
+    assert_queries_constant(
+        lambda: count_get(c, reverse("referrals:inbox")),
+        lambda: [make_referral(personas, "sent") for _ in range(3)],
+    )
 
 
 # Verification page
@@ -231,7 +212,7 @@ def test_inbox_query_count_constant(master, personas):
 
 def test_verification_page_no_personal_data(master, personas, cache_table):
     fields = ["full_name", "address", "contact", "narrative"]
-    r = f.approved(master, personas, fields=fields, consent_fields=fields)
+    r = make_referral(personas, "sent", fields=fields, consent_fields=fields)
     anon = personas.client(None)
     resp = anon.get(reverse("referrals:verify", args=[r.verify_token]))
     html = resp.content.decode()
@@ -254,7 +235,7 @@ def test_verification_page_no_personal_data(master, personas, cache_table):
 
 
 def test_verification_cancelled_and_wrong_token(master, personas, cache_table):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     services.referral_advance(
         referral=r, action="cancel", actor=personas["ws.lurah"], data={"reason": "salah"}
     )
@@ -270,7 +251,7 @@ def test_verification_cancelled_and_wrong_token(master, personas, cache_table):
 def test_verification_rate_limited(master, personas, cache_table, settings):
     from referrals import views
 
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     anon = personas.client(None)
     url = reverse("referrals:verify", args=[r.verify_token])
     for _ in range(views.VERIFY_LIMIT):
@@ -287,7 +268,7 @@ def test_verification_rate_limited(master, personas, cache_table, settings):
 
 
 def test_register_and_csv_neutralises_formulas(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     Referral.objects.filter(pk=r.pk).update(signer_name='=HYPERLINK("http://x")')
     c = personas.client("ws.koordinator")
     html = c.get(reverse("referrals:register")).content.decode()
@@ -332,7 +313,7 @@ def test_notifications_and_email_without_personal_data(
     for u in ("ws.kasikesra", "ws.lurah", "uptdppa.petugas", "ws.pendamping"):
         assert personas[u].email
     with django_capture_on_commit_callbacks(execute=True):
-        r = f.requested(master, personas)
+        r = make_referral(personas, "requested")
     with django_capture_on_commit_callbacks(execute=True):
         services.referral_advance(referral=r, action="approve", actor=personas["ws.kasikesra"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -374,7 +355,7 @@ def test_notifications_and_email_without_personal_data(
 
 
 def test_edit_form_refuses_fields_beyond_consent_and_keeps_input(master, personas):
-    r = f.draft(master, personas, consent_fields=["full_name"])
+    r = make_referral(personas, "draft", consent_fields=["full_name"])
     c = personas.client("ws.pendamping")
     url = reverse("referrals:edit", args=[r.pk])
     assert c.get(url).status_code == 200
@@ -403,7 +384,7 @@ def test_edit_form_refuses_fields_beyond_consent_and_keeps_input(master, persona
 
 
 def test_request_without_consent_through_form_shows_refusal(master, personas):
-    r = f.draft(master, personas, with_consent=False)
+    r = make_referral(personas, "draft", with_consent=False)
     c = personas.client("ws.pendamping")
     resp = c.post(
         reverse("referrals:edit", args=[r.pk]),
@@ -423,9 +404,9 @@ def test_request_without_consent_through_form_shows_refusal(master, personas):
 
 
 def test_start_from_planned_action_post_only(master, personas):
-    case = f.make_case(master, personas)
-    v = f.make_victim(case)
-    pa = f.action(v, master["uptd"], personas["ws.pendamping"])
+    case = make_case(personas, "handling", victims=[REFERRAL_VICTIM])
+    v = case.victims.get()
+    pa = plan_action(v, agency="uptd")
     url = reverse("referrals:start", args=[pa.pk])
     assert personas.client("ws.pendamping").get(url).status_code == 405
     assert personas.client("wb.koordinator").post(url).status_code == 404
@@ -437,8 +418,8 @@ def test_start_from_planned_action_post_only(master, personas):
 
 
 def test_emergency_form(master, personas):
-    case = f.make_case(master, personas, status="received", companion=None)
-    v = f.make_victim(case)
+    case = make_case(personas, victims=[REFERRAL_VICTIM])
+    v = case.victims.get()
     url = reverse("referrals:emergency", args=[case.pk])
     c = personas.client("ws.koordinator")
     assert c.get(url).status_code == 200
@@ -490,10 +471,10 @@ def test_emergency_form(master, personas):
 
 
 def test_case_section_buttons_from_steps(master, personas, rf):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     case = r.case
     case.access_level = FULL
-    pa = f.action(r.victim, master["dinsos"], personas["ws.pendamping"])
+    pa = plan_action(r.victim, agency="dinsos")
 
     req = rf.get("/")
     req.user = personas["ws.kasikesra"]
@@ -521,7 +502,7 @@ def test_case_section_buttons_from_steps(master, personas, rf):
 
 
 def test_case_page_shows_referral_section_and_badge(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     url = reverse("cases:detail", args=[r.case.pk])
     html = personas.client("ws.pendamping").get(url).content.decode()
     assert 'id="rujukan"' in html and "Dirujuk" in html
@@ -536,8 +517,8 @@ def test_case_page_shows_referral_section_and_badge(master, personas):
 
 
 def test_home_panels(master, personas):
-    f.requested(master, personas)
-    f.approved(master, personas)
+    make_referral(personas, "requested")
+    make_referral(personas, "sent")
     html = personas.client("ws.kasikesra").get(reverse("home")).content.decode()
     assert "Rujukan menunggu keputusan Anda" in html and "1 rujukan" in html
     html = personas.client("uptdppa.petugas").get(reverse("home")).content.decode()
@@ -547,8 +528,8 @@ def test_home_panels(master, personas):
 
 
 def test_case_list_shows_referred_badge_without_extra_queries(master, personas):
-    r = f.requested(master, personas)
-    other = f.make_case(master, personas)
+    r = make_referral(personas, "requested")
+    other = make_case(personas, "handling")
     html = personas.client("ws.koordinator").get(reverse("cases:list")).content.decode()
     rows = {line for line in html.splitlines() if "Dirujuk" in line}
     assert rows, "the referred case carries the badge"
@@ -557,7 +538,7 @@ def test_case_list_shows_referred_badge_without_extra_queries(master, personas):
 
 
 def test_no_second_referral_for_the_same_planned_action(master, personas):
-    r = f.draft(master, personas)
+    r = make_referral(personas, "draft")
     c = personas.client("ws.pendamping")
     resp = c.post(reverse("referrals:start", args=[r.action_id]), follow=True)
     assert "sudah memiliki rujukan" in resp.content.decode()
@@ -565,19 +546,16 @@ def test_no_second_referral_for_the_same_planned_action(master, personas):
 
 
 def test_register_query_count_constant(master, personas):
-    f.approved(master, personas)
+    make_referral(personas, "sent")
     c = personas.client("ws.koordinator")
     c.get(reverse("referrals:register"))
-    with CaptureQueriesContext(connection) as small:
-        c.get(reverse("referrals:register"))
-    for _ in range(3):
-        f.approved(master, personas)
-    with CaptureQueriesContext(connection) as big:
-        c.get(reverse("referrals:register"))
-    assert len(big) == len(small)
+    assert_queries_constant(
+        lambda: count_get(c, reverse("referrals:register")),
+        lambda: [make_referral(personas, "sent") for _ in range(3)],
+    )
 
 
 def test_verification_of_role_play_letter_is_marked(master, personas, cache_table):
-    r = f.approved(master, personas, roleplay=True)
+    r = make_referral(personas, "sent", roleplay=True)
     html = personas.client(None).get(reverse("referrals:verify", args=[r.verify_token]))
     assert "SIMULASI" in html.content.decode() and "/SIM/" in r.letter_number

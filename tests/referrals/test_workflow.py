@@ -10,12 +10,12 @@ from django.utils import timezone
 from cases import vocab
 from cases.engine import AGENCY, COMPANION, STAFF, SYSTEM
 from cases.models import CaseEvent, ClockSetting
+from cases.services.procedure import case_advance
 from notifications.models import Notification
 from referrals import services
 from referrals import workflow as wf
 from referrals.models import OUTCOME_TABLE, Outcome, Referral, State
-
-from . import factories as f
+from tests.factories import give_consent, make_case, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -98,42 +98,49 @@ def test_outcome_table_matches_data_md():
 
 
 def test_request_needs_consent_for_that_agency(master, personas):
-    r = f.draft(master, personas, with_consent=False)
+    r = make_referral(personas, "draft", with_consent=False)
     msg = refused(r, "request", personas["ws.pendamping"])
     assert "persetujuan" in msg.lower() or "consent" in msg.lower()
     # Consent to share with another agency does not count.
-    f.consent(r.victim, personas["ws.pendamping"], purpose="services")
-    f.consent(r.victim, personas["ws.pendamping"], purpose="share", agency=master["dinsos"])
+    give_consent(r.victim, "services")
+    give_consent(r.victim, "share", agency="dinsos")
     msg = refused(r, "request", personas["ws.pendamping"])
     assert master["uptd"].name in msg
     r.refresh_from_db()
     assert r.state == State.DRAFT
-    f.consent(r.victim, personas["ws.pendamping"], purpose="share", agency=master["uptd"])
+    give_consent(r.victim, "share", agency="uptd")
     r = advance(r, "request", personas["ws.pendamping"])
     assert r.state == State.REQUESTED
 
 
 def test_withdrawn_consent_does_not_count(master, personas):
-    r = f.draft(master, personas)
+    r = make_referral(personas, "draft")
     r.victim.consents.filter(purpose="share").update(withdrawn_at=timezone.now())
     assert "UPTD" in refused(r, "request", personas["ws.pendamping"])
 
 
 def test_shared_fields_beyond_consent_are_refused(master, personas):
-    r = f.draft(master, personas, fields=["full_name", "address"], consent_fields=["full_name"])
+    r = make_referral(
+        personas, "draft", fields=["full_name", "address"], consent_fields=["full_name"]
+    )
     msg = refused(r, "request", personas["ws.pendamping"])
     assert str(vocab.SharedField.ADDRESS.label) in msg or "Alamat" in msg
 
 
 def test_case_state_guard(master, personas):
-    r = f.draft(master, personas, status="handling")
-    r.case.status = vocab.Status.CLOSURE_REQUESTED
-    r.case.save()
+    r = make_referral(personas, "draft")
+    case_advance(
+        case=r.case,
+        action="propose_closure",
+        actor=personas["ws.pendamping"],
+        data={"closure_reason": vocab.ClosureReason.NEEDS_MET},
+    )
+    assert r.case.status == vocab.Status.CLOSURE_REQUESTED
     assert refused(r, "request", personas["ws.pendamping"])
 
 
 def test_only_the_companion_requests(master, personas):
-    r = f.draft(master, personas)
+    r = make_referral(personas, "draft")
     for name in (
         "ws.pendamping2",
         "ws.relawan",
@@ -154,7 +161,7 @@ def test_four_eyes_requester_cannot_approve(master, personas):
         user=personas["ws.kasikesra"], kelurahan=master["ws"], role="koordinator"
     )
     personas["ws.kasikesra"].__dict__.pop("_lbk_roles", None)
-    r = f.draft(master, personas)
+    r = make_referral(personas, "draft")
     r = advance(r, "request", personas["ws.kasikesra"])
     msg = refused(r, "approve", personas["ws.kasikesra"])
     assert "four eyes" in msg or "empat mata" in msg
@@ -164,13 +171,13 @@ def test_four_eyes_requester_cannot_approve(master, personas):
 
 
 def test_approval_only_by_staff_of_that_kelurahan(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     for name in ("ws.koordinator", "ws.pendamping", "wb.kasikesra", "wb.lurah", "uptdppa.petugas"):
         refused(r, "approve", personas[name])
 
 
 def test_return_needs_a_note_then_companion_fixes_and_requests_again(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     staff = personas["ws.kasikesra"]
     assert refused(r, "return", staff, note="  ")
     r = advance(r, "return", staff, note="Lengkapi ringkasan.")
@@ -182,7 +189,7 @@ def test_return_needs_a_note_then_companion_fixes_and_requests_again(master, per
 
 
 def test_approve_issues_letter_and_sends_to_agency_with_users(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     assert r.state == State.SENT
     assert r.letter_number.startswith("001/LBK-KK/WS/")
     assert r.pdf_sha256 and r.verify_token and r.sent_at
@@ -198,7 +205,7 @@ def test_approve_issues_letter_and_sends_to_agency_with_users(master, personas):
 
 
 def test_timeline_entries_are_immutable(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     e = CaseEvent.objects.filter(case=r.case).last()
     e.note = "changed"
     with pytest.raises(ValidationError):
@@ -208,7 +215,7 @@ def test_timeline_entries_are_immutable(master, personas):
 
 
 def test_stale_state_is_refused_with_a_message(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     stale = Referral.objects.get(pk=r.pk)
     advance(r, "approve", personas["ws.kasikesra"])
     msg = refused(stale, "return", personas["ws.lurah"], note="x")
@@ -220,7 +227,7 @@ def test_stale_state_is_refused_with_a_message(master, personas):
 
 @pytest.mark.parametrize("outcome", list(Outcome))
 def test_outcome_sets_referral_state_and_action_status(master, personas, outcome):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     officer = personas["uptdppa.petugas"]
     r = advance(r, "acknowledge", officer)
     assert r.state == State.ACKNOWLEDGED
@@ -241,7 +248,7 @@ def test_outcome_sets_referral_state_and_action_status(master, personas, outcome
 
 
 def test_other_agency_officer_cannot_answer(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     for name in ("dinsos.petugas", "dp3a.petugas"):
         refused(r, "acknowledge", personas[name])
     # The companion cannot answer for an agency that has users.
@@ -249,14 +256,14 @@ def test_other_agency_officer_cannot_answer(master, personas):
 
 
 def test_decline_needs_outcome_and_reason(master, personas):
-    r = f.approved(master, personas)
+    r = make_referral(personas, "sent")
     officer = personas["uptdppa.petugas"]
     r = advance(r, "acknowledge", officer)
     assert refused(r, "decline", officer, outcome="", note="")
 
 
 def test_agency_without_users_companion_records_sending_receipt_outcome(master, personas):
-    r = f.approved(master, personas, agency="police")
+    r = make_referral(personas, "approved", agency="police")
     assert r.state == State.APPROVED  # nobody at the police uses the app
     assert Notification.objects.filter(
         user=personas["ws.pendamping"], kind="referral_approved"
@@ -274,19 +281,19 @@ def test_agency_without_users_companion_records_sending_receipt_outcome(master, 
 
 
 def test_cancel_keeps_number_and_is_not_reused(master, personas):
-    r1 = f.approved(master, personas)
+    r1 = make_referral(personas, "sent")
     assert refused(r1, "cancel", personas["ws.lurah"], reason="")
     r1 = advance(r1, "cancel", personas["ws.lurah"], reason="Salah instansi")
     assert r1.state == State.CANCELLED and r1.letter_number.startswith("001/")
-    r2 = f.approved(master, personas)
+    r2 = make_referral(personas, "sent")
     assert r2.letter_number.startswith("002/")
 
 
 def test_companion_withdraws_before_approval_only(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     r = advance(r, "withdraw", personas["ws.pendamping"], reason="Korban menolak")
     assert r.state == State.CANCELLED
-    r2 = f.approved(master, personas)
+    r2 = make_referral(personas, "sent")
     refused(r2, "withdraw", personas["ws.pendamping"], reason="x")
     refused(r2, "cancel", personas["ws.pendamping"], reason="x")
 
@@ -294,24 +301,12 @@ def test_companion_withdraws_before_approval_only(master, personas):
 # Emergency route
 
 
-def emergency(master, personas, *, actor="ws.pendamping", status="handling", **kw):
-    case = kw.pop("case", None) or f.make_case(master, personas, status=status, **kw)
-    victim = f.make_victim(case)
-    return services.referral_create_emergency(
-        ground="danger",
-        case=case,
-        actor=personas[actor],
-        victim=victim,
-        agency=master["uptd"],
-        service_type="health",
-        how="accompanied",
-        made_at=timezone.now(),
-        summary="Korban luka, diantar ke UPTD PPA.",
-    )
+def emergency(personas, *, actor="ws.pendamping", state="handling"):
+    return make_referral(personas, "emergency", actor=actor, case_state=state)
 
 
 def test_emergency_in_received_state_by_coordinator_creates_action(master, personas):
-    r = emergency(master, personas, actor="ws.koordinator", status="received", companion=None)
+    r = emergency(personas, actor="ws.koordinator", state="received")
     assert r.state == State.SENT and r.is_emergency and r.awaits_ratification
     assert r.action.agency == master["uptd"] and r.action.service_type == "health"
     assert not r.letter_number
@@ -322,13 +317,13 @@ def test_emergency_in_received_state_by_coordinator_creates_action(master, perso
 
 def test_emergency_refused_for_volunteer_and_closed_case(master, personas):
     with pytest.raises(wf.TransitionRefused):
-        emergency(master, personas, actor="ws.relawan")
+        emergency(personas, actor="ws.relawan")
     with pytest.raises(wf.TransitionRefused):
-        emergency(master, personas, actor="ws.koordinator", status="closed")
+        emergency(personas, actor="ws.koordinator", state="closed")
 
 
 def test_ratify_issues_letter_without_consent_initials_only(master, personas):
-    r = emergency(master, personas)
+    r = emergency(personas)
     assert refused(r, "ratify", personas["ws.pendamping"])  # not staff
     r = advance(r, "ratify", personas["ws.kasikesra"])
     assert r.state == State.SENT and r.ratified_at and r.letter_number.startswith("001/")
@@ -338,7 +333,7 @@ def test_ratify_issues_letter_without_consent_initials_only(master, personas):
 
 
 def test_refusing_ratification_needs_reason_cancels_and_flags_coordinator(master, personas):
-    r = emergency(master, personas)
+    r = emergency(personas)
     assert refused(r, "refuse", personas["ws.lurah"], reason="")
     r = advance(r, "refuse", personas["ws.lurah"], reason="Bukan keadaan darurat")
     assert r.state == State.CANCELLED and r.ratification_refused
@@ -352,7 +347,7 @@ def test_refusing_ratification_needs_reason_cancels_and_flags_coordinator(master
 def test_ratify_deadline_and_overdue(master, personas):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        r = emergency(master, personas)
+        r = emergency(personas)
     assert wf.running_clock(r)[0] == "ratify"
     assert wf.due_at(r) == r.emergency_at + datetime.timedelta(hours=24)
     ClockSetting.objects.create(kelurahan=master["ws"], key="ratify", hours=12)
@@ -369,7 +364,7 @@ def test_ratify_deadline_and_overdue(master, personas):
 
 
 def test_referral_decision_and_agency_ack_clocks(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     assert wf.running_clock(r)[0] == "referral_decision"
     assert wf.due_at(r) == r.requested_at + datetime.timedelta(hours=24)
     r = advance(r, "approve", personas["ws.kasikesra"])
@@ -383,7 +378,7 @@ def test_referral_decision_and_agency_ack_clocks(master, personas):
 
 
 def test_case_reads_open_referrals_and_handover_through_the_related_manager(master, personas):
-    r = f.requested(master, personas, kind="pelimpahan")
+    r = make_referral(personas, "requested", kind="pelimpahan")
     case = r.case
     assert list(case.referrals.open()) == [r]
     assert not case.referrals.completed_handovers().exists()
@@ -396,13 +391,13 @@ def test_case_reads_open_referrals_and_handover_through_the_related_manager(mast
 
 
 def test_handover_only_to_uptd_or_dinsos(master, personas):
-    r = f.draft(master, personas, agency="dp3a", kind="pelimpahan")
+    r = make_referral(personas, "draft", agency="dp3a", kind="pelimpahan")
     assert "UPTD PPA" in refused(r, "request", personas["ws.pendamping"])
 
 
 def test_cancel_unsent_on_case_closure(master, personas):
-    d = f.draft(master, personas)
-    req = f.requested(master, personas, case=d.case, victim=d.victim, with_consent=False)
+    d = make_referral(personas, "draft")
+    req = make_referral(personas, "requested", case=d.case, victim=d.victim, with_consent=False)
     services.cancel_unsent_for_case(
         case=d.case, actor=personas["ws.koordinator"], reason="Kasus ditutup"
     )
@@ -414,12 +409,12 @@ def test_cancel_unsent_on_case_closure(master, personas):
 def test_referred_badge_tag(master, personas):
     from django.template import Context, Template
 
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     html = Template("{% load referrals %}{% referred_badge case %}").render(
         Context({"case": r.case})
     )
     assert "Dirujuk" in html or "Referred" in html
-    other = f.make_case(master, personas)
+    other = make_case(personas, "handling")
     assert (
         Template("{% load referrals %}{% referred_badge case %}")
         .render(Context({"case": other}))

@@ -17,8 +17,8 @@ from attachments.models import Attachment
 from attachments.services import attachment_add
 from cases.models import AccessLog, Case, CaseEvent, Victim
 from lbk.storage import walk
-
-from .helpers import PDF_BYTES, gps_exif, jpeg_bytes, make_case, upload
+from tests.factories import make_case, make_referral
+from tests.uploads import PDF_BYTES, gps_exif, jpeg_bytes, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,8 +48,8 @@ def _letters():
 
 @pytest.fixture
 def data(personas, master, settings, tmp_path, storage_backend):
-    ws = make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
-    wb = make_case(master["wb"], personas["wb.relawan"], victim_name="Korban Bacukiki")
+    ws = make_case(personas, "handling")
+    wb = make_case(personas, kel="wb", victims=[{"full_name": "Korban Bacukiki"}])
     attachment_add(
         case=ws,
         uploaded=upload("foto.jpg", jpeg_bytes(exif=gps_exif())),
@@ -61,12 +61,8 @@ def data(personas, master, settings, tmp_path, storage_backend):
     )
     AccessLog.objects.create(user=personas["ws.pendamping"], case=ws, action="view")
     # An issued letter (PDF stored through the storage API).
-    from tests.referrals.factories import approved
-
     settings.SITE_URL = "https://posko.example.id"
-    Case.objects.filter(pk=ws.pk).update(status="handling", ever_assigned=True)
-    ws.refresh_from_db()
-    approved(master, personas, case=ws, victim=ws.victims.get())
+    make_referral(personas, "sent", case=ws, victim=ws.victims.get())
     return tmp_path
 
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts.models import Kelurahan
 from cases.models import Case
 from lbk.forms import NoNullCharacters
-from tests.cases.factories_procedure import make_case, walk_to
-from tests.cases.intake_factories import intake_post
+from tests.factories import make_case
+from tests.form_posts import intake_post
 
 pytestmark = pytest.mark.django_db
 
@@ -200,7 +200,7 @@ VISIT_FIELDS = [
 @pytest.mark.parametrize(("key", "value"), VISIT_FIELDS, ids=[k for k, _ in VISIT_FIELDS])
 def test_procedure_step_form_answers_nul_with_the_form_error(personas, master, key, value):
     p = personas
-    case = walk_to(make_case(master["ws"], p["ws.relawan"]), "handling", p)
+    case = make_case(p, "handling")
     data = {
         "visit-kind": "home",
         "visit-visited_on": "2026-01-05",

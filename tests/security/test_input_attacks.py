@@ -6,8 +6,10 @@ from django.db import models
 from django.test import Client
 
 from attachments.models import Attachment
-from cases.models import AccessLog, Case, CaseEvent
+from cases.models import Case, CaseEvent, append_only_tables
+from cases.vocab import Status as S
 from lbk import pdf
+from tests.factories import record
 from tests.test_access_matrix import build_data, fast_pdfs, media, params_for  # noqa: F401
 from tests.urlwalk import all_routes
 
@@ -70,9 +72,10 @@ def _case_models():
 def plant_xss():
     """Write the payload into every free-text field of every case-data row."""
     planted = []
+    append_only = set(append_only_tables())
     for model in _case_models():
-        if model in (AccessLog, CaseEvent):
-            continue  # append-only (the trigger refuses UPDATE): a new event carries it below
+        if model._meta.db_table in append_only:
+            continue  # the trigger refuses UPDATE: new rows carry the payload below
         for f in _text_fields(model):
             value = XSS if (f.max_length or 10_000) >= len(XSS) else XSS_SHORT
             if (f.max_length or 10_000) < len(XSS_SHORT):
@@ -88,6 +91,12 @@ def plant_xss():
             actor=case.registered_by,
             note=XSS,
         )
+    # New assessments and visits, through the procedure, on the cases that take them.
+    for case in Case.objects.filter(status__in=[S.ASSESSMENT, S.HANDLING, S.MONITORING]):
+        for victim in case.victims.all():
+            record(case, "assess", case.companion, victim=victim, needs=["health"], note=XSS)
+            record(case, "visit", case.companion, victim=victim, kind="home", text=XSS)
+    planted += ["cases.Assessment.note", "cases.Visit.text"]
     return planted
 
 

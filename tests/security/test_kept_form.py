@@ -16,7 +16,8 @@ from django.urls import reverse
 from accounts.middleware import SAVED_POST_KEY
 from accounts.security import sign_author
 from cases.models import Case
-from tests.cases.intake_factories import intake_post
+from tests.form_posts import intake_post
+from tests.queries import queries
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 LOGIN = "/accounts/login/"
@@ -207,16 +208,13 @@ def test_logout_discards_the_kept_form(personas):
 
 def test_the_expired_session_row_is_not_consulted(personas):
     """Sessions will move to a cache: keeping a form reads no session table to find its author."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with time_machine.travel(START, tick=False) as t:
         c = Client()
         _login(c, personas, "ws.relawan")
         html = c.get(reverse("cases:create")).content.decode()
         author = _hidden(html, "_lbk_author")[0]
         t.shift(dt.timedelta(minutes=31))
-        with CaptureQueriesContext(connection) as q:
+        with queries() as q:
             c.post(reverse("cases:create"), _intake(author))
         # The expired row is looked up once by the session engine itself, never decoded for
         # its user; nothing deletes it on our behalf.

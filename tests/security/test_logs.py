@@ -19,12 +19,12 @@ from django.urls import reverse
 from accounts.security import RedactFilter, redact
 from attachments.models import Attachment
 from cases.models import Case
-from tests.cases.intake_factories import intake_post
+from tests.form_posts import intake_post
 from tests.test_access_matrix import fast_pdfs  # noqa: F401
+from tests.uploads import PDF_BYTES, upload
 from tests.urlwalk import all_routes
 
 from . import urls_probe  # noqa: F401  (the failing view used below)
-from .helpers import PDF_BYTES, upload
 
 NAME = "Zulaikha Sentinelwati"
 NIK = "7372015512990004"

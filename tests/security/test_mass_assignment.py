@@ -6,7 +6,7 @@ import html as htmllib
 from django.urls import reverse
 
 from cases.models import Case
-from tests.cases.intake_factories import form_data, intake_post
+from tests.form_posts import form_data, intake_post
 
 
 def _extra(personas, master):

@@ -113,9 +113,9 @@ def behind_proxy(settings):
 
 def test_access_log_and_verify_rate_limit_use_the_visitor_address(behind_proxy, personas, master):
     from cases.models import AccessLog
-    from tests.cases.factories_procedure import make_case
+    from tests.factories import make_case
 
-    case = make_case(master["ws"], personas["ws.relawan"])
+    case = make_case(personas)
     c = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
     c.force_login(personas["ws.koordinator"])
     assert c.get(reverse("cases:detail", args=[case.pk])).status_code == 200

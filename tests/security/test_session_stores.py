@@ -25,7 +25,7 @@ from django.urls import reverse
 from accounts.middleware import SAVED_POST_KEY
 from accounts.models import SessionIndex
 from cases.models import Case
-from tests.cases.intake_factories import intake_post
+from tests.form_posts import intake_post
 
 START = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
 LOGIN = "/accounts/login/"

@@ -256,7 +256,7 @@ def test_login_post_is_never_kept(db):
 def test_intake_form_sent_after_expiry_registers_the_case_after_login(personas):
     """The real intake form (with its formsets) comes back whole and registers the complaint."""
     from cases.models import Case
-    from tests.cases.intake_factories import intake_post
+    from tests.form_posts import intake_post
 
     with time_machine.travel(START, tick=False) as t:
         c = Client()

@@ -1,4 +1,4 @@
-"""The whole journey of a case in a real browser, each step as the persona of ROLES.md who does it
+"""The life of a case in a real browser, each step as the persona of ROLES.md who does it
 in real life: the volunteer on a phone (360x640), everyone else on a desktop. Real clicks and
 typing through labels and roles; axe (WCAG 2.2 AA) and a screenshot on each new page.
 """
@@ -14,7 +14,7 @@ from cases.models import Case, PlannedAction
 from referrals.models import Referral
 
 from .conftest import DESKTOP, PHONE, SHOTS, assert_no_axe_violations, login, screenshot
-from .journey import action_box, fire, no_overflow, t
+from .pages import action_box, fire, no_overflow, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,7 @@ def volunteer_registers(page):
     page.get_by_role("link", name=t("New complaint")).first.click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == t("New complaint")
-    _check(page, "journey-01-intake-phone")
+    _check(page, "lifecycle-01-intake-phone")
 
     page.get_by_label("Saluran pengaduan").select_option(label="Datang langsung")
     page.get_by_label("Kronologi kejadian").fill(
@@ -86,7 +86,7 @@ def volunteer_registers(page):
         .get_by_label("Psikis")
         .is_checked()
     )
-    _check(page, "journey-02-intake-errors-phone")
+    _check(page, "lifecycle-02-intake-errors-phone")
     summary.get_by_role("link", name=re.compile("^Jenis kekerasan")).click()
     assert page.url.endswith("#id_violence_types_0")
     target = page.locator("#id_violence_types_0")
@@ -104,7 +104,7 @@ def volunteer_registers(page):
     number = page.get_by_role("heading", level=1).inner_text().strip()
     assert re.fullmatch(r"WS-\d{4}-\d{4}", number), number
     assert "Pengaduan tercatat dengan nomor" in page.locator(".messages").inner_text()
-    _check(page, "journey-03-case-registered-phone")
+    _check(page, "lifecycle-03-case-registered-phone")
     return Case.objects.get(number=number)
 
 
@@ -118,7 +118,7 @@ def assert_in_order(entries, expected):
         i += 1
 
 
-def test_the_whole_journey(new_page, personas):
+def test_a_case_from_complaint_to_closure(new_page, personas):
     pw = personas.password
 
     # 1. The volunteer at the posko, on a phone.
@@ -134,12 +134,12 @@ def test_the_whole_journey(new_page, personas):
     login(koor, "ws.koordinator", pw)
     koor.get_by_role("link", name="Tugas Saya").first.click()
     koor.wait_for_load_state()
-    _check(koor, "journey-04-tasks-koordinator")
+    _check(koor, "lifecycle-04-tasks-koordinator")
     koor.get_by_role("link", name=case.number).first.click()
     koor.wait_for_load_state()
     assert "Darurat" not in koor.locator("h1").inner_text()
     action_box(koor, t("Assign a companion"))
-    _check(koor, "journey-05-case-koordinator")
+    _check(koor, "lifecycle-05-case-koordinator")
     fire(
         koor,
         t("Assign a companion"),
@@ -195,7 +195,7 @@ def test_the_whole_journey(new_page, personas):
             b.get_by_label(t("Provider")).select_option(label="UPTD PPA Kota Parepare"),
         ),
     )
-    _check(pend, "journey-06-case-plan-pendamping")
+    _check(pend, "lifecycle-06-case-plan-pendamping")
     case.refresh_from_db()
     action = PlannedAction.objects.get(case=case)
     assert action.agency.kind == "uptd_ppa"
@@ -209,7 +209,7 @@ def test_the_whole_journey(new_page, personas):
     rujukan.get_by_role("button", name=re.compile("^Buat rujukan")).click()
     pend.wait_for_url(re.compile(r"/referrals/\d+/edit/$"))
     referral = Referral.objects.get(action=action)
-    _check(pend, "journey-07-referral-draft-pendamping")
+    _check(pend, "lifecycle-07-referral-draft-pendamping")
     pend.get_by_label("Ringkasan untuk instansi").fill(
         "Anak 12 tahun dengan disabilitas intelektual, korban kekerasan fisik oleh paman; "
         "perlu konseling psikologis."
@@ -220,7 +220,7 @@ def test_the_whole_journey(new_page, personas):
     assert "UPTD PPA Kota Parepare" in refusal and "membagikan data" in refusal, refusal
     referral.refresh_from_db()
     assert referral.state == "draft"
-    _check(pend, "journey-08-referral-refused-pendamping")
+    _check(pend, "lifecycle-08-referral-refused-pendamping")
 
     pend.goto(url)
     fire(
@@ -253,7 +253,7 @@ def test_the_whole_journey(new_page, personas):
     pend.wait_for_load_state()
     referral.refresh_from_db()
     assert referral.state == "requested", pend.locator("main").inner_text()[:1500]
-    _check(pend, "journey-09-referral-requested-pendamping")
+    _check(pend, "lifecycle-09-referral-requested-pendamping")
 
     # The kasi kesra approves from the queue; the letter is issued and sent to UPTD PPA.
     kasi = new_page(DESKTOP)
@@ -262,22 +262,22 @@ def test_the_whole_journey(new_page, personas):
         "link", name="Antrean Persetujuan"
     ).click()
     kasi.wait_for_load_state()
-    _check(kasi, "journey-10-queue-kasikesra")
+    _check(kasi, "lifecycle-10-queue-kasikesra")
     kasi.get_by_role("link", name="Tinjau").first.click()
     kasi.wait_for_load_state()
-    _check(kasi, "journey-11-referral-kasikesra")
+    _check(kasi, "lifecycle-11-referral-kasikesra")
     kasi.get_by_role("button", name="Setujui dan terbitkan surat").click()
     kasi.wait_for_load_state()
     referral.refresh_from_db()
     assert referral.state == "sent" and referral.letter_number
-    _check(kasi, "journey-12-referral-approved-kasikesra")
+    _check(kasi, "lifecycle-12-referral-approved-kasikesra")
 
     # The letter PDF, downloaded through the page, read back: number and addressee.
     with kasi.expect_download() as dl:
         kasi.get_by_role("link", name="Unduh surat (PDF)").first.click()
     pdf = Path(dl.value.path()).read_bytes()
     SHOTS.mkdir(exist_ok=True)
-    (SHOTS / "journey-13-letter.pdf").write_bytes(pdf)
+    (SHOTS / "lifecycle-13-letter.pdf").write_bytes(pdf)
     text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     assert referral.letter_number in text
     assert "Yth. Kepala UPTD PPA Kota Parepare" in text
@@ -290,11 +290,11 @@ def test_the_whole_journey(new_page, personas):
         "link", name="Kotak Masuk Rujukan"
     ).click()
     uptd.wait_for_load_state()
-    _check(uptd, "journey-14-inbox-uptdppa")
+    _check(uptd, "lifecycle-14-inbox-uptdppa")
     uptd.get_by_role("link", name="Buka").first.click()
     uptd.wait_for_load_state()
     assert case.number not in uptd.content()
-    _check(uptd, "journey-15-referral-uptdppa")
+    _check(uptd, "lifecycle-15-referral-uptdppa")
     uptd.get_by_role("button", name="Konfirmasi penerimaan").click()
     uptd.wait_for_load_state()
     served = uptd.get_by_role("group", name="Catat layanan yang diberikan")
@@ -304,7 +304,7 @@ def test_the_whole_journey(new_page, personas):
     uptd.wait_for_load_state()
     referral.refresh_from_db()
     assert referral.state == "completed"
-    _check(uptd, "journey-16-referral-completed-uptdppa")
+    _check(uptd, "lifecycle-16-referral-completed-uptdppa")
     pend.goto(url)
 
     # 5. Monitoring: a home visit, then the companion proposes closure.
@@ -321,7 +321,7 @@ def test_the_whole_journey(new_page, personas):
         t("Propose closure"),
         lambda b: b.get_by_label(t("Closure reason")).select_option(index=1),
     )
-    _check(pend, "journey-20-closure-proposed-pendamping")
+    _check(pend, "lifecycle-20-closure-proposed-pendamping")
 
     # 6. The coordinator approves the closure.
     koor.goto(url)
@@ -353,17 +353,17 @@ def test_the_whole_journey(new_page, personas):
         ("Menunggu Penutupan → Ditutup", "Hasnah Lamba"),
     ]
     assert_in_order(timeline, expected)
-    _check(koor, "journey-21-closed-timeline-koordinator")
+    _check(koor, "lifecycle-21-closed-timeline-koordinator")
 
     # The public verification page of the letter (from its QR code): no personal data.
     anon = new_page(PHONE)
     anon.goto(f"/verifikasi/{referral.verify_token}/")
     assert referral.letter_number in anon.content()
     assert CHILD not in anon.content() and case.number not in anon.content()
-    _check(anon, "journey-22-verify-public-phone")
+    _check(anon, "lifecycle-22-verify-public-phone")
 
-    # Negative journeys: outsiders who open the case's URL get the not-found page, the Dinas
-    # Sosial officer the referral's URL too. The UPTD PPA officer keeps the referral, not the case.
+    # Outsiders who open the case's URL get the not-found page, the Dinas Sosial officer the
+    # referral's URL too. The UPTD PPA officer keeps the referral, not the case.
     def not_found(page, path):
         response = page.goto(path)
         assert response.status == 404, (path, response.status)
@@ -373,7 +373,7 @@ def test_the_whole_journey(new_page, personas):
     wb = new_page(PHONE)
     login(wb, "wb.relawan", pw)
     not_found(wb, url)
-    _check(wb, "journey-30-not-found-wb-relawan-phone")
+    _check(wb, "lifecycle-30-not-found-wb-relawan-phone")
     not_found(uptd, url)
     assert uptd.goto(f"/referrals/{referral.pk}/").status == 200
     dinsos = new_page(DESKTOP)
@@ -381,4 +381,4 @@ def test_the_whole_journey(new_page, personas):
     not_found(dinsos, url)
     not_found(dinsos, f"/referrals/{referral.pk}/")
     not_found(dinsos, f"/referrals/{referral.pk}/letter.pdf")
-    _check(dinsos, "journey-31-not-found-dinsos")
+    _check(dinsos, "lifecycle-31-not-found-dinsos")

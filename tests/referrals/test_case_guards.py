@@ -7,8 +7,7 @@ from cases.services.procedure import case_advance
 from cases.workflow import TransitionRefused as CaseRefused
 from referrals import services
 from referrals.models import State
-
-from . import factories as f
+from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ def advance(r, action, user, **data):
 
 
 def test_open_referral_blocks_monitoring_and_closure(master, personas):
-    r = f.requested(master, personas)
+    r = make_referral(personas, "requested")
     comp = personas["ws.pendamping"]
     with pytest.raises(CaseRefused) as exc:
         case_advance(case=r.case, action="start_monitoring", actor=comp)
@@ -33,7 +32,7 @@ def test_open_referral_blocks_monitoring_and_closure(master, personas):
 
 
 def test_completed_handover_lets_the_case_close_as_handled_by_agency(master, personas):
-    r = f.requested(master, personas, kind="pelimpahan")
+    r = make_referral(personas, "requested", kind="pelimpahan")
     comp = personas["ws.pendamping"]
     data = {"closure_reason": "handled_by_agency"}
     r = advance(r, "approve", personas["ws.kasikesra"])
@@ -50,7 +49,7 @@ def test_completed_handover_lets_the_case_close_as_handled_by_agency(master, per
 
 
 def test_closing_the_case_cancels_draft_referrals(master, personas):
-    d = f.draft(master, personas)
+    d = make_referral(personas, "draft")
     case = d.case
     comp = personas["ws.pendamping"]
     case_advance(

@@ -1,8 +1,11 @@
-"""Demo cases: about 40 fictional complaints over both pilot kelurahan (`manage.py seed_demo`).
+"""Demo cases: about 40 fictional complaints over both pilot kelurahan (`manage.py seed_demo`),
+some of them moved along the procedure so that the demo shows cases in every state, tasks and a
+dashboard.
 
 Every name is invented (Bugis/Makassar style); no real person or official. Registered through the
-intake service, so numbers, timeline and duplicate checks are as in real use. Idempotent: each
-demo case has a fixed intake token, so a second run finds them and adds nothing.
+intake service and moved through the engine (story.py), so numbers, timeline and duplicate checks
+are as in real use. Idempotent: each demo case has a fixed intake token, so a second run finds
+them and adds nothing; only cases still in "received" that were never assigned are moved.
 """
 
 import datetime
@@ -13,8 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Kelurahan, User
+from cases import vocab
+from cases.models import Case
+from cases.services.intake import case_register
+from cases.workflow import TransitionRefused
 
-from .services.intake import case_register
+from .story import Crew, Work, walk_case
 
 NAMESPACE = uuid.UUID("6f1f3c1e-2b7a-4c61-9a55-0d3c5e7a2026")
 N_CASES = 40
@@ -222,8 +229,64 @@ def seed_cases():
             is_roleplay=i in (5, 18, 33),
         )
         created += result.created
-    # Some demo cases move along the procedure (cases/demo_procedure.py), idempotently.
-    from .demo_procedure import advance_demo_cases
-
     advance_demo_cases()
     return created
+
+
+# Position of a case among its kelurahan's real demo cases (by number) -> state to reach.
+PLAN = {
+    1: vocab.Status.ASSESSMENT,
+    2: vocab.Status.HANDLING,
+    3: vocab.Status.MONITORING,
+    4: vocab.Status.CLOSURE_REQUESTED,
+    5: vocab.Status.CLOSED,
+    6: vocab.Status.ASSESSMENT,
+    7: vocab.Status.NOT_PURSUED,
+}
+# What the demo companions record on the way.
+DEMO_WORK = Work(
+    first_contact="home_visit",
+    answers={"perpetrator_access": True},
+    needs=("psychosocial",),
+    service_type=vocab.ServiceType.ACCOMPANIMENT,
+    target_days=None,
+    guardian="Orang tua/wali (demo)",
+    child_view="Anak setuju didampingi.",
+    supporter="Pendukung (demo)",
+    visit="Kunjungan rumah (demo).",
+)
+
+
+def demo_crew(code, users):
+    """The coordinator, first companion and kasi kesra of the kelurahan (None when missing)."""
+    koor, pend, kasi = (
+        users.get(f"{code}.{n}") for n in ("koordinator", "pendamping", "kasikesra")
+    )
+    if None in (koor, pend, kasi):
+        return None
+    return Crew(coordinator=koor, companion=pend, closer=kasi)
+
+
+@transaction.atomic
+def advance_demo_cases():
+    """Move the planned demo cases along the procedure; returns how many were moved."""
+    users = {u.username: u for u in User.objects.filter(username__regex=r"^w[sb]\.")}
+    moved = 0
+    for code in ("ws", "wb"):
+        crew = demo_crew(code, users)
+        if crew is None:
+            continue
+        cases = list(
+            Case.objects.filter(kelurahan__code=code.upper(), is_roleplay=False).order_by("seq")
+        )
+        for pos, case in enumerate(cases, 1):
+            target = PLAN.get(pos)
+            if target is None or case.status != vocab.Status.RECEIVED or case.ever_assigned:
+                continue
+            try:
+                with transaction.atomic():
+                    walk_case(case, target, crew, DEMO_WORK)
+                moved += 1
+            except TransitionRefused:
+                continue  # a demo case the procedure does not let through stays where it is
+    return moved

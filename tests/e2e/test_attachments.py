@@ -1,13 +1,13 @@
-"""In the browser: attachments on the case page (phone), and a form sent after the session ended
-coming back after logging in again. axe-core on each page, screenshots under screenshots/."""
+"""In the browser: attachments on the case page (phone): a file refused by its content, a photo
+attached and listed. axe-core on each page, screenshots under screenshots/."""
 
 import pytest
-from django.contrib.sessions.models import Session
 
 from attachments.models import Attachment
+from tests.factories import make_case
+from tests.uploads import gps_exif, jpeg_bytes
 
-from ..security.helpers import gps_exif, jpeg_bytes, make_case
-from .conftest import DESKTOP, PHONE, assert_no_axe_violations, login, screenshot
+from .conftest import PHONE, assert_no_axe_violations, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def case(personas, master, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    return make_case(master["ws"], personas["ws.relawan"], companion=personas["ws.pendamping"])
+    return make_case(personas, "assessment")
 
 
 def test_attach_photo_on_phone(new_page, personas, case, tmp_path):
@@ -38,7 +38,7 @@ def test_attach_photo_on_phone(new_page, personas, case, tmp_path):
     assert "Jenis berkas ini tidak diterima" in page.locator("#error-summary").inner_text()
     assert page.get_by_label("Keterangan").input_value() == "Foto luka di lengan"
     assert_no_axe_violations(page, "attachments with error")
-    screenshot(page, "hardening-attachment-refused-phone")
+    screenshot(page, "attachments-refused-phone")
     # A real photo.
     page.locator("#id_file").set_input_files(str(photo))
     page.get_by_role("button", name="Lampirkan berkas").click()
@@ -48,37 +48,10 @@ def test_attach_photo_on_phone(new_page, personas, case, tmp_path):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"horizontal overflow: {width}px"
     assert_no_axe_violations(page, "attachments page")
-    screenshot(page, "hardening-attachments-phone")
+    screenshot(page, "attachments-phone")
     assert Attachment.objects.count() == 1
     # The case page shows it in its section.
     page.goto(f"/cases/{case.pk}/")
     assert page.locator("#lampiran").get_by_role("link", name="IMG_2041.jpg").is_visible()
     assert_no_axe_violations(page, "case page with attachments")
-    screenshot(page, "hardening-case-page-attachments-phone")
-
-
-def test_form_after_session_end_comes_back(new_page, personas, case):
-    page = new_page(DESKTOP)
-    login(page, "ws.koordinator", personas.password)
-    page.goto(f"/cases/{case.pk}/attachments/")
-    page.get_by_label("Keterangan").fill("Surat visum dari RSUD")
-    Session.objects.all().delete()  # the session ends on the server while the user types
-    page.get_by_role("button", name="Lampirkan berkas").click()
-    page.wait_for_load_state()
-    assert "/accounts/login/" in page.url
-    assert "Sesi Anda telah berakhir" in page.content()
-    # Log in on the page we were sent to (it carries ?next=).
-    page.get_by_label("Nama pengguna").fill("ws.koordinator")
-    page.get_by_label("Kata sandi").fill(personas.password)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state()
-    assert page.url.endswith("/accounts/resubmit/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Data Anda tersimpan"
-    assert_no_axe_violations(page, "resubmit")
-    screenshot(page, "hardening-resubmit-desktop")
-    page.get_by_role("button", name="Kirim ulang").click()
-    page.wait_for_load_state()
-    # Back on the form with what was typed (the file must be chosen again).
-    assert page.url.endswith(f"/cases/{case.pk}/attachments/")
-    assert page.get_by_label("Keterangan").input_value() == "Surat visum dari RSUD"
-    screenshot(page, "hardening-resubmitted-desktop")
+    screenshot(page, "attachments-case-page-phone")

@@ -1,4 +1,4 @@
-"""Helpers for the browser journeys: Indonesian labels straight from the catalogue, procedure
+"""Helpers for the browser tests: Indonesian labels straight from the catalogue, procedure
 boxes on the case page found by their visible summary, overflow checks."""
 
 from django.utils import translation

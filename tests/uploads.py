@@ -1,33 +1,9 @@
-"""Small builders for the security tests (plain ORM; no view of another app is needed)."""
+"""Files to upload in tests: JPEG (with GPS data in its EXIF), PNG, a minimal PDF."""
 
 import io
-import itertools
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
-
-from cases.models import Case, CaseEvent, Victim
-
-_seq = itertools.count(1)
-
-
-def make_case(kelurahan, registered_by, *, companion=None, victim_name="Korban Contoh", **kw):
-    # Far above any number the intake service gives in a test, so both can share a kelurahan.
-    n = 90000 + next(_seq)
-    case = Case.objects.create(
-        kelurahan=kelurahan,
-        number=f"{kelurahan.code}-2026-{n:04d}-T",
-        year=2026,
-        seq=n,
-        registered_by=registered_by,
-        companion=companion,
-        **kw,
-    )
-    Victim.objects.create(case=case, kelurahan=kelurahan, full_name=victim_name)
-    CaseEvent.objects.create(
-        case=case, kelurahan=kelurahan, kind=CaseEvent.Kind.REGISTERED, actor=registered_by
-    )
-    return case
 
 
 def jpeg_bytes(exif=None, size=(32, 24), color=(200, 30, 30)):
