@@ -1,17 +1,24 @@
 """The benchmark's generator makes a data set the app accepts (issue 12): 200 cases, then
 through the app a registration, a referral requested and approved (numbers follow on from the
-generated ones), and every page the benchmark measures opens."""
+generated ones), and every page the benchmark measures opens. The deadline clocks' rows are what
+the app's rule gives for every case and referral, the victims' search names are the services'."""
+
+import datetime
+import re
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Max
+from django.db.models import F, Max
 from django.test import RequestFactory
 
-from cases import numbering, vocab
-from cases.models import Case, CaseEvent, Consent, PlannedAction, Victim
-from ops.bench import intake, pages
-from ops.bench.generate import LETTER_NAME, generate
+from accounts.models import Kelurahan
+from cases import clocks, numbering, vocab
+from cases.models import Case, CaseEvent, ClockRun, Consent, PlannedAction, Victim
+from cases.search import normalize_name
+from ops.bench import intake, pages, story_clocks
+from ops.bench.generate import LETTER_NAME, bulk_load, generate
+from referrals.clocks import wanted_for
 from referrals.models import Referral
 from tests.form_posts import intake_post
 from tests.queries import queries
@@ -139,6 +146,134 @@ def test_the_app_works_on_generated_data(bench_data, personas):
     for page in pages.pages(case_pk):
         r = personas.client(page.persona).get(page.path)
         assert r.status_code == 200, (page.key, r.status_code)
+
+
+def _run(row):
+    return (row.key, row.started_at, row.due_at, row.waits_on, row.assignee_id)
+
+
+@pytest.mark.django_db
+def test_clock_rows_are_what_the_rule_gives(bench_data, personas):
+    hmap = clocks.hours_map(Kelurahan.objects.values_list("pk", flat=True))
+    running, stopped_cases = {}, set()
+    for row in ClockRun.objects.all():
+        assert row.due_at == row.started_at + datetime.timedelta(hours=row.hours), row.pk
+        if row.stopped_at is None:
+            running.setdefault((row.case_id, row.referral_id), set()).add(_run(row))
+        else:
+            assert row.stopped_at >= row.started_at, row.pk
+            assert re.fullmatch(r"(case|referral)\.[a-z_]+", row.stop_reason), row.stop_reason
+            stopped_cases.add(row.case_id)
+    # Each row carries its case's kelurahan and series.
+    assert not ClockRun.objects.exclude(kelurahan_id=F("case__kelurahan_id")).exists()
+    assert not ClockRun.objects.exclude(is_roleplay=F("case__is_roleplay")).exists()
+
+    # Case clocks: the running rows are running_clocks(case), for every case (none once closed);
+    # every case went through at least the assignment clock, so closed ones hold stopped rows.
+    n_open = 0
+    for case in Case.objects.all():
+        want = {
+            (
+                r.key,
+                r.start,
+                r.due,
+                r.waits_on,
+                case.companion_id if r.waits_on == "companion" else None,
+            )
+            for r in clocks.running_clocks(case, hmap)
+        }
+        assert running.pop((case.pk, None), set()) == want, case.number
+        if case.status in vocab.FINAL_STATES:
+            assert case.pk in stopped_cases, case.number
+        else:
+            n_open += bool(want)  # (a case in handling may have none)
+    assert n_open
+    # Referral clocks: wanted_for(referral), with the companion following up the agency (at
+    # this size few or none still run: their stopped rows are checked below).
+    for r in Referral.objects.select_related("case"):
+        want = {(w.key, w.start, w.due, w.waits_on, w.assignee_id) for w in wanted_for(r, hmap)}
+        assert running.pop((r.case_id, r.pk), set()) == want, r.pk
+    assert not running, "running rows of no case or referral"
+    keys = set(ClockRun.objects.values_list("key", flat=True))
+    assert {"assign", "first_contact", "plan", "visit", "closure_decision"} <= keys
+    assert {"referral_decision", "agency_ack"} <= keys
+    reasons = set(ClockRun.objects.values_list("stop_reason", flat=True))
+    assert {"case.assign", "case.approve_closure", "referral.acknowledge"} <= reasons
+
+    # The generator re-runs the rule only when one of its inputs changed: they are every field
+    # the rule reads.
+    def reads(obj, extra=None):
+        seen = set()
+
+        class Spy:
+            awaits_ratification = property(Referral.awaits_ratification.fget)
+
+            def __getattr__(self, name):
+                seen.add(name)
+                return extra[name] if extra and name in extra else getattr(obj, name)
+
+        return Spy(), seen
+
+    case_reads, referral_reads = set(), set()
+    for case in Case.objects.all():
+        spy, seen = reads(case)
+        clocks.running_clocks(spy, hmap)
+        case_reads |= seen
+    for r in Referral.objects.select_related("case"):
+        case_spy, seen_case = reads(r.case)
+        spy, seen = reads(r, {"case": case_spy})
+        wanted_for(spy, hmap)
+        referral_reads |= seen - {"case"}
+        case_reads |= seen_case
+    assert case_reads <= {*story_clocks.CASE_FIELDS, "pk"}
+    assert referral_reads <= set(story_clocks.REFERRAL_FIELDS)
+
+    # Tugas Saya lists the coordinator's running deadlines, most urgent first.
+    koor = personas["ws.koordinator"]
+    first = clocks.clock_tasks(koor).first()
+    assert first is not None
+    html = personas.client("ws.koordinator").get("/cases/tasks/").content.decode()
+    assert first.case.number in html
+
+
+@pytest.mark.django_db
+def test_victims_have_the_services_search_name(bench_data):
+    assert Victim.objects.count() > N
+    for v in Victim.objects.all():
+        assert v.search_name == normalize_name(v.full_name), v.pk
+    for h in Victim.history.all():
+        assert h.search_name == normalize_name(h.full_name), h.pk
+    assert Victim.objects.filter(search_name=normalize_name(intake.SEARCH_FULL_NAME)).count() == 1
+
+
+@pytest.mark.django_db
+def test_bulk_load_rebuilds_every_index(bench_data):
+    """The large-set load drops the secondary indexes and builds them again, the trigram GIN
+    indexes and the partial indexes of the clock rows included (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the bulk load is PostgreSQL's")
+    models = [Case, Victim, Referral, ClockRun]
+    tables = [m._meta.db_table for m in models]
+
+    def indexes():
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables]
+            )
+            return dict(cur.fetchall())
+
+    before = indexes()
+    for name in (
+        "cases_victim_search_trgm",
+        "cases_case_number_trgm",
+        "referrals_letter_number_trgm",
+        "clockrun_running_due",
+        "clockrun_running_assignee",
+    ):
+        assert name in before
+    with bulk_load(models, log=lambda *a: None):
+        assert "cases_victim_search_trgm" not in indexes()
+    assert indexes() == before
 
 
 def test_bare_view_renders_a_fixed_kilobyte_without_queries(db):

@@ -1,7 +1,9 @@
 """The benchmark suite of issue 12 (`make bench`): a data-set generator and the measurements.
 
 generate.py   `manage.py bench_data`: writes a realistic data set straight into the tables
-story.py      the life of one case as the services would have written it (rows per table)
+story.py      the life of one case as the services would have written it (rows per table);
+              story_base.py (registration, helpers), story_referrals.py (referral steps),
+              story_clocks.py (the deadline clocks' rows after every step, by the app's rule)
 tables.py     one function per table, yielding rows; the writers (COPY / bulk_create)
 intake.py     names, victims, perpetrators and intake fields
 people.py     the users the data set needs (the demo personas plus bench users)

@@ -29,7 +29,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Agency
-from cases import numbering, vocab
+from cases import clocks, numbering, vocab
 from referrals import workflow as rwf
 from referrals.models import SendHow, State
 
@@ -45,7 +45,7 @@ KELURAHAN_WEIGHTS = {"WS": 0.56, "WB": 0.44}
 LETTER_NAME = "letters/bench/placeholder.pdf"
 ATTACHMENT_NAME = "attachments/bench/placeholder.png"
 # Bumped when the data the generator writes changes (the bench's reuse marker includes it).
-VERSION = 1
+VERSION = 2
 
 
 class World:
@@ -55,6 +55,8 @@ class World:
         self.now = now
         self.places = places
         self.officers = officers
+        # The kelurahan's deadline settings (ClockSetting), as the engine reads them.
+        self.hmap = clocks.hours_map(places)
         self._ids = {}
         for t in TABLES:
             model = t.model
@@ -269,14 +271,7 @@ def bulk_load(models, log):
             session.append("SET session_replication_role = replica")
         except DatabaseError:
             log("  (foreign-key checks stay on: the role may not switch them off)")
-        cur.execute(
-            """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-               FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-               WHERE t.relname = ANY(%s) AND NOT i.indisprimary
-                 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""",
-            [tables],
-        )
-        indexes = cur.fetchall()
+        indexes = _secondary_indexes(cur, tables)
         for name, _definition in indexes:
             cur.execute(f"DROP INDEX {name}")
     try:
@@ -287,7 +282,25 @@ def bulk_load(models, log):
             cur.execute("SET maintenance_work_mem = '256MB'")
             for _name, definition in indexes:
                 cur.execute(definition)
+            missing = set(indexes) - set(_secondary_indexes(cur, tables))
+        if missing:
+            raise RuntimeError(f"indexes not rebuilt: {sorted(name for name, _d in missing)}")
         log(f"  {len(indexes)} indexes rebuilt in {time.monotonic() - started:.0f} s")
+
+
+def _secondary_indexes(cur, tables):
+    """[(name, definition)] of the indexes of the tables that are neither the primary key nor a
+    constraint's: the models' indexes (partial ones with their WHERE), the trigram GIN indexes
+    of the search migrations (cases 0007, referrals 0005), whatever a later migration adds."""
+    cur.execute(
+        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+           WHERE t.relname = ANY(%s) AND NOT i.indisprimary
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+           ORDER BY 1""",
+        [tables],
+    )
+    return cur.fetchall()
 
 
 def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
@@ -316,6 +329,7 @@ def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
     kel_ids = list(places)
     weights = [base[pk] for pk in kel_ids]
     assigned = rng.choices(kel_ids, weights=weights, k=cases)
+    waiting = _newest_wait(times, assigned, rng, now)
     # The unique full name goes to a victim of the first kelurahan, a third of the way in.
     world.full_name_kel = kel_ids[0]
     world.full_name_case = cases // 3
@@ -328,7 +342,9 @@ def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
     with loading as session:
         writer = writer_for(connection, background=bulk, session_sql=session)
         try:
-            _write_chunks(world, rng, places, times, assigned, writer, counts, cases, started, log)
+            _write_chunks(
+                world, rng, places, times, assigned, waiting, writer, counts, cases, started, log
+            )
         finally:
             writer.close()
     if not world.full_name_done:
@@ -348,14 +364,29 @@ def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
     return counts
 
 
-def _write_chunks(world, rng, places, times, assigned, writer, counts, cases, started, log):
+def _newest_wait(times, assigned, rng, now):
+    """The newest complaint of each kelurahan came in during the last hours and nobody has
+    assigned it yet, so the deciders always have a running deadline (the coordinator's Tugas
+    Saya and home panel are never empty, even in a small set). Returns their indexes."""
+    newest = {}
+    for i, kel_id in enumerate(assigned):
+        newest[kel_id] = i
+    for i in newest.values():
+        times[i] = max(times[i], now - datetime.timedelta(hours=rng.uniform(0.5, 3)))
+    return set(newest.values())
+
+
+def _write_chunks(
+    world, rng, places, times, assigned, waiting, writer, counts, cases, started, log
+):
     simulating = writing = 0.0
     for lo in range(0, cases, CHUNK):
         t0 = time.monotonic()
         stories = []
         for i in range(lo, min(lo + CHUNK, cases)):
             world.case_index = i
-            stories.append(Life(world, rng, places[assigned[i]], times[i]).run())
+            life = Life(world, rng, places[assigned[i]], times[i], waiting=i in waiting)
+            stories.append(life.run())
         t1 = time.monotonic()
         with transaction.atomic():
             for t in TABLES:

@@ -13,8 +13,8 @@ change, a change-history row for models with HistoricalRecords (one per save), t
 access-log rows the views write around it ("view", "procedure:<action>", "referral_<action>"...).
 
 The result is a Story: one list of row dicts (attnames) per table; tables.py turns them into
-rows. Another table derived from the same life (e.g. deadline-clock runs) reads story.events,
-story.case and story.referrals: every step's time, actor and states are there.
+rows. The deadline clocks' rows (ClockRun) follow every step as the engine writes them
+(story_clocks.py: the app's own rule, applied to the row dicts after each step).
 """
 
 from cases import vocab
@@ -37,6 +37,7 @@ from .story_base import (
     S,
     Story,
 )
+from .story_clocks import ClockSteps
 from .story_referrals import ReferralSteps
 
 __all__ = ["Life", "Story"]
@@ -59,7 +60,7 @@ PROVIDERS = {
 BEST_INTEREST_KINDS = frozenset({"uptd_ppa", "police", "health"})
 
 
-class Life(LifeBase, ReferralSteps):
+class Life(LifeBase, ReferralSteps, ClockSteps):
     """One case from registration to now (see the module's docstring)."""
 
     # -- the case procedure (cases/services/procedure.py case_advance) ---------------------
@@ -93,6 +94,7 @@ class Life(LifeBase, ReferralSteps):
             data=data,
             confidential=confidential,
         )
+        self.sync_clocks(at, f"case.{action}")
         return True
 
     def due(self, at):
@@ -111,7 +113,7 @@ class Life(LifeBase, ReferralSteps):
         fate = rng.random()
         t = self.t0
         # A few recent complaints wait for a long time before anyone assigns them.
-        forgotten = rng.random() < 0.01
+        forgotten = rng.random() < 0.01 or self.waiting
         assign_at = t + (self.hours(30, 400) if forgotten else self.late(0.5, 20, 0.12, 24, 80))
 
         if emergency and rng.random() < 0.35:

@@ -6,6 +6,7 @@ import datetime
 import uuid
 
 from cases import vocab
+from cases.search import normalize_name
 from cases.services.intake import case_number
 
 from . import intake
@@ -53,6 +54,7 @@ class Story:
         "referrals",
         "notifications",
         "attachments",
+        "clock_runs",
     )
 
     def __init__(self):
@@ -65,8 +67,10 @@ class Story:
 
 
 class LifeBase:
-    def __init__(self, world, rng, place, t0):
+    def __init__(self, world, rng, place, t0, *, waiting=False):
         self.w = world
+        # A complaint nobody has assigned yet (generate.py: the newest of each kelurahan).
+        self.waiting = waiting
         self.rng = rng
         self.place = place
         self.kel = place.kelurahan
@@ -76,6 +80,8 @@ class LifeBase:
         self.s = Story()
         self.case = None
         self.stopped = False
+        self.runs = {}  # running clock rows (story_clocks.py)
+        self.clock_inputs = {}
 
     # -- small helpers -------------------------------------------------------------------
 
@@ -252,6 +258,7 @@ class LifeBase:
             if w.full_name_pending(self.kel):
                 v["full_name"] = intake.SEARCH_FULL_NAME
                 w.full_name_done = True
+            v["search_name"] = normalize_name(v["full_name"])
             victims.append(v)
             self.s.victims.append(v)
             self.hist("victim_history", v, t0, actor, "+")
@@ -313,3 +320,5 @@ class LifeBase:
                     }
                 )
         self.log(actor, "duplicate_check", t0, detail=f"possible duplicates: {found}")
+        # The first deadlines (assign; first contact when it is an emergency) start now.
+        self.sync_clocks(t0, "registered")

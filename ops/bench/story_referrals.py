@@ -41,7 +41,10 @@ class ReferralSteps:
             },
         )
 
-    def ref_step(self, r, actor, action, at, to_state, *, note="", log=True):
+    def ref_step(self, r, actor, action, at, to_state, *, note="", log=True, clocks=True):
+        """One step of the referral procedure. clocks=False: the clock rows follow at the next
+        step (an approval that sends at once: the engine fires "send" inside "approve", so the
+        decision clock stops with "referral.send")."""
         before = r["state"]
         if to_state is not None:
             r["state"] = to_state
@@ -50,6 +53,8 @@ class ReferralSteps:
         if log:
             self.log(actor, f"referral_{action}", at, detail=f"referral {r['id']}")
         self.ref_event(r, actor, action, at, note=note, from_state=before, to_state=r["state"])
+        if clocks:
+            self.sync_clocks(at, f"referral.{action}")
 
     def companions_of(self, r):
         return [self.case["companion_id"], r["created_by_id"]]
@@ -239,9 +244,10 @@ class ReferralSteps:
         if decide > self.now:
             return (decide, final_plan)
         r.update(decided_by_id=signer.user_id, decided_at=decide)
-        self.ref_step(r, signer.user_id, "approve", decide, "approved")
+        app = w.has_users(r["agency_id"])
+        self.ref_step(r, signer.user_id, "approve", decide, "approved", clocks=not app)
         self.issue_letter(r, decide, signer)
-        if w.has_users(r["agency_id"]):
+        if app:
             self.send(r, decide, signer.user_id, "app")
             at = decide
         else:
@@ -305,6 +311,7 @@ class ReferralSteps:
         )
         self.log(actor, "referral_emergency", at)
         self.ref_event(r, actor, "emergency", at, to_state="sent", note=w.send_label(how))
+        self.sync_clocks(at, "referral.emergency")
         self.notify(
             [s.user_id for s in self.place.staff],
             "referral_ratify",
@@ -353,7 +360,8 @@ class ReferralSteps:
             self.action_status(action_row, "planned", at, actor, event=False)
 
     def cancel_unsent(self, at, actor):
-        """Drafts and returned referrals are cancelled when the case closes or is not pursued."""
+        """Drafts and returned referrals are cancelled when the case closes or is not pursued
+        (no clock runs on them: the case step's own sync follows)."""
         for r in self.s.referrals:
             if r["state"] in ("draft", "returned"):
                 before = r["state"]

@@ -147,6 +147,13 @@ def attachments(stories):
     return _each(stories, "attachments")
 
 
+@table(lambda: _case_models().ClockRun)
+def clock_runs(stories):
+    """Every run of a deadline clock: stopped ones with their reason, running ones as
+    running_clocks(case) / wanted_for(referral) give them at the end (story_clocks.py)."""
+    return _each(stories, "clock_runs")
+
+
 # ---------------------------------------------------------------------------------------------
 # Writers
 
