@@ -29,7 +29,7 @@ from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import roles_of
 
 from . import engine, vocab
-from .models import Assessment, Case, ClockRun, ClockSetting, Consent
+from .models import Assessment, ClockRun, ClockSetting, Consent
 from .vocab import Status as S
 from .workflow import CLOCKS_BY_KEY
 
@@ -410,16 +410,10 @@ OLDEST = 5
 def dashboard(kelurahan_ids, now=None) -> dict[int, dict]:
     """Per kelurahan: cases per state, overdue counts per clock (SQL aggregates over the
     running rows), the oldest waiting clocks (real cases; role play has its own lists)."""
+    from . import state_counts
+
     now = now or timezone.now()
-    counts: dict[int, dict[str, int]] = {}
-    for kel_id, status, n in (
-        Case.objects.real()
-        .filter(kelurahan_id__in=kelurahan_ids)
-        .values_list("kelurahan_id", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        counts.setdefault(kel_id, {})[status] = n
+    counts = state_counts.counts(kelurahan_ids)
     overdue: dict[int, dict[str, int]] = {}
     running = ClockRun.objects.running().real().filter(kelurahan_id__in=kelurahan_ids)
     for kel_id, key, n in (

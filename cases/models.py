@@ -504,7 +504,17 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["victim", "given_at", "pk"]
-        indexes = [models.Index(fields=["victim", "purpose"])]
+        indexes = [
+            models.Index(fields=["victim", "purpose"]),
+            # Best-interest decisions waiting for the coordinator's confirmation (Tugas Saya).
+            models.Index(
+                fields=["kelurahan", "given_at"],
+                condition=models.Q(
+                    given_by="best_interest", confirmed_at__isnull=True, withdrawn_at__isnull=True
+                ),
+                name="consent_bi_waiting",
+            ),
+        ]
 
     @property
     def is_effective(self):
@@ -695,6 +705,18 @@ class ClockRun(models.Model):
                 condition=models.Q(stopped_at__isnull=True),
                 name="clockrun_running_assignee",
             ),
+            # The oldest waiting clocks of a kelurahan (the dashboard).
+            models.Index(
+                fields=["kelurahan", "started_at"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="clockrun_running_started",
+            ),
+            # The running clock of a referral (the queue's and the inbox's "due").
+            models.Index(
+                fields=["referral_id"],
+                condition=models.Q(stopped_at__isnull=True),
+                name="clockrun_running_referral",
+            ),
             # The clocks of one case (the case page, the engine's sync).
             models.Index(fields=["case", "key"], name="clockrun_case_key"),
             # Reports: met and missed per kelurahan and month.
@@ -707,3 +729,21 @@ class ClockRun(models.Model):
     @property
     def running(self):
         return self.stopped_at is None
+
+
+class StateCount(models.Model):
+    """How many cases a kelurahan has in each state (real or role play), kept by the engine in
+    the same transaction as every change of state and every registration: the dashboard reads
+    these rows instead of counting the cases (manage.py recompute_clocks --rebuild recounts)."""
+
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    is_roleplay = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kelurahan", "is_roleplay", "status"], name="state_count_unique"
+            )
+        ]

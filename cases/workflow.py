@@ -739,6 +739,9 @@ class CaseTable(engine.Table[Case]):
         case = ctx.subject
         fields = set(ctx.outcome.fields)
         if changed_state:
+            from . import state_counts
+
+            state_counts.move(case.kelurahan_id, case.is_roleplay, from_state, to_state)
             case.status = to_state
             case.status_changed_at = ctx.now
             if ctx.step.target == "return":

@@ -204,6 +204,12 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["kelurahan", "state"]),
             models.Index(fields=["agency", "state"]),
+            # The agency inbox: newest first, a page at a time.
+            models.Index(
+                fields=["agency", "-sent_at", "-id"],
+                condition=models.Q(sent_at__isnull=False),
+                name="referral_inbox",
+            ),
             models.Index(fields=["kelurahan", "letter_year"]),
         ]
         constraints = [

@@ -240,8 +240,12 @@ def _register(
         data={"victims": len(victim_objs), "perpetrators": len(perp_objs)},
     )
     check_duplicates(case=case, actor=actor, ip=ip, victims=victim_objs)
-    # The first deadlines (assign; first contact when it is an emergency) start now.
+    # The dashboard's count of received cases, and the first deadlines (assign; first contact
+    # when it is an emergency), from now.
+    from .. import state_counts
     from ..clocks import sync_case
+
+    state_counts.move(kelurahan.pk, is_roleplay, "", Status.RECEIVED)
 
     sync_case(case, now=now, reason="registered")
     return case

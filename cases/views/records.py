@@ -338,8 +338,7 @@ def case_list(request):
     )
     form = CaseFilterForm(request.GET or None, kelurahan_choices=kel_choices)
     qs = (
-        # Other apps' columns (the "Dirujuk" badge), in the same query.
-        page.annotate_list(Case.objects.visible_to(request.user))
+        Case.objects.visible_to(request.user)
         .select_related("kelurahan")
         .prefetch_related(
             Prefetch(
@@ -392,7 +391,8 @@ def case_list(request):
             for kel_id in searched:
                 log_access(request, "search", kelurahan_id=kel_id, detail=f"q={q}")
     found, more = bounded_count(qs)
-    qs = clocks.with_latest_risk(qs)
+    # Other apps' columns (the "Dirujuk" badge) and the latest risk, for the page's rows only.
+    qs = clocks.with_latest_risk(page.annotate_list(qs))
     page_obj = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     # Overdue marks of the procedure's clocks: the running clock rows of this page, one query.
     overdue = clocks.overdue_marks(page_obj.object_list)

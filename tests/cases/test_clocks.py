@@ -266,3 +266,21 @@ def test_sql_tasks_equal_the_python_rule_on_a_mixed_data_set(personas, master):
         ]
         assert got == _expected_tasks(user, now), name
         assert got, name  # each persona has work in this data set
+
+
+def test_the_dashboards_counts_are_kept_by_the_engine_and_equal_a_recount(personas, master):
+    from cases import state_counts
+    from cases.models import Case
+
+    p = personas
+    for state in ("received", "assessment", "handling", "closed", "closed"):
+        make_case(p, state)
+    make_case(p, "handling", roleplay=True)
+    kept = state_counts.counts([master["ws"].pk])[master["ws"].pk]
+    real = Case.objects.filter(kelurahan=master["ws"], is_roleplay=False)
+    for status in ("received", "assessment", "handling", "closed"):
+        assert kept.get(status, 0) == real.filter(status=status).count(), status
+    state_counts.rebuild()
+    assert state_counts.counts([master["ws"].pk])[master["ws"].pk] == {
+        k: v for k, v in kept.items() if v
+    }

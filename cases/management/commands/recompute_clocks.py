@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from cases import clocks, engine, vocab
+from cases import clocks, engine, state_counts, vocab
 from cases.models import Case
 
 
@@ -25,6 +25,8 @@ class Command(BaseCommand):
         if rebuild:
             n = rebuild_rows(kelurahan)
             self.stdout.write(f"clock rows synced for {n} open cases")
+            state_counts.rebuild()
+            self.stdout.write("cases per state recounted")
         moved = clocks.recompute_running(kelurahan)
         self.stdout.write(f"running clock rows moved: {moved}")
 
