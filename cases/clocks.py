@@ -337,14 +337,17 @@ def other_tasks(user, now=None) -> list[Task]:
                 withdrawn_at__isnull=True,
             )
             .exclude(recorded_by=user)
-            .exclude(case__status__in=vocab.FINAL_STATES)
             .select_related("case", "case__kelurahan")
-            .order_by("given_at", "pk")[:OTHER_TASKS_LIMIT]
+            # The oldest first, through the partial index of waiting decisions; closed cases
+            # are skipped here rather than in SQL (a join over every case otherwise).
+            .order_by("given_at", "pk")[: OTHER_TASKS_LIMIT * 4]
         )
         seen = set()
         for c in pending:
-            if c.case_id in seen:
+            if c.case_id in seen or c.case.status in vocab.FINAL_STATES:
                 continue
+            if len(seen) >= OTHER_TASKS_LIMIT:
+                break
             seen.add(c.case_id)
             out.append(
                 Task(
@@ -361,12 +364,42 @@ def other_tasks(user, now=None) -> list[Task]:
     return out
 
 
+# Counts of the tasks without a deadline, each bounded: provider(user, roles) -> int.
+TASK_COUNT_PROVIDERS: list[Callable[..., int]] = []
+
+
+def _waiting_decisions(user, roles):
+    coord_kel = [k for k, held in roles.by_kelurahan.items() if Role.KOORDINATOR in held]
+    if not coord_kel:
+        return 0
+    # The oldest waiting decisions through their partial index (a join over every case would
+    # cost more than these few rows); cases closed meanwhile are left out here.
+    rows = (
+        Consent.objects.filter(
+            kelurahan_id__in=coord_kel,
+            given_by=vocab.ConsentGiver.BEST_INTEREST,
+            confirmed_at__isnull=True,
+            withdrawn_at__isnull=True,
+        )
+        .exclude(recorded_by=user)
+        .order_by("given_at", "pk")
+        .values_list("case_id", "case__status")[: OTHER_TASKS_LIMIT * 4]
+    )
+    open_cases = {case for case, status in rows if status not in vocab.FINAL_STATES}
+    return min(len(open_cases), OTHER_TASKS_LIMIT)
+
+
+TASK_COUNT_PROVIDERS.append(_waiting_decisions)
+
+
 def task_counts(user, now=None) -> tuple[int, int]:
-    """(tasks waiting on the user, of which overdue): two SQL counts, for the home panel."""
+    """(tasks waiting on the user, of which overdue): SQL counts, for the home panel."""
     now = now or timezone.now()
+    roles = roles_of(user)
     qs = ClockRun.objects.running().filter(waiting_on(user, now))
     agg = qs.aggregate(n=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now)))
-    return agg["n"] + len(other_tasks(user, now)), agg["late"]
+    others = sum(provider(user, roles) for provider in TASK_COUNT_PROVIDERS)
+    return agg["n"] + others, agg["late"]
 
 
 def running_for_case(case, now=None) -> list[ClockRun]:

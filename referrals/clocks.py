@@ -97,6 +97,13 @@ def returned_referrals(user, roles, now) -> list[Task]:
 clocks.TASK_PROVIDERS.append(returned_referrals)
 
 
+def returned_count(user, roles) -> int:
+    return len(returned_referrals(user, roles, None))
+
+
+clocks.TASK_COUNT_PROVIDERS.append(returned_count)
+
+
 def with_due(qs):
     """Referrals annotated with the due time of their running clock (`due`, `clock_key`), in
     the same query: for sorting "most urgent first" in SQL."""

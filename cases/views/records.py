@@ -46,6 +46,7 @@ from ..models import (
 from ..search import normalize_name, normalize_number
 from ..services.intake import StaleEdit, case_register, case_update
 from ..workflow import CASE, actor_roles
+from .rows import Words, case_row
 
 PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
@@ -396,10 +397,12 @@ def case_list(request):
     page_obj = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     # Overdue marks of the procedure's clocks: the running clock rows of this page, one query.
     overdue = clocks.overdue_marks(page_obj.object_list)
-    risk_labels = dict(vocab.RiskLevel.choices)
+    words = Words()
+    show_kelurahan = len(kel_ids) > 1
+    rows = []
     for c in page_obj.object_list:
         c.overdue_clocks = overdue.get(c.pk, [])
-        c.risk_label = risk_labels.get(c.latest_risk, "")
+        rows.append(case_row(c, words, show_kelurahan))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -408,13 +411,13 @@ def case_list(request):
         {
             "form": form,
             "page_obj": page_obj,
-            "cases": page_obj.object_list,
+            "rows": rows,
             "found": found,
             "more": more,
             "q": q,
             "querystring": params.urlencode(),
             "can_register": bool(kel_ids),
-            "show_kelurahan": len(kel_ids) > 1,
+            "show_kelurahan": show_kelurahan,
         },
     )
 
