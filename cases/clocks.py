@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -327,38 +328,17 @@ def other_tasks(user, now=None) -> list[Task]:
     now = now or timezone.now()
     roles = roles_of(user)
     out = []
-    coord_kel = [k for k, held in roles.by_kelurahan.items() if Role.KOORDINATOR in held]
-    if coord_kel:
-        pending = (
-            Consent.objects.filter(
-                kelurahan_id__in=coord_kel,
-                given_by=vocab.ConsentGiver.BEST_INTEREST,
-                confirmed_at__isnull=True,
-                withdrawn_at__isnull=True,
+    for ref in _waiting_decision_cases(user, roles):
+        out.append(
+            Task(
+                ref,
+                _("Confirm a best-interest decision"),
+                None,
+                False,
+                "confirm_consent",
+                f"{ref.get_absolute_url()}#assessment",
             )
-            .exclude(recorded_by=user)
-            .select_related("case", "case__kelurahan")
-            # The oldest first, through the partial index of waiting decisions; closed cases
-            # are skipped here rather than in SQL (a join over every case otherwise).
-            .order_by("given_at", "pk")[: OTHER_TASKS_LIMIT * 4]
         )
-        seen = set()
-        for c in pending:
-            if c.case_id in seen or c.case.status in vocab.FINAL_STATES:
-                continue
-            if len(seen) >= OTHER_TASKS_LIMIT:
-                break
-            seen.add(c.case_id)
-            out.append(
-                Task(
-                    c.case,
-                    _("Confirm a best-interest decision"),
-                    None,
-                    False,
-                    "confirm_consent",
-                    f"{c.case.get_absolute_url()}#assessment",
-                )
-            )
     for provider in TASK_PROVIDERS:
         out.extend(provider(user, roles, now))
     return out
@@ -368,12 +348,27 @@ def other_tasks(user, now=None) -> list[Task]:
 TASK_COUNT_PROVIDERS: list[Callable[..., int]] = []
 
 
-def _waiting_decisions(user, roles):
+@dataclass(frozen=True)
+class CaseRef:
+    """What a task line shows of its case (number, simulation badge, link): read as plain
+    values, so that a list of tasks costs no model instances."""
+
+    pk: int
+    number: str
+    is_roleplay: bool
+
+    def get_absolute_url(self):
+        return reverse("cases:detail", args=[self.pk])
+
+
+def _waiting_decision_cases(user, roles) -> list[CaseRef]:
+    """Open cases with a best-interest decision waiting for another coordinator's
+    confirmation, the oldest first, at most OTHER_TASKS_LIMIT."""
     coord_kel = [k for k, held in roles.by_kelurahan.items() if Role.KOORDINATOR in held]
     if not coord_kel:
-        return 0
+        return []
     # The oldest waiting decisions through their partial index (a join over every case would
-    # cost more than these few rows); cases closed meanwhile are left out here.
+    # cost more than these few rows); cases closed meanwhile are skipped here.
     rows = (
         Consent.objects.filter(
             kelurahan_id__in=coord_kel,
@@ -383,10 +378,22 @@ def _waiting_decisions(user, roles):
         )
         .exclude(recorded_by=user)
         .order_by("given_at", "pk")
-        .values_list("case_id", "case__status")[: OTHER_TASKS_LIMIT * 4]
+        .values_list("case_id", "case__number", "case__is_roleplay", "case__status")[
+            : OTHER_TASKS_LIMIT * 4
+        ]
     )
-    open_cases = {case for case, status in rows if status not in vocab.FINAL_STATES}
-    return min(len(open_cases), OTHER_TASKS_LIMIT)
+    out: dict[int, CaseRef] = {}
+    for pk, number, roleplay, status in rows:
+        if status in vocab.FINAL_STATES or pk in out:
+            continue
+        out[pk] = CaseRef(pk, number, roleplay)
+        if len(out) >= OTHER_TASKS_LIMIT:
+            break
+    return list(out.values())
+
+
+def _waiting_decisions(user, roles):
+    return len(_waiting_decision_cases(user, roles))
 
 
 TASK_COUNT_PROVIDERS.append(_waiting_decisions)

@@ -714,8 +714,10 @@ class ClockRun(models.Model):
             # The running clock of a referral (the queue's and the inbox's "due").
             models.Index(
                 fields=["referral_id"],
-                condition=models.Q(stopped_at__isnull=True),
-                name="clockrun_running_referral",
+                # Referral clocks only: a partial index that also held the case clocks (as
+                # NULLs) drew the planner away from the case index for "these cases' clocks".
+                condition=models.Q(stopped_at__isnull=True, referral_id__isnull=False),
+                name="clockrun_running_referral_only",
             ),
             # The clocks of one case (the case page, the engine's sync).
             models.Index(fields=["case", "key"], name="clockrun_case_key"),

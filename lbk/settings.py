@@ -129,6 +129,21 @@ TEMPLATES = [
 DB_POOL = env.bool("DB_POOL", default=False)
 
 
+# Planner settings sent when each PostgreSQL connection opens (libpq "options"). The default
+# tells the planner that a random read costs little more than a sequential one, as it does on
+# SSDs and with the working set in memory: without it, PostgreSQL answered a name search by
+# reading every case of the kelurahan instead of following the trigram index to the few
+# matches. Behind PgBouncer in transaction mode (which refuses startup options) set
+# PG_OPTIONS="" and put the same settings in postgresql.conf (docs/DEPLOYMENT.md).
+PG_OPTIONS = env("PG_OPTIONS", default="-c random_page_cost=1.1")
+
+
+def _postgres_options(db):
+    db.setdefault("OPTIONS", {})
+    if PG_OPTIONS:
+        db["OPTIONS"].setdefault("options", PG_OPTIONS)
+
+
 def _database(url_var, default=None):
     db = env.db(url_var, default=default)
     if db["ENGINE"] == "django.db.backends.sqlite3":
@@ -136,9 +151,11 @@ def _database(url_var, default=None):
         # with "database is locked".
         db.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
         db["OPTIONS"].setdefault("timeout", 20)
-    elif DB_POOL:
+        return db
+    _postgres_options(db)
+    if DB_POOL:
         db["CONN_MAX_AGE"] = 0  # the pool keeps the connections; Django refuses both
-        db.setdefault("OPTIONS", {})["pool"] = {
+        db["OPTIONS"]["pool"] = {
             "min_size": env.int("DB_POOL_MIN", default=2),
             "max_size": env.int("DB_POOL_MAX", default=10),
             "timeout": env.int("DB_POOL_TIMEOUT", default=10),

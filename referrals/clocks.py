@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -85,11 +86,13 @@ def returned_referrals(user, roles, now) -> list[Task]:
             mine = mine.filter(case__companion=user)
         else:
             continue
-        for r in mine.select_related("case", "case__kelurahan").order_by("decided_at", "pk")[
-            : clocks.OTHER_TASKS_LIMIT
-        ]:
-            task = Task(r.case, _("Correct a returned referral"), None, False, "referral_returned")
-            task.url = r.get_absolute_url()
+        rows = mine.order_by("decided_at", "pk").values_list(
+            "pk", "case_id", "case__number", "case__is_roleplay"
+        )[: clocks.OTHER_TASKS_LIMIT]
+        for pk, case_id, number, roleplay in rows:
+            ref = clocks.CaseRef(case_id, number, roleplay)
+            task = Task(ref, _("Correct a returned referral"), None, False, "referral_returned")
+            task.url = reverse("referrals:detail", args=[pk])
             out.append(task)
     return out
 

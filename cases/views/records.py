@@ -21,7 +21,7 @@ from accounts.home import register as register_home_panel
 from accounts.models import KELURAHAN_ROLES, KELURAHAN_WIDE_ROLES, Kelurahan, Role, User
 from accounts.roles import roles_of
 from accounts.security import client_ip
-from lbk.paging import bounded_count, page_of
+from lbk.paging import COUNT_LIMIT, bounded_count, page_of
 
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, get_case_for_user, log_access
@@ -43,11 +43,12 @@ from ..models import (
     PerpetratorLink,
     Victim,
 )
-from ..search import normalize_name, normalize_number
+from ..search import normalize_number, search_condition
 from ..services.intake import StaleEdit, case_register, case_update
 from ..workflow import CASE, actor_roles
 from .rows import Words, case_row
 
+SEARCH_COUNT_LIMIT = 100
 PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
 
@@ -379,19 +380,14 @@ def case_list(request):
             qs = clocks.filter_by_risk(qs, d["risk"])
         q = (d.get("q") or "").strip()
         if q:
-            # Trigram-indexed on PostgreSQL (cases/search.py): a number, or a victim's name
-            # however it is capitalised or punctuated.
-            names = Victim.objects.filter(
-                kelurahan_id__in=kel_ids, search_name__contains=normalize_name(q)
-            )
-            qs = qs.filter(
-                Q(number__contains=normalize_number(q)) | Q(pk__in=names.values("case_id"))
-            )
+            qs = qs.filter(search_condition(q))
             # A search is a read of whatever it finds: log it per kelurahan searched.
             searched = [int(d["kelurahan"])] if d.get("kelurahan") else kel_ids
             for kel_id in searched:
                 log_access(request, "search", kelurahan_id=kel_id, detail=f"q={q}")
-    found, more = bounded_count(qs)
+    # A search says "more than 100, narrow the search" rather than counting further: past
+    # that a count costs more than the page it describes.
+    found, more = bounded_count(qs, SEARCH_COUNT_LIMIT if q else COUNT_LIMIT)
     # Other apps' columns (the "Dirujuk" badge) and the latest risk, for the page's rows only.
     qs = clocks.with_latest_risk(page.annotate_list(qs))
     page_obj = page_of(qs, request.GET.get("page"), PAGE_SIZE)

@@ -158,3 +158,22 @@ def test_sqlite_uses_immediate_transactions():
         assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     else:
         assert db["CONN_MAX_AGE"] > 0 and db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_postgres_connections_carry_the_planner_options():
+    s = _settings(DATABASE_URL="postgres://posko@127.0.0.1:5432/posko")
+    assert s["databases"]["default"]["options"]["options"] == "-c random_page_cost=1.1"
+    # Behind PgBouncer (transaction mode) the options go to postgresql.conf instead.
+    s = _settings(DATABASE_URL="postgres://posko@127.0.0.1:5432/posko", PG_OPTIONS="")
+    assert "options" not in s["databases"]["default"]["options"]
+
+
+def test_the_planner_option_reaches_the_server(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert "options" not in connection.settings_dict["OPTIONS"]
+        return
+    with connection.cursor() as cur:
+        cur.execute("SHOW random_page_cost")
+        assert float(cur.fetchone()[0]) == 1.1
