@@ -137,7 +137,7 @@ def mark_all_read(user: User) -> None:
     UserModel.objects.filter(pk=user.pk).update(unread_notifications=0)
 
 
-def _count(user_ids, delta: int) -> None:
+def _count(user_ids: int | Iterable[int], delta: int) -> None:
     ids = [user_ids] if isinstance(user_ids, int) else list(user_ids)
     if ids:
         UserModel.objects.filter(pk__in=ids).update(
@@ -147,6 +147,6 @@ def _count(user_ids, delta: int) -> None:
 
 def unread_count(user: RequestUser) -> int:
     """The user's unread notifications: a column of the user row (no query of its own)."""
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, UserModel) or not user.is_authenticated:
         return 0
     return user.unread_notifications
