@@ -33,7 +33,8 @@ def _reminder(item: OutboxItem) -> str:
     return deliver(item.target_id, escalation=item.kind == OutboxItem.Kind.ESCALATION)
 
 
-EMAIL = register(Kind("email", _email, RETRY))
-LETTER = register(Kind("letter", _letter, RETRY))
+# Outside any transaction: a mail server's answer or a render never holds a database lock.
+EMAIL = register(Kind("email", _email, RETRY, atomic=False))
+LETTER = register(Kind("letter", _letter, RETRY, atomic=False))
 REMINDER = register(Kind("reminder", _reminder, RETRY))
 ESCALATION = register(Kind("escalation", _reminder, RETRY))

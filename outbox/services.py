@@ -3,8 +3,12 @@ the task queue after the commit, and done by one worker at a time under a lease.
 
 - `add` writes the row (in the caller's transaction) and enqueues its task once that commits.
 - `process` (the task's body) claims the row with one conditional UPDATE (waiting and due, or
-  running with its lease run out), runs the kind's handler and marks the row done in one
-  transaction; a row whose lease was taken over meanwhile is not marked (its work rolls back).
+  running with its lease run out), runs the kind's handler and marks the row done: for work
+  that only writes to the database (reminders) in one transaction, so a row whose lease was
+  taken over meanwhile is not marked and its work rolls back; work that talks to the outside
+  or takes time (sending an e-mail, rendering a letter) runs outside any transaction (a SQLite
+  write lock or PostgreSQL row locks are never held while a mail server answers) and is
+  idempotent instead: an e-mail keeps its Message-ID, a stored letter is not stored again.
 - A failure sets the next attempt 1, 2, 4 ... minutes later; after OUTBOX_MAX_ATTEMPTS the row
   is "failed" (the admin's outbox page shows it). The error is stored as its class and its
   message through the log redaction: no traceback, no address, no number.
@@ -50,6 +54,8 @@ class Kind:
     key: str
     handle: Callable[[OutboxItem], str]
     retry: str  # the retry rule in words (README, the closing note of issue 13)
+    # The handler and the "done" mark in one transaction (database work only).
+    atomic: bool = True
 
 
 KINDS: dict[str, Kind] = {}
@@ -133,25 +139,33 @@ def process(item_id: int) -> str | None:
     item = OutboxItem.objects.get(pk=item_id)
     kind = KINDS[item.kind]
     try:
-        with transaction.atomic():
+        if kind.atomic:
+            with transaction.atomic():
+                result = kind.handle(item)
+                _mark_done(item_id, token, result)
+        else:
             result = kind.handle(item)
-            marked = OutboxItem.objects.filter(pk=item_id, lease_token=token).update(
-                state=S.DONE,
-                done_at=timezone.now(),
-                lease_until=None,
-                result=result[:20],
-                last_error="",
-            )
-            if not marked:
-                raise LeaseLost
+            _mark_done(item_id, token, result)
     except LeaseLost:
-        log.warning("outbox item=%s kind=%s: lease taken over, work rolled back", item_id, kind.key)
+        log.warning("outbox item=%s kind=%s: lease taken over meanwhile", item_id, kind.key)
         return None
     except Exception as exc:  # noqa: BLE001 - any failure is retried; its summary is kept
         _failed(item, token, exc)
         return None
     log.info("outbox item=%s kind=%s attempt=%s: %s", item_id, kind.key, item.attempts, result)
     return result
+
+
+def _mark_done(item_id: int, token: str, result: str) -> None:
+    marked = OutboxItem.objects.filter(pk=item_id, lease_token=token).update(
+        state=S.DONE,
+        done_at=timezone.now(),
+        lease_until=None,
+        result=result[:20],
+        last_error="",
+    )
+    if not marked:
+        raise LeaseLost
 
 
 def error_summary(exc: BaseException) -> str:

@@ -1,7 +1,8 @@
 """The worker killed in the middle of a task (SIGKILL): its outbox row is taken up again once
 its lease expires, and done once.
 
-Real processes, as in production: `manage.py run_worker` (django-tasks-db's worker) sends the
+Real processes, as in production: `manage.py run_worker` (django-tasks-db's worker, or an RQ
+worker on a Redis server the test session starts: both backends are tried) sends the
 e-mails of an event to an SMTP server on loopback (aiosmtpd) that holds the first message
 without answering; the test kills the worker while it waits, lets the lease (3 s here) run out,
 runs the periodic run (`run_periodic`, which hands the row to the queue again) and a worker in
@@ -106,7 +107,10 @@ def database_url(tmp_path):
         admin.close()
 
 
-def test_a_killed_workers_row_is_done_once_after_its_lease_expires(database_url, tmp_path):
+@pytest.mark.parametrize("backend", ["db", "rq"])
+def test_a_killed_workers_row_is_done_once_after_its_lease_expires(
+    backend, database_url, tmp_path, request
+):
     sink = HoldingSink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -115,7 +119,8 @@ def test_a_killed_workers_row_is_done_once_after_its_lease_expires(database_url,
         **os.environ,
         "DATABASE_URL": database_url,
         "REPLICA_DATABASE_URL": "",
-        "TASKS_BACKEND": "db",
+        "TASKS_BACKEND": backend,
+        "REDIS_URL": request.getfixturevalue("redis_url") if backend == "rq" else "",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(port),
@@ -150,10 +155,16 @@ def test_a_killed_workers_row_is_done_once_after_its_lease_expires(database_url,
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: an RQ worker forks per job
         )
         assert sink.holding.wait(90), (tmp_path / "worker.log").read_text()[-3000:]
         # The worker is in the middle of its first e-mail: kill it.
-        os.kill(worker.pid, signal.SIGKILL)
+        # (an RQ worker runs the job in a forked "work horse" of its own session: kill it too)
+        horses = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        os.killpg(worker.pid, signal.SIGKILL)
+        for pid in horses:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
         worker.wait(10)
         log.close()
         held = [r for r in rows() if r["state"] == "running"]
