@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test test-fast test-cluster setup setup-test apt-run apt-test migrate demo check lint fmt messages check-messages hooks clean e2e bench
 
 run: setup migrate demo
-	DEBUG=true $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=true $(PY) manage.py runall 127.0.0.1:8000
 
 setup: apt-run $(VENV)/.installed
 

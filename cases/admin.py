@@ -27,6 +27,7 @@ def clock_key_choices():
                     f"{clock.label}: {_('emergency')} ({clock.key}.emergency)",
                 )
             )
+    out.append(("reminder_lead", _("Reminder before a deadline (hours)") + " (reminder_lead)"))
     return out
 
 

@@ -228,8 +228,10 @@ def recompute_running(kelurahan_ids=None) -> int:
             hours = hours_for(hmap, row.kelurahan_id, row.key, emergency=emergency, clocks=clocks)
             due = row.started_at + datetime.timedelta(hours=hours)
             if (hours, due) != (row.hours, row.due_at):
+                # A new due time: its reminder and escalation are still to come.
                 row.hours, row.due_at = hours, due
-                row.save(update_fields=["hours", "due_at"])
+                row.reminded_at = row.escalated_at = None
+                row.save(update_fields=["hours", "due_at", "reminded_at", "escalated_at"])
                 moved += 1
     return moved
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from accounts.models import Agency
+    from notifications.models import Notification
 
     # For the type checker only: at run time the cases app never imports the referrals app.
     from referrals.models import Referral
@@ -155,6 +156,19 @@ def agency_may_download_letter(referral: Referral) -> bool:
     """An agency downloads the stored letter while consent still covers what it shows; a letter
     issued without consent (emergency ratified before consent) shows only what needs none."""
     return not referral.letter_with_consent or covered(referral)
+
+
+def letter_disclosure(referral: Referral) -> tuple[list[str], bool]:
+    """What a letter rendered now may show (DISCLOSURE at rendering time, which comes after the
+    approval that froze it): the fields frozen at approval that consent in force still allows,
+    and whether consent still covers the referral. Consent withdrawn meanwhile narrows the
+    letter to what PROCEDURE.md allows without consent; it never refuses the rendering (the
+    number is issued)."""
+    frozen = list(referral.letter_shared_fields or [])
+    allowed = set(shown_to_agency(referral))
+    return [f for f in frozen if f in allowed], bool(referral.letter_with_consent) and covered(
+        referral
+    )
 
 
 GROUND_MISSING = _(
@@ -405,8 +419,17 @@ RECIPIENTS = invariant(
             "message is made and are checked again when an e-mail is sent; a message to someone "
             "who lost access is dropped and recorded."
         ),
-        # Not tied to a step: notifications.services.notify and the e-mail sender check it
-        # through the access rules each app registers (cases.access, referrals.access).
+        # Not tied to a step: notifications.services.notify and the outbox's e-mail sender
+        # (notifications.services.deliver_email) check it through `deliverable` and the access
+        # rules each app registers (cases.access, referrals.access).
         applies=lambda table, step: False,
     )
 )
+
+
+def deliverable(notification: Notification) -> bool:
+    """RECIPIENTS at the moment an e-mail copy is sent: the recipient is active and may still
+    see the case or referral the notification is about."""
+    from notifications.services import still_allowed
+
+    return still_allowed(notification)

@@ -688,6 +688,10 @@ class ClockRun(models.Model):
     due_at = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
     stop_reason = models.CharField(max_length=40, blank=True)
+    # The reminder before the due time and the escalation after it (outbox/reminders.py):
+    # each at most once per run and due time (a moved due time clears them).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     objects = ClockRunQuerySet.as_manager()
 
@@ -718,6 +722,17 @@ class ClockRun(models.Model):
                 # NULLs) drew the planner away from the case index for "these cases' clocks".
                 condition=models.Q(stopped_at__isnull=True, referral_id__isnull=False),
                 name="clockrun_running_referral_only",
+            ),
+            # The periodic run's reminders and escalations still to send, by due time.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(stopped_at__isnull=True, reminded_at__isnull=True),
+                name="clockrun_to_remind",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(stopped_at__isnull=True, escalated_at__isnull=True),
+                name="clockrun_to_escalate",
             ),
             # The clocks of one case (the case page, the engine's sync).
             models.Index(fields=["case", "key"], name="clockrun_case_key"),

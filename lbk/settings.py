@@ -64,12 +64,15 @@ INSTALLED_APPS = [
     "axes",
     "sequences",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "cases",
     "referrals",
     "attachments",
     "ops",
     "notifications",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +202,35 @@ else:
             "LOCATION": "lbk_cache",
         }
     }
+
+# Background work (outbox/): the Django tasks API (the django-tasks backport of Django 6's
+# django.tasks). TASKS_BACKEND: "db" (the default: django-tasks-db, a table in the app's own
+# database, worked by `manage.py run_worker`), "rq" (RQ on REDIS_URL, for several machines;
+# `manage.py run_worker` then starts an RQ worker), "immediate" (in the process that enqueues,
+# after the commit: the tests). Whatever the backend, the outbox table (outbox.models) keeps
+# the retries, leases and failures: a task carries an outbox row id, nothing else.
+TASKS_BACKEND = env("TASKS_BACKEND", default="db")
+_TASK_BACKENDS = {
+    "db": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("TASKS_BACKEND must be db, rq, immediate or dummy.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+if TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env("RQ_REDIS_URL", default=REDIS_URL), "DEFAULT_TIMEOUT": 600}}
+# A worker holds an outbox row this long; a killed worker's row is taken up again after it.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# Attempts before a row is "failed" (backoff 1, 2, 4 ... minutes between them).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# Deadline reminders: sent this long before a clock is due (at most half the clock's length);
+# a kelurahan may set its own ("reminder_lead" in its deadline settings).
+REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -1,28 +1,33 @@
-"""Create notifications and send their e-mail copies (the one seam a task queue can take over).
+"""Create notifications and send their e-mail copies through the outbox (outbox/).
 
 The recipients invariant (cases/invariants.py RECIPIENTS): whoever receives a message about a
 case or a referral can see it when the message is delivered. `notify` keeps only the users the
-subject's access rule admits (each app registers the rule for its model); the e-mail copy asks
-the rule again when it is sent, and a copy to someone who has lost access is dropped and
-recorded on the notification (email_state "dropped").
+subject's access rule admits (each app registers the rule for its model) and writes, in the
+same transaction, one outbox row per e-mail copy; the worker that sends it asks the invariant
+again (`deliver_email`), and a copy to someone who has lost access is dropped and recorded on
+the notification (email_state "dropped"). A copy that cannot be sent is retried with backoff by
+the outbox, always with the Message-ID its row fixed, so a retry never makes a second message.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from email.utils import make_msgid
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import models, transaction
+from django.core.mail import EmailMessage
+from django.db import models
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User as UserModel
+from outbox import services as outbox
 
 from .models import Notification
 
@@ -92,37 +97,81 @@ def notify(
             )
         )
     _count([n.user_id for n in made], +1)
-    pending = [n.pk for n in made if n.email_state == "pending"]
-    if pending:
-        transaction.on_commit(lambda: send_action_emails(pending), robust=True)
+    for n in made:
+        if n.email_state == "pending":
+            outbox.add(
+                "email",
+                n.pk,
+                kelurahan_id=kelurahan_id,
+                message_id=new_message_id(),
+                at=n.created_at,
+            )
     return made
 
 
-def send_action_emails(notification_ids: Iterable[int]) -> None:
-    """Send the e-mail copies, asking the subject's access rule again for each recipient."""
-    for n in Notification.objects.filter(pk__in=notification_ids, email_state="pending"):
-        n.email_state = "sent" if _still_allowed(n) else "dropped"
-        if n.email_state == "sent":
-            send_action_email(n.user.email)
-        else:
-            log.info("e-mail dropped notification=%s: recipient lost access", n.pk)
-        Notification.objects.filter(pk=n.pk).update(email_state=n.email_state)
+def new_message_id() -> str:
+    """A Message-ID of our own domain (the site's host), fixed once per e-mail copy."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return make_msgid(idstring="posko", domain=host)
 
 
-def _still_allowed(n: Notification) -> bool:
+def deliver_email(notification_id: int, *, message_id: str = "") -> str:
+    """Send one e-mail copy (the outbox's worker): "sent", "dropped" when the recipient lost
+    access meanwhile (the recipients invariant, asked now), or "nothing" when there is nothing
+    left to send. Raises when the mail server refuses, so that the outbox retries."""
+    from cases.invariants import deliverable
+
+    n = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if n is None or n.email_state != "pending":
+        return "nothing"
+    if not (n.user.email and deliverable(n)):
+        Notification.objects.filter(pk=n.pk).update(email_state="dropped")
+        log.info("e-mail dropped notification=%s: recipient lost access", n.pk)
+        return "dropped"
+    send_action_email(n.user.email, kind=n.kind, message_id=message_id)
+    Notification.objects.filter(pk=n.pk).update(email_state="sent")
+    return "sent"
+
+
+def still_allowed(n: Notification) -> bool:
+    """The recipient may see the notification's subject now (RECIPIENTS, cases/invariants.py)."""
     model = apps.get_model(n.subject_type)
     subject = model.objects.filter(pk=n.subject_id).first()
     return subject is not None and may_receive(n.user, subject)
 
 
-def send_action_email(to: str) -> None:
+def email_text(kind: str) -> tuple[str, str]:
+    """Subject and body of the e-mail copy of a notification of this kind, in Indonesian: only
+    that something needs the person, and where to log in; never the case or the person."""
+    url = f"{settings.SITE_URL}/notifications/"
     with translation.override("id"):
-        subject = _("Posko LBK: a referral needs your action")
-        body = _(
-            "A referral in Posko LBK needs your action.\n\nLog in to see it: %(url)s\n\n"
-            "This message holds no case data on purpose."
-        ) % {"url": f"{settings.SITE_URL}/notifications/"}
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to], fail_silently=True)
+        if kind == "reminder":
+            subject = _("Posko LBK: a deadline is near")
+            body = _(
+                "A task in Posko LBK waiting for you is due soon.\n\nLog in to see it: %(url)s"
+                "\n\nThis message holds no case data on purpose."
+            ) % {"url": url}
+        elif kind == "escalation":
+            subject = _("Posko LBK: a deadline has passed")
+            body = _(
+                "A deadline in Posko LBK has passed and needs your attention.\n\n"
+                "Log in to see it: %(url)s\n\nThis message holds no case data on purpose."
+            ) % {"url": url}
+        else:
+            subject = _("Posko LBK: a referral needs your action")
+            body = _(
+                "A referral in Posko LBK needs your action.\n\nLog in to see it: %(url)s\n\n"
+                "This message holds no case data on purpose."
+            ) % {"url": url}
+    return str(subject), str(body)
+
+
+def send_action_email(to: str, *, kind: str = "", message_id: str = "") -> None:
+    subject, body = email_text(kind)
+    headers = {"Message-ID": message_id} if message_id else {}
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers=headers).send(
+        fail_silently=False
+    )
 
 
 def mark_read(notification: Notification) -> None:
@@ -149,4 +198,4 @@ def unread_count(user: RequestUser) -> int:
     """The user's unread notifications: a column of the user row (no query of its own)."""
     if not isinstance(user, UserModel) or not user.is_authenticated:
         return 0
-    return user.unread_notifications
+    return int(getattr(user, "unread_notifications", 0))

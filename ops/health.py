@@ -1,7 +1,8 @@
 """The health endpoint (/health/): can this node serve? For load balancers and monitoring.
 
 It answers JSON with one word per component (database, each replica, cache, storage, queue) and
-nothing else: no version, no host name, no error text, no data. 200 when every configured
+the outbox's counts (rows waiting, running and failed: the queue depth), and nothing else: no
+version, no host name, no error text, no data. 200 when every configured
 component answers, 503 otherwise. Only addresses in HEALTH_ALLOWED_IPS (default: loopback) get
 an answer; everyone else, logged in or not, gets the ordinary 404 page, as for a page that does
 not exist.
@@ -70,8 +71,22 @@ def _storage():
 
 
 def _queue():
-    # The background worker (outbox, issue 13) is not built yet.
-    return None
+    """The task backend answers (the RQ backend's Redis; the database backend is the database)."""
+    if settings.TASKS_BACKEND == "rq":
+        import django_rq
+
+        return bool(django_rq.get_connection("default").ping())
+    return True
+
+
+def outbox_counts():
+    from outbox.services import counts
+
+    try:
+        return counts()
+    except Exception:  # noqa: BLE001 - reported as missing counts; the detail goes to the log
+        log.exception("health check failed: outbox counts")
+        return None
 
 
 def run_checks():
@@ -101,6 +116,8 @@ def health(request):
         raise Http404
     checks = run_checks()
     healthy = all(v in (OK, NOT_CONFIGURED) for v in checks.values())
+    # Failed rows do not make the node unhealthy (it still serves): monitoring reads the counts.
     return JsonResponse(
-        {"status": OK if healthy else ERROR, "checks": checks}, status=200 if healthy else 503
+        {"status": OK if healthy else ERROR, "checks": checks, "outbox": outbox_counts()},
+        status=200 if healthy else 503,
     )

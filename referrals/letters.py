@@ -129,9 +129,11 @@ def render_letter_pdf(referral, *, fetched=None):
     return pdf.write_pdf(doc)
 
 
-def store_letter(referral):
-    """Render once and store through the default storage (private MEDIA_ROOT)."""
-    data = render_letter_pdf(referral)
+def store_letter(referral, *, data=None):
+    """Store the letter (rendered now unless `data` holds its PDF) once, through the default
+    storage (private MEDIA_ROOT or the bucket)."""
+    if data is None:
+        data = render_letter_pdf(referral)
     r = referral
     name = f"letters/{r.letter_year}/{r.kelurahan.code}/{r.pk}-{r.verify_token[:8]}.pdf"
     saved = default_storage.save(name, ContentFile(data))

@@ -73,6 +73,15 @@ def record_sending(referral):
     _send(companion(referral), "referral_approved", text, referral)
 
 
+def letter_narrowed(referral):
+    with override("id"):
+        text = _(
+            "Consent was withdrawn before the letter for case %(case)s to %(agency)s was ready: "
+            "it shows only initials, sex and age."
+        ) % _label(referral)
+    _send(companion(referral), "letter_narrowed", text, referral)
+
+
 def emergency_to_ratify(referral):
     with override("id"):
         text = _("Emergency referral of case %(case)s to %(agency)s waits for ratification.") % (

@@ -9,6 +9,7 @@ agency with users, the planned action's status, who is told).
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,10 @@ from accounts import letter_numbers
 from accounts.models import Role
 from cases import engine, numbering, vocab
 from cases.engine import AGENCY, AlreadyDone, Effect, Outcome, TransitionRefused
-from cases.invariants import covered
+from cases.invariants import covered, letter_disclosure
 from cases.models import CaseEvent, PlannedAction
 from lbk.history import set_history_user
+from outbox import services as outbox
 
 from . import notify
 from . import workflow as wf
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from cases.models import Case, Victim
 
 __all__ = ["AlreadyDone", "TransitionRefused", "referral_advance"]
+
+log = logging.getLogger("lbk.referrals")
 
 
 def referral_event(
@@ -228,6 +232,9 @@ def _issue_letter(referral: Referral, actor: User) -> None:
     referral.letter_shared_fields = letters.effective_shared_fields(referral)
     referral.letter_with_consent = covered(referral)
     referral.verify_token = secrets.token_urlsafe(24)
+    # The PDF is rendered and stored by the outbox's letter task once this commits (the
+    # "store_letter" step below): the number's short transaction never waits for a render.
+    outbox.add("letter", referral.pk, kelurahan_id=referral.kelurahan_id, at=now)
     _save(
         referral,
         "letter_seq",
@@ -245,7 +252,6 @@ def _issue_letter(referral: Referral, actor: User) -> None:
         "letter_with_consent",
         "verify_token",
     )
-    letters.store_letter(referral)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,14 +332,90 @@ def _approve(ctx: Ctx[Referral]) -> Outcome:
 
 
 def _approve_then(ctx: Ctx[Referral]) -> None:
+    # The number and what the letter may show, now; the PDF, then the sending to an agency
+    # with users (or the companion's reminder to send it), once the letter is stored.
+    _issue_letter(ctx.subject, ctx.actor)
+
+
+def _store_letter(ctx: Ctx[Referral]) -> Outcome:
+    """Store the letter rendered by the outbox's task (ctx.data["pdf"], rendered outside the
+    locks from ctx.data["basis"]). The disclosure invariant is asked again under the lock:
+    consent withdrawn since the approval narrows the letter to what needs no consent; a PDF
+    rendered from another basis is rendered again here."""
+    from . import letters
+
     r = ctx.subject
-    _issue_letter(r, ctx.actor)
-    if r.agency.has_users:
-        sent = engine.fire(wf.REFERRAL, r, "send", ctx.actor, system=True).subject
-        for f in ("state", "state_changed_at", "sent_at", "sent_how", "sent_by", "version"):
-            setattr(r, f, getattr(sent, f))
-    else:
+    fields, with_consent = letter_disclosure(r)
+    narrowed = fields != list(r.letter_shared_fields or []) or (
+        with_consent != r.letter_with_consent
+    )
+    r.letter_shared_fields = fields
+    r.letter_with_consent = with_consent
+    data = ctx.data.get("pdf") if ctx.data.get("basis") == [fields, with_consent] else None
+    letters.store_letter(r, data=data)
+    # Saved without a new version: a page opened before the letter was ready still acts.
+    r.save(update_fields=["letter_shared_fields", "letter_with_consent"])
+    return Outcome(payload={"narrowed": narrowed}, note=_("The letter is stored."))
+
+
+def _store_letter_then(ctx: Ctx[Referral]) -> None:
+    r = ctx.subject
+    if ctx.outcome.payload.get("narrowed"):
+        notify.letter_narrowed(r)
+    if r.state != State.APPROVED:
+        return  # a ratified emergency referral is already with the agency
+    if not r.agency.has_users:
         notify.record_sending(r)
+        return
+    if not covered(r):
+        return  # consent withdrawn meanwhile: nothing goes to the agency (the companion knows)
+    try:
+        sent = engine.fire(wf.REFERRAL, r, "send", ctx.actor, system=True).subject
+    except TransitionRefused as refused:
+        log.warning("referral=%s stored but not sent: %s", r.pk, refused)
+        return
+    for f in ("state", "state_changed_at", "sent_at", "sent_how", "sent_by", "version"):
+        setattr(r, f, getattr(sent, f))
+
+
+def store_letter_item(referral_id: int, *, token: str) -> str:
+    """The outbox's letter task: render the letter outside any lock, then store it through the
+    engine ("store_letter"). Returns a result word; raises when rendering or storing fails (the
+    outbox retries)."""
+    from . import letters
+
+    r = (
+        Referral.objects.select_related("case", "kelurahan", "victim", "agency", "signer")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if r is None or not r.letter_number:
+        return "nothing"
+    if r.pdf_sha256:
+        return "stored"
+    if r.state not in (State.APPROVED, State.SENT):
+        return "obsolete"  # cancelled before its letter was ready: the number stays used
+    fields, with_consent = letter_disclosure(r)
+    r.letter_shared_fields = fields
+    r.letter_with_consent = with_consent
+    pdf = letters.render_letter_pdf(r)
+    actor = r.signer or r.decided_by or r.ratified_by
+    assert actor is not None  # a letter number is issued by someone
+    try:
+        engine.fire(
+            wf.REFERRAL,
+            r,
+            "store_letter",
+            actor,
+            {"pdf": pdf, "basis": [fields, with_consent]},
+            system=True,
+            token=token,
+        )
+    except AlreadyDone:
+        return "stored"
+    except TransitionRefused:
+        return "refused"
+    return "stored"
 
 
 def _return(ctx: Ctx[Referral]) -> Outcome:
@@ -439,6 +521,7 @@ wf.REFERRAL.bind(
         "edit": Effect(_edit),
         "request": Effect(_request, then=lambda ctx: notify.requested(ctx.subject)),
         "approve": Effect(_approve, then=_approve_then),
+        "store_letter": Effect(_store_letter, then=_store_letter_then),
         "return": Effect(_return, then=lambda ctx: notify.returned(ctx.subject)),
         "send": Effect(_send, then=_send_then),
         "ratify": Effect(_ratify, then=_ratify_then),

@@ -110,6 +110,24 @@ def how_and_when(ctx):
     return reasons
 
 
+def letter_to_store(ctx):
+    """The letter's number is issued and its PDF not stored yet (the outbox's letter task)."""
+    r = ctx.referral
+    if not r.letter_number:
+        return [_("No letter was issued for this referral.")]
+    if r.pdf_sha256:
+        return [_("The letter is already stored.")]
+    return []
+
+
+@engine.hides
+def letter_stored(ctx):
+    """A letter is sent only once its PDF is stored: no agency sees a referral without it."""
+    if not ctx.referral.pdf_sha256:
+        return [_("The letter is still being prepared; try again in a moment.")]
+    return []
+
+
 def right_party_answers(ctx):
     """An agency with users answers itself; for the others the companion records it, with proof."""
     if AGENCY in ctx.roles:
@@ -260,14 +278,31 @@ STEPS = (
         clock="referral_decision",
     ),
     Step(
+        source=frozenset({State.APPROVED, State.SENT}),
+        target=None,
+        action="store_letter",
+        label=_("Store the letter"),
+        roles=frozenset({SYSTEM}),
+        guards=(letter_to_store,),
+        requires=(
+            _(
+                "done by the app after approval or ratification: renders the PDF and stores it "
+                "once, showing only what consent in force allows at that moment (the companion "
+                "is told when consent was withdrawn meanwhile)"
+            ),
+        ),
+        internal=True,
+    ),
+    Step(
         source=frozenset({State.APPROVED}),
         target=State.SENT,
         action="send",
         label=_("Record sending"),
         roles=frozenset({SYSTEM, COMPANION}),
-        guards=(agency_without_users, how_and_when),
+        guards=(letter_stored, agency_without_users, how_and_when),
         requires=(
             _("automatic for agencies with users; the companion records how and when otherwise"),
+            _("once the letter is stored"),
         ),
         fields=("how", "when"),
         clock="agency_ack",

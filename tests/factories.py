@@ -11,6 +11,9 @@ would have given it: a number, a timeline, assessments, consents, a plan, notifi
                                                      approved); "approved" for an agency without
                                                      users, e.g. agency="police"
     make_referral(personas, "emergency")             recorded after the fact, awaits ratification
+    make_referral(personas, "approved", letter=False)  numbered, its letter not rendered yet
+    worked()                                         the outbox's due work done now (letters,
+                                                     reminders, e-mails), as the worker would
     give_consent(victim, "share", agency="dinsos", fields=["full_name"])
     plan_action(victim, agency="uptd")
 
@@ -39,6 +42,7 @@ from ops.demo.story import (
     refer_emergency,
     walk_case,
     walk_referral,
+    worked,
 )
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "make_referral",
     "plan_action",
     "record",
+    "worked",
 ]
 
 _seq = itertools.count(1)
@@ -202,6 +207,7 @@ def make_referral(
     signer=None,
     actor=None,
     case_state="handling",
+    letter=True,
     **case_kw,
 ):
     """A referral of `victim` (default: the first of `case`; default case: a new one in handling
@@ -212,6 +218,8 @@ def make_referral(
     with that agency covers (default: `fields`); with_consent=False records no such consent.
     "emergency": recorded by `actor` (default: the companion, or the coordinator before
     assignment). A new case is made in `case_state`, with case_kw as make_case's arguments.
+    letter=False leaves an approved referral's letter to the outbox (not rendered yet: only
+    states up to "approved" can be reached then).
     """
     if state not in REFERRAL_STATES:
         raise ValueError(f"{state!r} is not one of {REFERRAL_STATES}")
@@ -233,4 +241,4 @@ def make_referral(
         signer=_user(personas, signer or f"{code}.kasikesra"),
         officer=officer_of(provider),
     )
-    return walk_referral(r, state, desk)
+    return walk_referral(r, state, desk, letter=letter)

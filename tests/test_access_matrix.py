@@ -141,6 +141,8 @@ MATRIX = {
     "admin/(?P<url>.*)$": row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=404),
     "admin:auth_user_password_change": ADMIN_MODEL_PAGE,
     "admin:accounts_membership_simple_history": ADMIN_MODEL_PAGE,
+    # The outbox (background work): read-only for the application admin, nothing to add.
+    "admin:outbox_outboxitem_add": ADMIN_FORBIDDEN,
 }
 # The model pages of the Django admin, by the pattern of their names.
 ADMIN_MODEL_RULES = [

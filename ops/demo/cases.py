@@ -230,6 +230,7 @@ def seed_cases():
         )
         created += result.created
     advance_demo_cases()
+    make_one_clock_due_soon()
     return created
 
 
@@ -265,6 +266,34 @@ def demo_crew(code, users):
     if None in (koor, pend, kasi):
         return None
     return Crew(coordinator=koor, companion=pend, closer=kasi)
+
+
+# The demo case whose assignment is due soon (4 hours after seeding), so that `make run` shows
+# a deadline reminder (in the app, and by e-mail on the console) without anyone opening a page.
+DUE_SOON_POSITION = 8
+DUE_SOON_HOURS = 20  # its assignment clock started this long ago (24-hour deadline)
+
+
+def make_one_clock_due_soon():
+    """Move the assignment clock of one waiting demo case back, as if the complaint had been
+    registered DUE_SOON_HOURS ago: the case's state change and its clock row together (the rule
+    and the row agree). Only a case just registered and not reminded yet; returns it or None."""
+    from cases.models import ClockRun
+
+    now = timezone.now()
+    cases = Case.objects.filter(kelurahan__code="WS", is_roleplay=False).order_by("seq")
+    case = cases[DUE_SOON_POSITION - 1 : DUE_SOON_POSITION].first()
+    if case is None or case.status != vocab.Status.RECEIVED:
+        return None
+    run = ClockRun.objects.running().filter(case=case, key="assign").first()
+    if run is None or run.reminded_at or run.started_at < now - datetime.timedelta(hours=1):
+        return None
+    start = now - datetime.timedelta(hours=DUE_SOON_HOURS)
+    Case.objects.filter(pk=case.pk).update(status_changed_at=start)
+    ClockRun.objects.filter(pk=run.pk).update(
+        started_at=start, due_at=start + datetime.timedelta(hours=run.hours)
+    )
+    return case
 
 
 @transaction.atomic

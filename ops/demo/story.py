@@ -305,8 +305,26 @@ def _next_referral_step(r, state, desk):
     raise ValueError(f"no way from {r.state} to {state} for a referral to {r.agency}")
 
 
-def walk_referral(r, state, desk):
-    """Take the referral from where it is to `state`; returns it."""
+def worked(*objects, kinds=None):
+    """Do the outbox's due work now, in this process (what the worker does after the commit):
+    letters rendered and stored, reminders and e-mails sent; `kinds` limits it (e.g.
+    ("letter",)). Returns the objects given, reloaded (the first alone when one is given)."""
+    from outbox.services import work_due
+
+    work_due(kinds)
+    for obj in objects:
+        obj.refresh_from_db()
+    return objects[0] if len(objects) == 1 else objects
+
+
+LETTER_STEPS = ("approve", "ratify")
+
+
+def walk_referral(r, state, desk, *, letter=True):
+    """Take the referral from where it is to `state`; returns it. With `letter`, the letter of
+    an approval is rendered and stored at once (the outbox's letter task, worked here), so an
+    agency with users receives the referral; without, the referral waits at "approved" with
+    its number and no PDF."""
     state = State(state)
     while r.state != state:
         on_path = state in REFERRAL_PATH and r.state in REFERRAL_PATH
@@ -315,4 +333,8 @@ def walk_referral(r, state, desk):
             raise ValueError(f"a referral to {r.agency} is {r.state}, past {state}{why}")
         action, actor, data = _next_referral_step(r, state, desk)
         r = referral_services.referral_advance(referral=r, action=action, actor=actor, data=data)
+        if letter and action in LETTER_STEPS:
+            r = worked(r, kinds=("letter",))
+        elif action in LETTER_STEPS and r.state == State.APPROVED and state != State.APPROVED:
+            raise ValueError(f"a referral goes past {r.state} only once its letter is stored")
     return r

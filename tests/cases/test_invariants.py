@@ -24,7 +24,14 @@ from cases.services.procedure import case_advance
 from notifications.models import Notification
 from referrals import services
 from referrals.models import Referral, State
-from tests.factories import REFERRAL_VICTIM, give_consent, make_case, make_referral, plan_action
+from tests.factories import (
+    REFERRAL_VICTIM,
+    give_consent,
+    make_case,
+    make_referral,
+    plan_action,
+    worked,
+)
 from tests.uploads import PDF_BYTES, upload
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +127,7 @@ def test_emergency_without_consent_needs_a_ground_and_shows_only_the_minimum(mas
     case.refresh_from_db()
     assert case.injured_needs_care  # the form recorded which ground
     r = services.referral_advance(referral=r, action="ratify", actor=personas["ws.kasikesra"])
+    r = worked(r)
     assert r.letter_number and not r.letter_with_consent and r.letter_shared_fields == []
     page = personas.client("uptdppa.petugas").get(reverse("referrals:detail", args=[r.pk]))
     text = page.content.decode()

@@ -10,7 +10,7 @@ from cases.models import Case, CaseEvent, PlannedAction
 from cases.services.procedure import case_advance
 from cases.vocab import Status as S
 from cases.workflow import TransitionRefused
-from tests.factories import assess_and_plan, assign, make_case, make_referral
+from tests.factories import assess_and_plan, assign, make_case, make_referral, worked
 
 pytestmark = pytest.mark.django_db
 
@@ -368,6 +368,7 @@ def test_handled_by_agency_needs_a_completed_handover(personas, master):
         ("complete", officer, {"note": "Ditangani tuntas", "service_given": "psychological"}),
     ):
         r = services.referral_advance(referral=r, action=action, actor=actor, data=extra)
+        r = worked(r)  # the letter of the approval, stored by the outbox's task
     case_advance(case=case, action="propose_closure", actor=p["ws.pendamping"], data=data)
     assert case.status == S.CLOSURE_REQUESTED
 

@@ -631,10 +631,17 @@ def journey(c):
     r = c.post(kasi, approve.action, dict(approve.fields), "b", referer=f"/referrals/{rid}/")
     check(r.status_code == 302, "web node b", f"approval: {r.status_code} {r.text[:500]}")
     check(c.served_by(r) == "b", "nginx", "approval not served by node b")
-    state, letter_number, pdf_name, pdf_sha = c.sql(
-        "SELECT state, letter_number, pdf, pdf_sha256 FROM referrals_referral WHERE id = %s", rid
-    )[0]
-    check(pdf_sha and letter_number, "web node b", f"no letter after approval (state {state})")
+    # The worker renders and stores the letter after the commit (the outbox), then sends it.
+    deadline = time.monotonic() + 60
+    while True:
+        state, letter_number, pdf_name, pdf_sha = c.sql(
+            "SELECT state, letter_number, pdf, pdf_sha256 FROM referrals_referral WHERE id = %s",
+            rid,
+        )[0]
+        if pdf_sha or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    check(pdf_sha and letter_number, "worker", f"no letter after approval (state {state})")
     say(f"approval on node b: referral {rid} {state}, letter {letter_number}")
 
     # The letter is in the bucket (and nowhere on a node's disk).
@@ -787,9 +794,17 @@ def burst_with_a_node_killed(c, sessions):
 
 
 def start_worker_and_periodic(c):
-    """PENDING(issue 13): start `manage.py db_worker` (ops/systemd/posko-worker.service's
-    ExecStart) and run `manage.py run_periodic` once, like the timer; add both to c.procs."""
-    say("PENDING(issue 13): worker and periodic run not built yet; nothing started")
+    """Start the worker with ops/systemd/posko-worker.service's ExecStart (the database
+    backend, the default) and run `manage.py run_periodic` once, like the timer."""
+    unit = (ROOT / "ops/systemd/posko-worker.service").read_text()
+    line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    cmd = line[len("ExecStart=") :].replace("/srv/posko/.venv", str(VENV))
+    cmd = shlex.split(cmd.replace("/srv/posko/app", str(ROOT)))
+    proc = Process("worker", cmd, log_dir=c.tmp / "logs", env=c.app_env(), cwd=ROOT)
+    c.add(proc.start())
+    with component("periodic run"):
+        c.manage("run_periodic")
+    say("worker started (run_worker); periodic run done once")
 
 
 def mail_received(c):

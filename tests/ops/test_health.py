@@ -34,8 +34,10 @@ def test_loopback_gets_the_checks(cache_table, settings, tmp_path):
     assert "replica" not in Client().get(URL).json()["checks"]
     assert body["checks"]["cache"] == "ok"
     assert body["checks"]["storage"] == "ok"
-    assert body["checks"]["queue"] == "not configured"  # until the worker exists (issue 13)
-    assert set(body) == {"status", "checks"}  # no version, no host, no data
+    assert body["checks"]["queue"] == "ok"
+    # The outbox's depth: rows waiting, running and failed (numbers only).
+    assert body["outbox"] == {"pending": 0, "running": 0, "failed": 0}
+    assert set(body) == {"status", "checks", "outbox"}  # no version, no host, no data
     text = r.content.decode()
     assert "5.2" not in text and "posko" not in text.lower()
 

@@ -7,13 +7,16 @@ from cases.services.procedure import case_advance
 from cases.workflow import TransitionRefused as CaseRefused
 from referrals import services
 from referrals.models import State
-from tests.factories import make_referral
+from tests.factories import make_referral, worked
 
 pytestmark = pytest.mark.django_db
 
 
 def advance(r, action, user, **data):
-    return services.referral_advance(referral=r, action=action, actor=user, data=data)
+    """Fire the step; after an approval or a ratification the letter task runs, as the worker
+    would after the commit."""
+    r = services.referral_advance(referral=r, action=action, actor=user, data=data)
+    return worked(r) if action in ("approve", "ratify") else r
 
 
 def test_open_referral_blocks_monitoring_and_closure(master, personas):

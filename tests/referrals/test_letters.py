@@ -12,7 +12,7 @@ from django.utils import timezone
 from lbk import pdf
 from referrals import letters, services
 from referrals.models import Referral
-from tests.factories import REFERRAL_VICTIM, make_case, make_referral
+from tests.factories import REFERRAL_VICTIM, make_case, make_referral, worked
 
 pytestmark = pytest.mark.django_db
 
@@ -200,6 +200,7 @@ def test_ratified_emergency_letter(master, personas):
         summary="Korban luka, perlu visum segera.",
     )
     r = services.referral_advance(referral=r, action="ratify", actor=personas["ws.lurah"])
+    r = worked(r)
     t = flat(pdf_text(letters.read_letter(r))[0])
     assert "RUJUKAN DARURAT" in t
     assert f"darurat pada tanggal {letters.tanggal(made)}" in t

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases import clocks
 from referrals import services
 from tests.clock_tasks import tasks_for
-from tests.factories import make_referral
+from tests.factories import make_referral, worked
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_returned_referral_waits_on_the_companion(master, personas):
 def test_unacknowledged_referral_is_a_follow_up_once_overdue(master, personas):
     r = make_referral(personas, "requested")
     services.referral_advance(referral=r, action="approve", actor=personas["ws.kasikesra"])
-    r.refresh_from_db()
+    r = worked(r)
     assert r.state == "sent"  # UPTD PPA has users: sent at once
     assert "agency_ack" not in dict(actions_of(personas["ws.pendamping"]))
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=73), tick=False):

@@ -168,10 +168,14 @@ def test_queue_overdue_mark(master, personas):
     assert 'class="overdue"' in html
 
 
-def test_approve_from_detail_page_and_four_eyes_message(master, personas):
+def test_approve_from_detail_page_and_four_eyes_message(
+    master, personas, django_capture_on_commit_callbacks
+):
     r = make_referral(personas, "requested")
     c = personas.client("ws.kasikesra")
-    resp = c.post(reverse("referrals:step", args=[r.pk, "approve"]), {"next": "queue"})
+    # After the commit, the letter task stores the letter, then the referral is sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = c.post(reverse("referrals:step", args=[r.pk, "approve"]), {"next": "queue"})
     assert resp.status_code == 302 and resp["Location"] == reverse("referrals:queue")
     r.refresh_from_db()
     assert r.state == State.SENT and r.letter_number

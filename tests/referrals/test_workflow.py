@@ -15,13 +15,16 @@ from notifications.models import Notification
 from referrals import services
 from referrals import workflow as wf
 from referrals.models import OUTCOME_TABLE, Outcome, Referral, State
-from tests.factories import give_consent, make_case, make_referral
+from tests.factories import give_consent, make_case, make_referral, worked
 
 pytestmark = pytest.mark.django_db
 
 
 def advance(r, action, user, **data):
-    return services.referral_advance(referral=r, action=action, actor=user, data=data)
+    """Fire the step; after an approval or a ratification the letter task runs, as the worker
+    would after the commit."""
+    r = services.referral_advance(referral=r, action=action, actor=user, data=data)
+    return worked(r) if action in ("approve", "ratify") else r
 
 
 def refused(r, action, user, **data):
@@ -69,7 +72,8 @@ def test_each_actor_gets_exactly_its_steps():
         AGENCY: {"acknowledge", "complete", "decline"},
         # The app itself: sending to an agency with users, and the cascades (drafts withdrawn
         # when a case closes, referrals of a mediation stopped by UU 12/2022 art. 23).
-        SYSTEM: {"send", "refuse", "withdraw", "cancel"},
+        # The letter is stored by the app (the outbox's letter task) after approval.
+        SYSTEM: {"send", "refuse", "withdraw", "cancel", "store_letter"},
     }
     for role, actions in by_role.items():
         assert {s.action for s in wf.STEPS if role in s.roles} == actions, role
@@ -197,7 +201,7 @@ def test_approve_issues_letter_and_sends_to_agency_with_users(master, personas):
     r.action.refresh_from_db()
     assert r.action.status == vocab.ActionStatus.IN_PROGRESS
     events = CaseEvent.objects.filter(case=r.case, kind="referral").order_by("pk")
-    assert [e.action for e in events] == ["create", "request", "approve", "send"]
+    assert [e.action for e in events] == ["create", "request", "approve", "store_letter", "send"]
     assert all(e.data["referral"] == r.pk for e in events)
     assert events[2].actor == personas["ws.kasikesra"]
     assert Notification.objects.filter(user=personas["uptdppa.petugas"]).count() == 1
