@@ -16,6 +16,7 @@ NAV_ITEMS = [
     ("referrals:queue", _("Approval queue"), set(STAFF_ROLES)),
     ("referrals:register", _("Referral register"), set(KELURAHAN_WIDE_ROLES)),
     ("cases:dashboard", _("Dashboard"), set(KELURAHAN_WIDE_ROLES)),
+    ("reports:index", _("Reports"), {*KELURAHAN_WIDE_ROLES, Role.ANALIS_KOTA, Role.PETUGAS}),
     ("referrals:inbox", _("Referral inbox"), {Role.PETUGAS}),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),

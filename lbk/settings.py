@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "axes",
     "sequences",
     "csp",
+    "places",
     "accounts",
     "cases",
     "referrals",

@@ -42,6 +42,7 @@ GROUPS = {
     ],
     "uptd": ["uptdppa.petugas"],  # addressee of the WS case's referral (once referrals exist)
     "other_agency": ["dp3a.petugas", "dinsos.petugas"],
+    "kota": ["kota.analis"],  # aggregates of the kota only: no case, referral or personal data
     "admin": ["admin"],
 }
 
@@ -63,12 +64,21 @@ def row(anon=LOGIN, *, personas=None, **groups):
 
 
 LOGGED_IN = row(default=200)
+# Pages of aggregates: kelurahan-wide roles, the kota analyst and agency officers (suppressed).
+REPORT_READERS = row(
+    default=404,
+    ws_wide=200,
+    uptd=200,
+    other_agency=200,
+    kota=200,
+    personas={f"wb.{r}": 200 for r in ("koordinator", "kasikesra", "lurah")},
+)
 # The full case record: the companion and the kelurahan-wide roles; everyone else 404.
 CASE_FULL = row(default=404, ws_pendamping=200, ws_wide=200)
 CASE_INTAKE = row(default=404, ws_relawan=200, ws_pendamping=200, ws_wide=200)
 # A POST-only endpoint (state change) answers GET with 405 to every logged-in persona.
 POST_ONLY = row(default=405)
-KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, admin=404)
+KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, kota=404, admin=404)
 WIDE_ROLES = ["koordinator", "kasikesra", "lurah"]
 KELURAHAN_WIDE = row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES})
 # Django admin pages: only the application admin; others are sent to the admin's login.
@@ -317,6 +327,7 @@ NEVER_SEES = {
     "wb": [WS_VICTIM],
     "uptd": [WB_VICTIM],
     "other_agency": [WS_VICTIM, WB_VICTIM],
+    "kota": [WS_VICTIM, WB_VICTIM],
     "admin": [WS_VICTIM, WB_VICTIM],
 }
 
