@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "attachments",
     "ops",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

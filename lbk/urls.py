@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("attachments.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -131,6 +131,16 @@ MATRIX = {
     # emergency referral: the companion and the coordinator (PROCEDURE.md)
     "referrals:emergency": row(default=404, ws_pendamping=200, personas={"ws.koordinator": 200}),
     "referrals:verify": row(anon=200, default=200),  # public, no personal data
+    # reports: aggregates only (the kota analyst and agency officers protected)
+    "reports:index": row(
+        default=404,
+        ws_wide=REDIRECT,
+        uptd=REDIRECT,
+        other_agency=REDIRECT,
+        kota=REDIRECT,
+        personas={f"wb.{r}": REDIRECT for r in ("koordinator", "kasikesra", "lurah")},
+    ),
+    "reports:section": REPORT_READERS,
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -272,6 +282,8 @@ def params_for(route, data, personas):
         values["pk"] = d["ws_case"].pk
     if key.startswith("referrals:"):
         values["pk"] = d["referral"].pk
+    if key == "reports:section":
+        values["section"] = "services"  # the section agency officers read too
     if key == "referrals:step":
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
