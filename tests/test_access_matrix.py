@@ -141,6 +141,11 @@ MATRIX = {
         personas={f"wb.{r}": REDIRECT for r in ("koordinator", "kasikesra", "lurah")},
     ),
     "reports:section": REPORT_READERS,
+    "reports:export": REPORT_READERS,
+    # personal-data-free but per victim: the kelurahan-wide roles of their own kelurahan only
+    "reports:monthly": KELURAHAN_WIDE,
+    "reports:monthly_pdf": KELURAHAN_WIDE,
+    "reports:simfoni": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -282,8 +287,10 @@ def params_for(route, data, personas):
         values["pk"] = d["ws_case"].pk
     if key.startswith("referrals:"):
         values["pk"] = d["referral"].pk
-    if key == "reports:section":
+    if key in ("reports:section", "reports:export"):
         values["section"] = "services"  # the section agency officers read too
+    if key in ("reports:export", "reports:simfoni"):
+        values["fmt"] = "xlsx"
     if key == "referrals:step":
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
@@ -363,6 +370,10 @@ def fast_pdfs(monkeypatch):
     from cases import procedure_print
 
     monkeypatch.setattr(procedure_print, "render_procedure_pdf", lambda kel: b"%PDF-1.7 stub")
+    # The monthly report likewise (its text is read in tests/reports/test_monthly.py).
+    from reports import monthly
+
+    monkeypatch.setattr(monthly, "render_monthly_pdf", lambda *a, **kw: b"%PDF-1.7 stub")
 
 
 @pytest.fixture
