@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "ops",
     "notifications",
     "reports",
+    "outreach",
 ]
 
 MIDDLEWARE = [

@@ -16,7 +16,7 @@ from . import sections
 from .periods import Period
 from .scope import Place, Scope
 
-SECTION_ORDER = ("victims", "violence", "social", "services", "quality")
+SECTION_ORDER = ("victims", "violence", "social", "services", "quality", "outreach")
 
 
 def monthly_context(kelurahan, period: Period, *, internal: bool) -> dict:
@@ -32,13 +32,9 @@ def monthly_context(kelurahan, period: Period, *, internal: bool) -> dict:
         places=[place],
     )
     reports = [sections.build(s, scope, period, place) for s in SECTION_ORDER]
-    extra = []
-    try:
-        from outreach.reports import activities_for_pdf
-    except ImportError:  # pragma: no cover - the outreach log is its own app
-        activities_for_pdf = None
-    if activities_for_pdf is not None:
-        extra = activities_for_pdf(kelurahan, period, protected=not internal)
+    from outreach.reports import activities_for_pdf
+
+    extra = activities_for_pdf(kelurahan, period, protected=not internal)
     head = kelurahan.head_title.upper()
     return {
         "kelurahan": kelurahan,

@@ -17,7 +17,7 @@ from accounts.models import KELURAHAN_WIDE_ROLES, Agency, Kelurahan, Role
 from accounts.roles import roles_of
 from places.models import Kecamatan, Kota
 
-ALL_SECTIONS = ("victims", "violence", "social", "services", "quality")
+ALL_SECTIONS = ("victims", "violence", "social", "services", "quality", "outreach")
 
 
 @dataclass

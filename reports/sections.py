@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from accounts.models import Agency
 from cases import vocab
@@ -29,6 +29,7 @@ SECTIONS = {
     "social": gettext_lazy("Social protection"),
     "services": gettext_lazy("Services and referrals"),
     "quality": gettext_lazy("Procedure quality"),
+    "outreach": pgettext_lazy("activities", "Outreach"),
 }
 
 
@@ -236,6 +237,7 @@ def build(section: str, scope: Scope, period: Period, place: Place, *, roleplay=
         "social": _social,
         "services": _services,
         "quality": _quality,
+        "outreach": _outreach,
     }[section]
     fn(b, report)
     report.tables = [t for t in report.tables if t is not None]
@@ -450,3 +452,9 @@ def _quality(b: Builder, r: Report) -> None:
         due_at__lt=timezone.now(),
     ).count()
     r.figures.append((_("Deadlines overdue now"), b.v(overdue)))
+
+
+def _outreach(b: Builder, r: Report) -> None:
+    from outreach.reports import outreach_tables
+
+    outreach_tables(b, r)

@@ -146,6 +146,21 @@ MATRIX = {
     "reports:monthly": KELURAHAN_WIDE,
     "reports:monthly_pdf": KELURAHAN_WIDE,
     "reports:simfoni": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
+    # outreach log: the kelurahan's members; recorded by the coordinator and the volunteer;
+    # never kota-level users or agencies
+    "outreach:list": KELURAHAN_MEMBERS,
+    "outreach:new": row(
+        default=404,
+        ws_relawan=200,
+        personas={"ws.koordinator": 200, "wb.relawan": 200, "wb.koordinator": 200},
+    ),
+    "outreach:detail": row(
+        default=404, ws_relawan=200, ws_pendamping=200, ws_pendamping2=200, ws_wide=200
+    ),
+    "outreach:photo_add": POST_ONLY,
+    "outreach:photo": row(
+        default=404, ws_relawan=200, ws_pendamping=200, ws_pendamping2=200, ws_wide=200
+    ),
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -258,8 +273,34 @@ def build_data(personas, master, media):
     AccessLog.objects.create(username="x", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
     from notifications.models import Notification
+    from outreach.models import Activity, Photo
 
+    activity = Activity.objects.create(
+        kelurahan=master["ws"],
+        kind="sosialisasi",
+        place="Aula",
+        topic="Stop kekerasan",
+        women=12,
+        men=8,
+        recorded_by=personas["ws.koordinator"],
+    )
+    from django.core.files.base import ContentFile
+
+    photo = Photo(
+        activity=activity,
+        kelurahan=master["ws"],
+        original_name="a.png",
+        content_type="image/png",
+        size=3,
+        sha256="x",
+        consent_confirmed=True,
+        uploaded_by=personas["ws.koordinator"],
+    )
+    photo.file.save("a.png", ContentFile(b"png"), save=False)
+    photo.save()
     return {
+        "activity": activity,
+        "photo": photo,
         "ws_case": ws,
         "wb_case": wb,
         "attachment": att,
@@ -287,10 +328,7 @@ def params_for(route, data, personas):
         values["pk"] = d["ws_case"].pk
     if key.startswith("referrals:"):
         values["pk"] = d["referral"].pk
-    if key in ("reports:section", "reports:export"):
-        values["section"] = "services"  # the section agency officers read too
-    if key in ("reports:export", "reports:simfoni"):
-        values["fmt"] = "xlsx"
+    values.update(_reports_params(key, d))
     if key == "referrals:step":
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
@@ -307,6 +345,20 @@ def params_for(route, data, personas):
     missing = [p for p in route.params if p not in values]
     assert not missing, f"{key}: no value for {missing}; add it to params_for"
     return values
+
+
+def _reports_params(key, d):
+    """Parameters of the reports' and the outreach log's URLs."""
+    out = {}
+    if key in ("outreach:detail", "outreach:photo_add"):
+        out["pk"] = d["activity"].pk
+    if key == "outreach:photo":
+        out["pk"] = d["photo"].pk
+    if key in ("reports:section", "reports:export"):
+        out["section"] = "services"  # the section agency officers read too
+    if key in ("reports:export", "reports:simfoni"):
+        out["fmt"] = "xlsx"
+    return out
 
 
 def _admin_object_id(route):

@@ -46,6 +46,8 @@ SAFE = {
     "resubmit": "drops or shows the user's own kept form (its fields go to their own door)",
     "notifications:open": "marks the user's own notification read",
     "notifications:read_all": "marks the user's own notifications read",
+    "outreach:new": "records an outreach activity (no case data)",
+    "outreach:photo_add": "adds a photo to an outreach activity (no case data)",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).

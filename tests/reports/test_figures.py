@@ -22,7 +22,7 @@ from tests.queries import count_get
 DEC = datetime.datetime(2026, 12, 3, 10, 0, tzinfo=datetime.UTC)
 NOV = datetime.datetime(2026, 11, 10, 10, 0, tzinfo=datetime.UTC)
 PAGE = "/reports/{section}/?period=month&year=2026&month=12"
-SECTIONS = ["victims", "violence", "social", "services", "quality"]
+SECTIONS = ["victims", "violence", "social", "services", "quality", "outreach"]
 
 
 def build(personas):
