@@ -159,8 +159,12 @@ def age_group_at_registration(victim, registered_at):
     from django.utils import timezone
 
     if victim.birth_date:
+        import datetime
+
         day = timezone.localdate(registered_at)
         b = victim.birth_date
+        if isinstance(b, str):  # as typed, before the model field converts it
+            b = datetime.date.fromisoformat(b)
         return age_band(day.year - b.year - ((day.month, day.day) < (b.month, b.day)))
     return age_band(victim.estimated_age)
 

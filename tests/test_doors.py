@@ -391,6 +391,8 @@ def accepts_post(client, route, worlds):
         "action_pk": worlds["closed"]["action"].pk,
         "action": "visit",
         "token": "x",
+        "section": "victims",  # reports (GET only)
+        "fmt": "csv",
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk
