@@ -20,7 +20,10 @@ BAR_W = 300
 
 
 def _num(v) -> float:
-    return 0.0 if isinstance(v, str) else float(v)
+    """A shown value as a bar length: "<5" (1 to 4, suppressed) is drawn at 2.5."""
+    if isinstance(v, str):
+        return 2.5 if v.startswith("<") else 0.0
+    return float(v)
 
 
 def bar_chart(
