@@ -219,3 +219,36 @@ def test_report_pages_make_a_fixed_number_of_queries(personas):
     big = measure()
     assert small == big
     assert max(big) <= 12, big
+
+
+def test_role_play_behind_the_coordinators_switch(personas):
+    with time_machine.travel(DEC, tick=False):
+        make_case(personas, "received", roleplay=True)
+        make_case(personas, "received")
+    c = personas.client("ws.koordinator")
+    real = c.get(PAGE.format(section="victims")).content.decode()
+    sim = c.get(PAGE.format(section="victims") + "&roleplay=1").content.decode()
+    assert first(real, "Kasus baru") == ["1"] and first(sim, "Kasus baru") == ["1"]
+    assert "<strong>Simulasi</strong>" in sim and "<strong>Simulasi</strong>" not in real
+    # the lurah has no such switch: the parameter is ignored
+    lurah = personas.client("ws.lurah").get(PAGE.format(section="victims") + "&roleplay=1")
+    assert first(lurah.content.decode(), "Kasus baru") == ["1"]
+    assert 'name="roleplay"' not in lurah.content.decode()
+
+
+def test_agency_officer_sees_only_referrals_to_their_agency(personas):
+    from tests.factories import make_referral
+
+    with time_machine.travel(DEC, tick=False):
+        for _ in range(6):
+            make_referral(personas, "sent")  # to UPTD PPA
+    page = "/reports/services/?period=month&year=2026&month=12&place=kota:73.72"
+    uptd = personas.client("uptdppa.petugas").get(page).content.decode()
+    assert first(uptd, "UPTD PPA") == ["5"]  # 6, rounded
+    assert "Layanan yang direncanakan menurut jenis" not in uptd
+    dp3a = personas.client("dp3a.petugas").get(page).content.decode()
+    assert first(dp3a, "UPTD PPA") == ["0"]
+    assert (
+        personas.client("uptdppa.petugas").get(page.replace("services", "victims")).status_code
+        == 404
+    )
