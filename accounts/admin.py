@@ -56,6 +56,7 @@ class MembershipForm(NoNullCharacters, forms.ModelForm):
             "user",
             "kelurahan",
             "agency",
+            "kota",
             "role",
             "valid_from",
             "valid_until",
@@ -73,14 +74,20 @@ class MembershipForm(NoNullCharacters, forms.ModelForm):
         user = data.get("user") or getattr(self.instance, "user", None)
         if self.request_user is not None and user is not None and user.pk == self.request_user.pk:
             raise ValidationError(_("An admin cannot give a membership to themselves."))
+        kota = data.get("kota")
+        u = self.request_user
+        # A kota-level role (the kota analyst) only by an admin whose scope covers the kota.
+        outside = u is not None and not u.is_superuser and u.admin_scope not in ("", None)
+        if kota is not None and outside and u.admin_scope != kota.code:
+            raise ValidationError({"kota": _("This kota is outside your admin scope.")})
         return data
 
 
 @admin.register(Membership)
 class MembershipAdmin(LbkAdminOnly, SimpleHistoryAdmin):
     form = MembershipForm
-    list_display = ("user", "role", "kelurahan", "agency", "valid_from", "valid_until")
-    list_filter = ("role", "kelurahan", "agency")
+    list_display = ("user", "role", "kelurahan", "agency", "kota", "valid_from", "valid_until")
+    list_filter = ("role", "kelurahan", "agency", "kota")
     search_fields = ("user__username", "user__first_name", "user__last_name")
     autocomplete_fields = ("user",)
 
@@ -95,10 +102,12 @@ class MembershipAdmin(LbkAdminOnly, SimpleHistoryAdmin):
         return WithUser
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("user", "kelurahan", "agency")
+        qs = super().get_queryset(request).select_related("user", "kelurahan", "agency", "kota")
         scope = self.scope(request)
         if scope:
-            qs = qs.filter(Q(kelurahan__kota_code=scope) | Q(agency__kota_code=scope))
+            qs = qs.filter(
+                Q(kelurahan__kota_code=scope) | Q(agency__kota_code=scope) | Q(kota_id=scope)
+            )
         return qs
 
 
@@ -159,6 +168,7 @@ class UserAdmin(LbkAdminOnly, DjangoUserAdmin):
             qs = qs.filter(
                 Q(memberships__kelurahan__kota_code=scope)
                 | Q(memberships__agency__kota_code=scope)
+                | Q(memberships__kota_id=scope)
                 | Q(pk=request.user.pk)
             ).distinct()
         return qs
@@ -166,8 +176,8 @@ class UserAdmin(LbkAdminOnly, DjangoUserAdmin):
 
 @admin.register(Kelurahan)
 class KelurahanAdmin(LbkAdminOnly, admin.ModelAdmin):
-    list_display = ("name", "kind", "code", "kecamatan", "kota", "region_code", "is_active")
-    search_fields = ("name", "code", "region_code")
+    list_display = ("name", "kind", "code", "kecamatan", "kota", "region", "is_active")
+    search_fields = ("name", "code", "region__code")
     readonly_fields = ("letter_number_example",)
 
     @admin.display(description=_("letter number example"))

@@ -24,12 +24,15 @@ class Role(models.TextChoices):
     KASI_KESRA = "kasi_kesra", _("Kasi Kesra")
     LURAH = "lurah", _("Lurah")
     PETUGAS = "petugas", _("Agency officer")
+    ANALIS_KOTA = "analis_kota", _("Kota analyst (DP3A or Dinas Sosial)")
 
 
 KELURAHAN_ROLES = frozenset(
     {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH}
 )
 AGENCY_ROLES = frozenset({Role.PETUGAS})
+# Roles held at kota level (a membership by the kota's region code): aggregates only.
+KOTA_ROLES = frozenset({Role.ANALIS_KOTA})
 # "Kelurahan staff" in PROCEDURE.md.
 STAFF_ROLES = frozenset({Role.KASI_KESRA, Role.LURAH})
 # Roles that see every case of their kelurahan.
@@ -66,7 +69,7 @@ class User(AbstractUser):
         raise ValidationError(_("Users are deactivated, never deleted."))
 
     def active_memberships(self, on=None):
-        return self.memberships.active(on).select_related("kelurahan", "agency")
+        return self.memberships.active(on).select_related("kelurahan", "agency", "kota")
 
     @property
     def display_name(self):
@@ -80,7 +83,15 @@ class Kelurahan(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.KELURAHAN)
-    region_code = models.CharField(_("region code (kode wilayah)"), max_length=13, unique=True)
+    # The official kelurahan/desa (places.Village, keyed by its Kemendagri code): a code that is
+    # not in the loaded list cannot be saved (a foreign key), and reports roll up through it.
+    region = models.OneToOneField(
+        "places.Village",
+        on_delete=models.PROTECT,
+        db_column="region_code",
+        related_name="posko",
+        verbose_name=_("region code (kode wilayah)"),
+    )
     code = models.CharField(
         _("short code"), max_length=6, unique=True, help_text=_("Used in numbers, e.g. WS.")
     )
@@ -142,6 +153,10 @@ class Kelurahan(models.Model):
             kode=self.code or "WS",
             klasifikasi=self.letter_classification,
         )
+
+    @property
+    def region_code(self):
+        return self.region_id
 
     @property
     def head_title(self):
@@ -216,7 +231,7 @@ def active_members(roles, *, kelurahan_id=None, agency_id=None, on=None):
 
 
 class Membership(models.Model):
-    """A user's role at exactly one kelurahan or one agency, for a period."""
+    """A user's role at exactly one kelurahan, one agency or one kota, for a period."""
 
     user = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
@@ -237,6 +252,14 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name=_("agency"),
     )
+    kota = models.ForeignKey(
+        "places.Kota",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("kota/kabupaten"),
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     valid_from = models.DateField(_("valid from"), default=timezone.localdate)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -255,8 +278,9 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_exactly_one_place",
                 condition=(
-                    Q(kelurahan__isnull=False, agency__isnull=True)
-                    | Q(kelurahan__isnull=True, agency__isnull=False)
+                    Q(kelurahan__isnull=False, agency__isnull=True, kota__isnull=True)
+                    | Q(kelurahan__isnull=True, agency__isnull=False, kota__isnull=True)
+                    | Q(kelurahan__isnull=True, agency__isnull=True, kota__isnull=False)
                 ),
             ),
             models.CheckConstraint(
@@ -264,6 +288,7 @@ class Membership(models.Model):
                 condition=(
                     Q(kelurahan__isnull=False, role__in=sorted(r.value for r in KELURAHAN_ROLES))
                     | Q(agency__isnull=False, role__in=sorted(r.value for r in AGENCY_ROLES))
+                    | Q(kota__isnull=False, role__in=sorted(r.value for r in KOTA_ROLES))
                 ),
             ),
             models.CheckConstraint(
@@ -277,15 +302,17 @@ class Membership(models.Model):
 
     @property
     def place(self):
-        return self.kelurahan or self.agency
+        return self.kelurahan or self.agency or self.kota
 
     def clean(self):
-        if bool(self.kelurahan_id) == bool(self.agency_id):
-            raise ValidationError(_("Choose exactly one: a kelurahan or an agency."))
+        if [bool(self.kelurahan_id), bool(self.agency_id), bool(self.kota_id)].count(True) != 1:
+            raise ValidationError(_("Choose exactly one: a kelurahan, an agency or a kota."))
         if self.kelurahan_id and self.role not in KELURAHAN_ROLES:
             raise ValidationError({"role": _("This role is not valid for a kelurahan.")})
         if self.agency_id and self.role not in AGENCY_ROLES:
             raise ValidationError({"role": _("This role is not valid for an agency.")})
+        if self.kota_id and self.role not in KOTA_ROLES:
+            raise ValidationError({"role": _("This role is not valid for a kota.")})
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
 

@@ -2,6 +2,7 @@
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from .roles import roles_of
@@ -16,7 +17,13 @@ NAV_ITEMS = [
     ("referrals:queue", _("Approval queue"), set(STAFF_ROLES)),
     ("referrals:register", _("Referral register"), set(KELURAHAN_WIDE_ROLES)),
     ("cases:dashboard", _("Dashboard"), set(KELURAHAN_WIDE_ROLES)),
+    ("reports:index", _("Reports"), {*KELURAHAN_WIDE_ROLES, Role.ANALIS_KOTA, Role.PETUGAS}),
     ("referrals:inbox", _("Referral inbox"), {Role.PETUGAS}),
+    (
+        "outreach:list",
+        pgettext_lazy("activities", "Outreach"),
+        {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES},
+    ),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
     ("notifications:list", _("Notifications"), None, "notifications.services.unread_count"),

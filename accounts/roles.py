@@ -27,6 +27,9 @@ class UserRoles:
     by_agency: dict[int, set[str]] = field(default_factory=dict)
     kelurahan_names: dict[int, str] = field(default_factory=dict)
     agency_names: dict[int, str] = field(default_factory=dict)
+    # kota region code -> set of roles held there today (the kota analyst: aggregates only)
+    by_kota: dict[str, set[str]] = field(default_factory=dict)
+    kota_names: dict[str, str] = field(default_factory=dict)
     is_admin: bool = False
 
     def at(self, kelurahan_id: int) -> set[str]:
@@ -43,10 +46,17 @@ class UserRoles:
             out |= rs
         for rs in self.by_agency.values():
             out |= rs
+        for rs in self.by_kota.values():
+            out |= rs
         return out
 
     def is_staff_at(self, kelurahan_id: int) -> bool:
         return bool(self.at(kelurahan_id) & STAFF_ROLES)
+
+    @property
+    def kota_codes(self) -> list[str]:
+        """The kota whose aggregates the user reads as a kota analyst."""
+        return [k for k, rs in self.by_kota.items() if Role.ANALIS_KOTA in rs]
 
     @property
     def agency_ids(self) -> list[int]:
@@ -67,5 +77,8 @@ def roles_of(user: RequestUser | None) -> UserRoles:
         elif m.agency_id and m.agency.is_active:
             roles.by_agency.setdefault(m.agency_id, set()).add(m.role)
             roles.agency_names[m.agency_id] = m.agency.name
+        elif m.kota_id:
+            roles.by_kota.setdefault(m.kota_id, set()).add(m.role)
+            roles.kota_names[m.kota_id] = str(m.kota)
     user._lbk_roles = roles
     return roles

@@ -25,6 +25,9 @@ def home(request):
         {"name": roles.kelurahan_names[k], "roles": sorted(rs)}
         for k, rs in roles.by_kelurahan.items()
     ] + [{"name": roles.agency_names[a], "roles": sorted(rs)} for a, rs in roles.by_agency.items()]
+    places += [
+        {"name": roles.kota_names[k], "roles": sorted(rs)} for k, rs in roles.by_kota.items()
+    ]
     # Each app adds its own home panels through accounts.home.panels_for (a registry), so this
     # view stays the same as apps grow.
     from .home import panels_for

@@ -231,6 +231,12 @@ class Victim(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=vocab.Sex.choices, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     estimated_age = models.PositiveSmallIntegerField(_("estimated age"), null=True, blank=True)
+    # The SIMFONI age group on the case's registration date (from the birth date, or the age
+    # estimated then), stored when registered or edited (cases.services.intake) so that a report
+    # gives the same figures whenever it is run; "" when unknown. Child: the first three groups.
+    age_group = models.CharField(
+        _("age group at registration"), max_length=5, blank=True, editable=False
+    )
     nik = models.CharField(_("NIK"), max_length=16, blank=True, db_index=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=5, blank=True)

@@ -150,6 +150,25 @@ def age_band(age):
     return "45-59" if age <= 59 else "60+"
 
 
+CHILD_AGE_BANDS = frozenset({"0-5", "6-12", "13-17"})
+
+
+def age_group_at_registration(victim, registered_at):
+    """The victim's SIMFONI age group on the case's registration date (local), from the birth
+    date, or the age estimated at registration."""
+    from django.utils import timezone
+
+    if victim.birth_date:
+        import datetime
+
+        day = timezone.localdate(registered_at)
+        b = victim.birth_date
+        if isinstance(b, str):  # as typed, before the model field converts it
+            b = datetime.date.fromisoformat(b)
+        return age_band(day.year - b.year - ((day.month, day.day) < (b.month, b.day)))
+    return age_band(victim.estimated_age)
+
+
 class MaritalStatus(models.TextChoices):
     SINGLE = "single", _("Not married")
     MARRIED = "married", _("Married")

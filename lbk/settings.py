@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "places",
     "accounts",
     "cases",
     "referrals",
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "ops",
     "notifications",
     "outbox",
+    "reports",
+    "outreach",
 ]
 
 MIDDLEWARE = [

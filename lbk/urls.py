@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("attachments.urls")),
     path("notifications/", include("notifications.urls")),
+    path("reports/", include("reports.urls")),
+    path("outreach/", include("outreach.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -42,6 +42,7 @@ GROUPS = {
     ],
     "uptd": ["uptdppa.petugas"],  # addressee of the WS case's referral (once referrals exist)
     "other_agency": ["dp3a.petugas", "dinsos.petugas"],
+    "kota": ["kota.analis"],  # aggregates of the kota only: no case, referral or personal data
     "admin": ["admin"],
 }
 
@@ -63,12 +64,21 @@ def row(anon=LOGIN, *, personas=None, **groups):
 
 
 LOGGED_IN = row(default=200)
+# Pages of aggregates: kelurahan-wide roles, the kota analyst and agency officers (suppressed).
+REPORT_READERS = row(
+    default=404,
+    ws_wide=200,
+    uptd=200,
+    other_agency=200,
+    kota=200,
+    personas={f"wb.{r}": 200 for r in ("koordinator", "kasikesra", "lurah")},
+)
 # The full case record: the companion and the kelurahan-wide roles; everyone else 404.
 CASE_FULL = row(default=404, ws_pendamping=200, ws_wide=200)
 CASE_INTAKE = row(default=404, ws_relawan=200, ws_pendamping=200, ws_wide=200)
 # A POST-only endpoint (state change) answers GET with 405 to every logged-in persona.
 POST_ONLY = row(default=405)
-KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, admin=404)
+KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, kota=404, admin=404)
 WIDE_ROLES = ["koordinator", "kasikesra", "lurah"]
 KELURAHAN_WIDE = row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES})
 # Django admin pages: only the application admin; others are sent to the admin's login.
@@ -121,6 +131,36 @@ MATRIX = {
     # emergency referral: the companion and the coordinator (PROCEDURE.md)
     "referrals:emergency": row(default=404, ws_pendamping=200, personas={"ws.koordinator": 200}),
     "referrals:verify": row(anon=200, default=200),  # public, no personal data
+    # reports: aggregates only (the kota analyst and agency officers protected)
+    "reports:index": row(
+        default=404,
+        ws_wide=REDIRECT,
+        uptd=REDIRECT,
+        other_agency=REDIRECT,
+        kota=REDIRECT,
+        personas={f"wb.{r}": REDIRECT for r in ("koordinator", "kasikesra", "lurah")},
+    ),
+    "reports:section": REPORT_READERS,
+    "reports:export": REPORT_READERS,
+    # personal-data-free but per victim: the kelurahan-wide roles of their own kelurahan only
+    "reports:monthly": KELURAHAN_WIDE,
+    "reports:monthly_pdf": KELURAHAN_WIDE,
+    "reports:simfoni": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
+    # outreach log: the kelurahan's members; recorded by the coordinator and the volunteer;
+    # never kota-level users or agencies
+    "outreach:list": KELURAHAN_MEMBERS,
+    "outreach:new": row(
+        default=404,
+        ws_relawan=200,
+        personas={"ws.koordinator": 200, "wb.relawan": 200, "wb.koordinator": 200},
+    ),
+    "outreach:detail": row(
+        default=404, ws_relawan=200, ws_pendamping=200, ws_pendamping2=200, ws_wide=200
+    ),
+    "outreach:photo_add": POST_ONLY,
+    "outreach:photo": row(
+        default=404, ws_relawan=200, ws_pendamping=200, ws_pendamping2=200, ws_wide=200
+    ),
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -235,8 +275,34 @@ def build_data(personas, master, media):
     AccessLog.objects.create(username="x", ip_address="10.0.0.1")
     AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
     from notifications.models import Notification
+    from outreach.models import Activity, Photo
 
+    activity = Activity.objects.create(
+        kelurahan=master["ws"],
+        kind="sosialisasi",
+        place="Aula",
+        topic="Stop kekerasan",
+        women=12,
+        men=8,
+        recorded_by=personas["ws.koordinator"],
+    )
+    from django.core.files.base import ContentFile
+
+    photo = Photo(
+        activity=activity,
+        kelurahan=master["ws"],
+        original_name="a.png",
+        content_type="image/png",
+        size=3,
+        sha256="x",
+        consent_confirmed=True,
+        uploaded_by=personas["ws.koordinator"],
+    )
+    photo.file.save("a.png", ContentFile(b"png"), save=False)
+    photo.save()
     return {
+        "activity": activity,
+        "photo": photo,
         "ws_case": ws,
         "wb_case": wb,
         "attachment": att,
@@ -264,6 +330,7 @@ def params_for(route, data, personas):
         values["pk"] = d["ws_case"].pk
     if key.startswith("referrals:"):
         values["pk"] = d["referral"].pk
+    values.update(_reports_params(key, d))
     if key == "referrals:step":
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
@@ -280,6 +347,20 @@ def params_for(route, data, personas):
     missing = [p for p in route.params if p not in values]
     assert not missing, f"{key}: no value for {missing}; add it to params_for"
     return values
+
+
+def _reports_params(key, d):
+    """Parameters of the reports' and the outreach log's URLs."""
+    out = {}
+    if key in ("outreach:detail", "outreach:photo_add"):
+        out["pk"] = d["activity"].pk
+    if key == "outreach:photo":
+        out["pk"] = d["photo"].pk
+    if key in ("reports:section", "reports:export"):
+        out["section"] = "services"  # the section agency officers read too
+    if key in ("reports:export", "reports:simfoni"):
+        out["fmt"] = "xlsx"
+    return out
 
 
 def _admin_object_id(route):
@@ -319,6 +400,7 @@ NEVER_SEES = {
     "wb": [WS_VICTIM],
     "uptd": [WB_VICTIM],
     "other_agency": [WS_VICTIM, WB_VICTIM],
+    "kota": [WS_VICTIM, WB_VICTIM],
     "admin": [WS_VICTIM, WB_VICTIM],
 }
 
@@ -342,6 +424,10 @@ def fast_pdfs(monkeypatch):
     from cases import procedure_print
 
     monkeypatch.setattr(procedure_print, "render_procedure_pdf", lambda kel: b"%PDF-1.7 stub")
+    # The monthly report likewise (its text is read in tests/reports/test_monthly.py).
+    from reports import monthly
+
+    monkeypatch.setattr(monthly, "render_monthly_pdf", lambda *a, **kw: b"%PDF-1.7 stub")
 
 
 @pytest.fixture

@@ -46,6 +46,8 @@ SAFE = {
     "resubmit": "drops or shows the user's own kept form (its fields go to their own door)",
     "notifications:open": "marks the user's own notification read",
     "notifications:read_all": "marks the user's own notifications read",
+    "outreach:new": "records an outreach activity (no case data)",
+    "outreach:photo_add": "adds a photo to an outreach activity (no case data)",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).
@@ -389,6 +391,8 @@ def accepts_post(client, route, worlds):
         "action_pk": worlds["closed"]["action"].pk,
         "action": "visit",
         "token": "x",
+        "section": "victims",  # reports (GET only)
+        "fmt": "csv",
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk

@@ -32,7 +32,7 @@ from ..models import (
     Victim,
 )
 from ..search import normalize_name
-from ..vocab import Status
+from ..vocab import Status, age_group_at_registration
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -221,7 +221,7 @@ def _register(
     victim_objs = []
     for i, data in enumerate(victims, start=1):
         v = Victim(case=case, kelurahan=kelurahan, position=i, **data)
-        v.search_name = normalize_name(v.full_name)
+        _derive(v, case)
         set_history_user(v, actor).save()
         victim_objs.append(v)
     perp_objs = []
@@ -248,6 +248,10 @@ def _register(
     state_counts.move(kelurahan.pk, is_roleplay, "", Status.RECEIVED)
 
     sync_case(case, now=now, reason="registered")
+    # What other apps keep in the same transaction (the reports' monthly figures).
+    from .. import engine
+
+    engine.emit("case.registered", None, case=case)  # type: ignore[arg-type]
     return case
 
 
@@ -356,10 +360,12 @@ def _duplicate_reason(match: Victim, victim: Victim) -> str:
     return ""
 
 
-def _derive(obj: Victim | Perpetrator) -> None:
-    """Fields derived from what was typed (the victim's name as search reads it)."""
+def _derive(obj: Victim | Perpetrator, case: Case) -> None:
+    """Fields derived from what was typed: the victim's name as search reads it, the age group
+    on the registration date (reports)."""
     if isinstance(obj, Victim):
         obj.search_name = normalize_name(obj.full_name)
+        obj.age_group = age_group_at_registration(obj, case.registered_at)
 
 
 def _upsert_rows(
@@ -386,13 +392,13 @@ def _upsert_rows(
             if diff:
                 for f, val in data.items():
                     setattr(obj, f, val)
-                _derive(obj)
+                _derive(obj, case)
                 obj.version += 1
                 set_history_user(obj, actor).save()
                 changed += [f"{label}.{f}" for f in diff]
         else:
             obj = model(case=case, kelurahan_id=case.kelurahan_id, position=next_pos, **data)
-            _derive(obj)
+            _derive(obj, case)
             next_pos += 1
             set_history_user(obj, actor).save()
             changed.append(f"{label}.added")

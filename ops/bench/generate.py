@@ -358,6 +358,10 @@ def generate(*, cases=100_000, seed=1, now=None, log=print, bulk=None):
         writer.finish([t.model for t in TABLES])
         # The dashboard's counts of cases per state, as the engine keeps them.
         state_counts.rebuild()
+        # The reports' monthly figures, as the engine keeps them.
+        from reports import figures
+
+        figures.rebuild()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         log("  VACUUM ANALYZE")
         with connection.cursor() as cur:

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from accounts.models import Agency, Kelurahan, Membership, Role, User
+from places.models import Kota
 
 # The documented password of the demo personas (demo data only; bandit B105, ruff S105).
 DEMO_PASSWORD = "posko-demo-2026"  # noqa: S105  # nosec B105
@@ -17,7 +18,9 @@ class Persona:
     first_name: str
     last_name: str
     role: str
-    place: str | int  # a kelurahan code, or the pk of an agency of fixtures/master.json
+    # a kelurahan code ("WS"), a kota region code ("73.72", a kota-level membership), or the pk
+    # of an agency of fixtures/master.json
+    place: str | int
     title: str = ""  # signature block of kelurahan staff: title, rank, NIP
     rank: str = ""
     nip: str = ""
@@ -75,6 +78,8 @@ PERSONAS = (
     Persona("dp3a.petugas", "Ratna", "Kadir", Role.PETUGAS, 1),
     Persona("uptdppa.petugas", "Irma", "Syamsuddin", Role.PETUGAS, 2),
     Persona("dinsos.petugas", "Bahtiar", "Lolo", Role.PETUGAS, 3),
+    # DP3A's analyst at kota level: aggregates of every kelurahan of Kota Parepare, no case.
+    Persona("kota.analis", "Nurhayati", "Pawelloi", Role.ANALIS_KOTA, "73.72"),
 )
 # The application admin: users and master data, no case content, no membership.
 ADMIN = "admin"
@@ -94,11 +99,12 @@ def ensure_personas():
             user.email = f"{p.username}@example.org"
             user.save()
             created += 1
-        place = (
-            {"kelurahan": Kelurahan.objects.get(code=p.place)}
-            if isinstance(p.place, str)
-            else {"agency": Agency.objects.get(pk=p.place)}
-        )
+        if isinstance(p.place, int):
+            place = {"agency": Agency.objects.get(pk=p.place)}
+        elif "." in p.place:
+            place = {"kota": Kota.objects.get(code=p.place)}
+        else:
+            place = {"kelurahan": Kelurahan.objects.get(code=p.place)}
         Membership.objects.get_or_create(
             user=user,
             role=p.role,

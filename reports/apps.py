@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        # The engine's reactions that keep the monthly figures (reports/figures.py).
+        from . import figures  # noqa: F401

@@ -1,0 +1,274 @@
+"""The monthly figures of the reports, kept by the engine (as cases/state_counts.py keeps the
+cases per state): after every step of either procedure table, at registration and at an intake
+edit, in the same transaction, the case's contribution is computed again from its own rows and
+only the difference moves the MonthlyCount rows. `rebuild` recomputes every row from the cases
+(manage.py rebuild_report_counts); a test checks both give the numbers of counting the cases.
+
+What is counted, and in which month (WITA):
+- at registration: cases by kind, victims by sex, age group (on the registration date), age
+  group x sex, education, disability (UU 8/2016 type; Washington Group threshold), DTSEN status;
+  violence types, TPKS types, place of incident, online, relation of each perpetrator to each
+  victim, perpetrators by sex and age group; social-protection problems;
+- at closure: cases closed, not pursued (closed_at);
+- planned services by type (created), services done;
+- referrals (issued, or made in an emergency) by agency kind, kind and outcome, per agency.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from cases import engine, vocab
+from cases.models import Case
+
+from .models import CaseFigure, MonthlyCount
+
+Key = tuple[datetime.date, str, str, int]
+
+# Categories about sexual violence or children: shown at kecamatan level at the finest to
+# kota-level users and agency officers (reports/protect.py).
+SENSITIVE = {
+    "violence.type": {vocab.ViolenceType.SEXUAL.value},
+    "violence.tpks": None,  # every category
+    "victim.age": set(vocab.CHILD_AGE_BANDS),
+    "victim.child_disabled": None,
+}
+
+
+def is_sensitive(metric: str, category: str) -> bool:
+    if metric not in SENSITIVE:
+        return metric.startswith("victim.age_sex") and category.split("|")[0] in (
+            vocab.CHILD_AGE_BANDS
+        )
+    cats = SENSITIVE[metric]
+    return cats is None or category in cats
+
+
+def month_of(dt: datetime.datetime | None) -> datetime.date | None:
+    if dt is None:
+        return None
+    return timezone.localdate(dt).replace(day=1)
+
+
+def wg_threshold(v: Any) -> str:
+    answers = [getattr(v, f) for f, _label in vocab.WG_DOMAINS]
+    if any(a in (vocab.WgAnswer.A_LOT, vocab.WgAnswer.CANNOT) for a in answers):
+        return "yes"
+    return "no" if any(answers) else "unknown"
+
+
+def contributions(case: Case) -> Counter[Key]:
+    """What the case counts for, from its rows (a few queries: victims, perpetrators, links,
+    planned actions, referrals)."""
+    out: Counter[Key] = Counter()
+    reg = month_of(case.registered_at)
+    assert reg is not None
+
+    def add(month: datetime.date | None, metric: str, category: str, agency: int = 0) -> None:
+        if month is not None:
+            out[(month, metric, category or "unknown", agency)] += 1
+
+    add(reg, "case.new", "all")
+    if case.is_violence:
+        add(reg, "case.kind", "violence")
+    if case.is_social_protection:
+        add(reg, "case.kind", "social_protection")
+    if case.status == vocab.Status.CLOSED:
+        add(month_of(case.closed_at), "case.closed", "all")
+    elif case.status == vocab.Status.NOT_PURSUED:
+        add(month_of(case.closed_at or case.status_changed_at), "case.not_pursued", "all")
+    for v in case.victims.all():
+        _victim(v, reg, add, case.registered_at)
+    if case.is_violence:
+        _violence(case, reg, add)
+    if case.is_social_protection:
+        for t in case.social_problems or []:
+            add(reg, "social.problem", t)
+    _services(case, add)
+    _referrals(case, add)
+    return out
+
+
+def _services(case: Case, add: Any) -> None:
+    for a in case.actions.all():
+        add(month_of(a.created_at), "service.planned", a.service_type)
+        if a.status == vocab.ActionStatus.DONE:
+            add(month_of(a.created_at), "service.done", a.service_type)
+
+
+def _victim(v: Any, reg: datetime.date, add: Any, registered_at: datetime.datetime) -> None:
+    # Stored at registration/edit; a bulk-loaded row (the benchmark) may lack it.
+    group = v.age_group or vocab.age_group_at_registration(v, registered_at)
+    add(reg, "victim.all", "all")
+    add(reg, "victim.sex", v.sex)
+    add(reg, "victim.age", group)
+    add(reg, "victim.age_sex", f"{group or 'unknown'}|{v.sex or 'unknown'}")
+    add(reg, "victim.education", v.education)
+    disabled = bool(v.disability_types) or wg_threshold(v) == "yes"
+    add(reg, "victim.disabled", "yes" if disabled else "no")
+    for t in v.disability_types or []:
+        add(reg, "victim.disability_type", t)
+    if len(v.disability_types or []) > 1:
+        add(reg, "victim.disability_type", "multiple")
+    add(reg, "victim.wg", wg_threshold(v))
+    add(reg, "victim.dtsen", v.dtsen_status)
+    if disabled and group in vocab.CHILD_AGE_BANDS:
+        add(reg, "victim.child_disabled", "yes")
+
+
+def _violence(case: Case, reg: datetime.date, add: Any) -> None:
+    for t in case.violence_types or []:
+        add(reg, "violence.type", t)
+    for t in case.tpks_types or []:
+        add(reg, "violence.tpks", t)
+    add(reg, "violence.place", case.incident_place)
+    if case.incident_online:
+        add(reg, "violence.online", "yes")
+    for p in case.perpetrators.all():
+        add(reg, "perp.sex", p.sex)
+        add(reg, "perp.age", p.age_band or vocab.age_band(p.age))
+    for v in case.victims.all():
+        for link in v.perpetrator_links.all():
+            add(reg, "violence.relation", link.relation)
+
+
+def _referrals(case: Case, add: Any) -> None:
+    from referrals.models import State
+
+    for r in case.referrals.all():
+        if r.state in (State.DRAFT, State.CANCELLED):
+            continue
+        month = month_of(r.issued_at or r.emergency_at)
+        if month is None:
+            continue  # requested, not issued yet
+        add(month, "referral.agency", r.agency.kind, r.agency_id)
+        add(month, "referral.kind", r.kind, r.agency_id)
+        add(month, "referral.outcome", r.outcome or "pending", r.agency_id)
+
+
+def with_rows(qs):
+    """The cases with every row contributions() reads, prefetched (a query per relation)."""
+    return qs.prefetch_related(
+        "victims__perpetrator_links", "perpetrators", "actions", "referrals__agency"
+    )
+
+
+def refresh_case(case_id: int) -> None:
+    """Move the monthly rows by the difference between what the case counted for and what it
+    counts for now (in the caller's transaction)."""
+    case = with_rows(Case.objects.filter(pk=case_id)).get()
+    new = contributions(case)
+    stored = list(CaseFigure.objects.filter(case_id=case_id))
+    old: Counter[Key] = Counter()
+    for f in stored:
+        old[(f.month, f.metric, f.category, f.agency_key)] += f.n
+    if new == old:
+        return
+    delta = Counter(new)
+    delta.subtract(old)
+    changed = {k: d for k, d in delta.items() if d}
+    if not changed:
+        return
+    _move(case.kelurahan_id, case.is_roleplay, changed)
+    CaseFigure.objects.filter(case_id=case_id).delete()
+    CaseFigure.objects.bulk_create(
+        CaseFigure(
+            case_id=case_id,
+            kelurahan_id=case.kelurahan_id,
+            month=m,
+            metric=metric,
+            category=cat,
+            agency_key=ag,
+            n=n,
+        )
+        for (m, metric, cat, ag), n in new.items()
+    )
+
+
+def _move(kelurahan_id: int, is_roleplay: bool, changed: dict[Key, int]) -> None:
+    MonthlyCount.objects.bulk_create(
+        [
+            MonthlyCount(
+                kelurahan_id=kelurahan_id,
+                is_roleplay=is_roleplay,
+                month=m,
+                metric=metric,
+                category=cat,
+                agency_key=ag,
+            )
+            for (m, metric, cat, ag) in changed
+        ],
+        ignore_conflicts=True,
+    )
+    for (m, metric, cat, ag), d in changed.items():
+        MonthlyCount.objects.filter(
+            kelurahan_id=kelurahan_id,
+            is_roleplay=is_roleplay,
+            month=m,
+            metric=metric,
+            category=cat,
+            agency_key=ag,
+        ).update(n=F("n") + d)
+
+
+def _after_step(ctx: Any, **kw: Any) -> None:
+    refresh_case(ctx.case.pk)
+
+
+def _registered(ctx: Any, *, case: Case, **kw: Any) -> None:
+    refresh_case(case.pk)
+
+
+engine.on("after_step", _after_step)
+engine.on("case.registered", _registered)
+
+
+def rebuild() -> int:
+    """Every case's contribution and every monthly row computed again from the cases (after a
+    bulk load, or to check the kept rows). Returns the number of cases."""
+    n = 0
+    with transaction.atomic():
+        CaseFigure.objects.all().delete()
+        MonthlyCount.objects.all().delete()
+        totals: dict[tuple[int, bool], Counter[Key]] = {}
+        figures = []
+        for case in with_rows(Case.objects.order_by("pk")).iterator(chunk_size=1000):
+            c = contributions(case)
+            totals.setdefault((case.kelurahan_id, case.is_roleplay), Counter()).update(c)
+            figures.extend(
+                CaseFigure(
+                    case_id=case.pk,
+                    kelurahan_id=case.kelurahan_id,
+                    month=m,
+                    metric=metric,
+                    category=cat,
+                    agency_key=ag,
+                    n=k,
+                )
+                for (m, metric, cat, ag), k in c.items()
+            )
+            if len(figures) > 5000:
+                CaseFigure.objects.bulk_create(figures)
+                figures = []
+            n += 1
+        CaseFigure.objects.bulk_create(figures)
+        MonthlyCount.objects.bulk_create(
+            MonthlyCount(
+                kelurahan_id=kel,
+                is_roleplay=sim,
+                month=m,
+                metric=metric,
+                category=cat,
+                agency_key=ag,
+                n=k,
+            )
+            for (kel, sim), counter in totals.items()
+            for (m, metric, cat, ag), k in counter.items()
+        )
+    return n

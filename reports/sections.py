@@ -1,0 +1,460 @@
+"""The report sections: each a page of tables (with their charts) read from the monthly rows
+(reports/figures.py), the clock rows (cases.models.ClockRun) and the cases' dates, all in SQL
+and within a fixed number of queries whatever the data."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
+from accounts.models import Agency
+from cases import vocab
+from cases.models import Case, ClockRun
+
+from . import charts
+from .figures import is_sensitive
+from .models import MonthlyCount
+from .periods import Period
+from .protect import shown
+from .scope import Place, Scope
+
+SECTIONS = {
+    "victims": gettext_lazy("Cases and victims"),
+    "violence": gettext_lazy("Violence"),
+    "social": gettext_lazy("Social protection"),
+    "services": gettext_lazy("Services and referrals"),
+    "quality": gettext_lazy("Procedure quality"),
+    "outreach": pgettext_lazy("activities", "Outreach"),
+}
+
+
+@dataclass
+class Table:
+    id: str
+    title: str
+    columns: list[str]
+    rows: list[tuple[str, list[object]]]
+    total: list[object] | None = None
+    chart: str = ""
+    summary: str = ""
+    note: str = ""
+
+
+@dataclass
+class Report:
+    section: str
+    title: str
+    period: Period
+    place: Place
+    protected: bool
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    figures: list[tuple[str, object]] = field(default_factory=list)
+
+
+def _labels(metric: str) -> list[tuple[str, str]]:
+    from referrals import models as rm
+
+    choices = {
+        "victim.sex": vocab.Sex.choices,
+        "perp.sex": vocab.Sex.choices,
+        "victim.age": vocab.AgeBand.choices,
+        "perp.age": vocab.AgeBand.choices,
+        "victim.education": vocab.Education.choices,
+        "victim.disability_type": [
+            *vocab.DisabilityType.choices,
+            ("multiple", _("Multiple (ganda)")),
+        ],
+        "victim.disabled": [("yes", _("With a disability")), ("no", _("Without a disability"))],
+        "victim.wg": [
+            ("yes", _("A lot of difficulty or cannot do, in at least one domain")),
+            ("no", _("Below the threshold")),
+            ("unknown", _("Not asked")),
+        ],
+        "victim.dtsen": vocab.DtsenStatus.choices,
+        "violence.type": vocab.ViolenceType.choices,
+        "violence.tpks": vocab.TpksType.choices,
+        "violence.place": vocab.Place.choices,
+        "violence.relation": vocab.Relation.choices,
+        "social.problem": vocab.SocialProblem.choices,
+        "service.planned": vocab.ServiceType.choices,
+        "service.done": vocab.ServiceType.choices,
+        "referral.agency": Agency.Kind.choices,
+        "referral.kind": rm.Kind.choices,
+        "referral.outcome": [*rm.Outcome.choices, ("pending", _("No answer yet"))],
+    }[metric]
+    return [(str(k), str(v)) for k, v in choices]
+
+
+NOT_RECORDED = gettext_lazy("Not recorded")
+
+
+class Builder:
+    def __init__(self, scope: Scope, period: Period, place: Place, *, roleplay: bool = False):
+        self.scope = scope
+        self.period = period
+        self.place = place
+        self.protected = scope.protected
+        self.roleplay = roleplay
+        self.data: dict[str, dict[str, int]] = {}
+
+    # --- reading the monthly rows: one query for every metric of the page
+    def base(self):
+        qs = MonthlyCount.objects.filter(
+            kelurahan_id__in=self.place.kelurahan_ids,
+            month__gte=self.period.first,
+            month__lte=self.period.last,
+            is_roleplay=self.roleplay,
+        )
+        if self.scope.agency_id is not None:
+            qs = qs.filter(agency_key=self.scope.agency_id)
+        return qs
+
+    def load(self, metrics: list[str]) -> None:
+        rows = (
+            self.base()
+            .filter(metric__in=metrics)
+            .values_list("metric", "category")
+            .annotate(n=Sum("n"))
+            .order_by()
+        )
+        for metric, cat, n in rows:
+            self.data.setdefault(metric, {})[cat] = n
+
+    def n(self, metric: str, cat: str = "all") -> int:
+        return self.data.get(metric, {}).get(cat, 0)
+
+    def v(self, n: int) -> object:
+        return shown(n, self.protected)
+
+    # --- tables
+    def hides_sensitive(self) -> bool:
+        return self.protected and self.place.level == "kelurahan"
+
+    def one(self, metric: str, title: str, *, total_metric: str | None = None) -> Table:
+        counts = self.data.get(metric, {})
+        rows: list[tuple[str, list[object]]] = []
+        hidden = False
+        for code, label in _labels(metric):
+            if self.hides_sensitive() and is_sensitive(metric, code):
+                hidden = True
+                continue
+            rows.append((label, [self.v(counts.get(code, 0))]))
+        if counts.get("unknown"):
+            rows.append((str(NOT_RECORDED), [self.v(counts["unknown"])]))
+        raw_total = (
+            self.n(total_metric)
+            if total_metric
+            else sum(
+                n
+                for c, n in counts.items()
+                if not (self.hides_sensitive() and is_sensitive(metric, c))
+            )
+        )
+        total = self.v(raw_total)
+        table = Table(
+            id=metric.replace(".", "-"),
+            title=title,
+            columns=[pgettext("count", "Number")],
+            rows=rows,
+            total=[total],
+        )
+        pairs = [(label, vals[0]) for label, vals in rows]
+        table.summary = charts.summary_of(title, pairs, total)
+        table.chart = charts.bar_chart(table.id + "-chart", title, table.summary, pairs)
+        if hidden:
+            table.note = _(
+                "Figures about sexual violence or children are shown for a kecamatan or the "
+                "kota, not for one kelurahan."
+            )
+        return table
+
+    def age_by_sex(self) -> Table | None:
+        title = _("Victims by age group and sex")
+        if self.protected and self.place.level == "kelurahan":
+            self.notes.append(_("Tables of two dimensions are shown for a kecamatan or the kota."))
+            return None
+        counts = self.data.get("victim.age_sex", {})
+        sexes = [*_labels("victim.sex"), ("unknown", str(NOT_RECORDED))]
+        rows = []
+        for band, label in [*_labels("victim.age"), ("unknown", str(NOT_RECORDED))]:
+            values = [self.v(counts.get(f"{band}|{s}", 0)) for s, _l in sexes]
+            total = self.v(sum(counts.get(f"{band}|{s}", 0) for s, _l in sexes))
+            rows.append((label, [*values, total]))
+        totals = [
+            self.v(sum(n for k, n in counts.items() if k.endswith(f"|{s}"))) for s, _l in sexes
+        ]
+        return Table(
+            id="victim-age-sex",
+            title=title,
+            columns=[label for _s, label in sexes] + [_("Total")],
+            rows=rows,
+            total=[*totals, self.v(sum(counts.values()))],
+        )
+
+    def by_place(self, metric: str, cat: str, title: str) -> Table | None:
+        """One dimension over places: the kelurahan of the chosen place (or its kecamatan)."""
+        if self.place.level == "kelurahan":
+            return None
+        names = {p.kelurahan_ids[0]: p.label for p in self.scope.places if p.level == "kelurahan"}
+        rows_q = (
+            self.base()
+            .filter(metric=metric, category=cat)
+            .values_list("kelurahan_id")
+            .annotate(n=Sum("n"))
+            .order_by()
+        )
+        got = dict(rows_q)
+        rows = [(names[k], [self.v(got.get(k, 0))]) for k in self.place.kelurahan_ids if k in names]
+        total = self.v(sum(got.values()))
+        t = Table(
+            id=f"{metric.replace('.', '-')}-place",
+            title=title,
+            columns=[pgettext("count", "Number")],
+            rows=rows,
+            total=[total],
+        )
+        pairs = [(label, vals[0]) for label, vals in rows]
+        t.summary = charts.summary_of(title, pairs, total)
+        t.chart = charts.bar_chart(t.id + "-chart", title, t.summary, pairs)
+        return t
+
+    notes: list[str]
+
+
+def build(section: str, scope: Scope, period: Period, place: Place, *, roleplay=False) -> Report:
+    b = Builder(scope, period, place, roleplay=roleplay)
+    b.notes = []
+    report = Report(section, str(SECTIONS[section]), period, place, scope.protected)
+    fn = {
+        "victims": _victims,
+        "violence": _violence,
+        "social": _social,
+        "services": _services,
+        "quality": _quality,
+        "outreach": _outreach,
+    }[section]
+    fn(b, report)
+    report.tables = [t for t in report.tables if t is not None]
+    report.notes = b.notes + report.notes
+    return report
+
+
+def _victims(b: Builder, r: Report) -> None:
+    b.load(
+        [
+            "case.new",
+            "case.kind",
+            "case.closed",
+            "case.not_pursued",
+            "victim.all",
+            "victim.sex",
+            "victim.age",
+            "victim.age_sex",
+            "victim.education",
+            "victim.disabled",
+            "victim.disability_type",
+            "victim.wg",
+            "victim.dtsen",
+            "victim.child_disabled",
+        ]
+    )
+    cases = Table(
+        id="cases",
+        title=_("Cases"),
+        columns=[pgettext("count", "Number")],
+        rows=[
+            (_("New cases"), [b.v(b.n("case.new"))]),
+            (_("of which violence"), [b.v(b.n("case.kind", "violence"))]),
+            (_("of which social protection"), [b.v(b.n("case.kind", "social_protection"))]),
+            (_("Closed"), [b.v(b.n("case.closed"))]),
+            (_("Not pursued"), [b.v(b.n("case.not_pursued"))]),
+            (_("Open at the end of the period"), [b.v(_open_at_end(b))]),
+        ],
+    )
+    r.tables.append(cases)
+    r.tables.append(b.one("victim.sex", _("Victims by sex"), total_metric="victim.all"))
+    r.tables.append(b.one("victim.age", _("Victims by age group (SIMFONI)")))
+    r.tables.append(b.age_by_sex())
+    r.tables.append(b.one("victim.education", _("Victims by education")))
+    r.tables.append(b.one("victim.disabled", _("Victims with a disability")))
+    r.tables.append(b.one("victim.disability_type", _("Disability by type (UU 8/2016)")))
+    r.tables.append(b.one("victim.wg", _("Washington Group threshold")))
+    r.tables.append(b.one("victim.dtsen", _("Victims registered in DTSEN")))
+    if not b.hides_sensitive():
+        r.figures.append(
+            (_("Children with a disability"), b.v(b.n("victim.child_disabled", "yes")))
+        )
+    r.tables.append(b.by_place("victim.all", "all", _("Victims by kelurahan")))
+
+
+def _open_at_end(b: Builder) -> int:
+    """Cases registered before the end of the period and not closed (or not pursued) by then,
+    counted in SQL on the cases (the kelurahan and registration index)."""
+    end = b.period.end_dt()
+    return (
+        Case.objects.filter(
+            kelurahan_id__in=b.place.kelurahan_ids,
+            is_roleplay=b.roleplay,
+            registered_at__lt=end,
+        )
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        .count()
+    )
+
+
+def _violence(b: Builder, r: Report) -> None:
+    b.load(
+        [
+            "case.kind",
+            "violence.type",
+            "violence.tpks",
+            "violence.place",
+            "violence.online",
+            "violence.relation",
+            "perp.sex",
+            "perp.age",
+        ]
+    )
+    r.tables.append(b.one("violence.type", _("Cases by type of violence")))
+    r.tables.append(b.one("violence.tpks", _("Sexual violence by type (UU 12/2022)")))
+    r.tables.append(b.one("violence.place", _("Cases by place of incident")))
+    r.figures.append((_("Happened online"), b.v(b.n("violence.online", "yes"))))
+    r.tables.append(b.one("violence.relation", _("Relation of the perpetrator to the victim")))
+    r.tables.append(b.one("perp.sex", _("Perpetrators by sex")))
+    r.tables.append(b.one("perp.age", _("Perpetrators by age group")))
+    r.tables.append(b.by_place("case.kind", "violence", _("Cases of violence by kelurahan")))
+
+
+def _social(b: Builder, r: Report) -> None:
+    b.load(["case.kind", "social.problem"])
+    r.figures.append((_("Social-protection cases"), b.v(b.n("case.kind", "social_protection"))))
+    r.tables.append(b.one("social.problem", _("Social-protection problems by type")))
+    r.tables.append(
+        b.by_place("case.kind", "social_protection", _("Social-protection cases by kelurahan"))
+    )
+
+
+def _services(b: Builder, r: Report) -> None:
+    metrics = ["referral.agency", "referral.kind", "referral.outcome"]
+    if b.scope.agency_id is None:
+        metrics += ["service.planned", "service.done"]
+    b.load(metrics)
+    if b.scope.agency_id is None:
+        r.tables.append(b.one("service.planned", _("Services planned by type")))
+        r.tables.append(b.one("service.done", _("Services given by type")))
+    r.tables.append(b.one("referral.agency", _("Referrals by agency")))
+    r.tables.append(b.one("referral.kind", _("Referrals by kind")))
+    r.tables.append(b.one("referral.outcome", _("Referrals by outcome")))
+    runs = ClockRun.objects.filter(
+        kelurahan_id__in=b.place.kelurahan_ids,
+        is_roleplay=b.roleplay,
+        key="agency_ack",
+        stopped_at__gte=b.period.start_dt(),
+        stopped_at__lt=b.period.end_dt(),
+    )
+    if b.scope.agency_id is not None:
+        from referrals.models import Referral
+
+        runs = runs.filter(
+            referral_id__in=Referral.objects.filter(agency_id=b.scope.agency_id).values("pk")
+        )
+    r.figures.append(
+        (
+            _("Median time to the agency's acknowledgement"),
+            _median(b, runs, "started_at", "stopped_at"),
+        )
+    )
+
+
+def _median(b: Builder, qs, start: str, end: str) -> object:
+    """The median of end - start over the rows (two queries: count, then the middle rows);
+    for protected readers only over 5 or more rows."""
+    d = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+    qs = qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).annotate(d=d)
+    n = qs.count()
+    # The middle rows are read even when none is shown: the page's queries never depend on data.
+    mid = list(qs.order_by("d").values_list("d", flat=True)[max(n - 1, 0) // 2 : n // 2 + 1])
+    if n == 0 or not mid or (b.protected and n < 5):
+        return "–"
+    if mid and not isinstance(mid[0], datetime.timedelta):  # SQLite may give microseconds
+        mid = [datetime.timedelta(microseconds=int(x)) for x in mid]
+    value = sum(mid, datetime.timedelta()) / len(mid)
+    return _duration(value)
+
+
+def _duration(td: datetime.timedelta) -> str:
+    hours = td.total_seconds() / 3600
+    if hours < 48:
+        return _("%(n).1f hours") % {"n": hours}
+    return _("%(n).1f days") % {"n": hours / 24}
+
+
+def _quality(b: Builder, r: Report) -> None:
+    from cases.workflow import CLOCKS as CASE_CLOCKS
+    from referrals.workflow import CLOCKS as REFERRAL_CLOCKS
+
+    labels = {c.key: str(c.label) for c in (*CASE_CLOCKS, *REFERRAL_CLOCKS)}
+    stopped = (
+        ClockRun.objects.filter(
+            kelurahan_id__in=b.place.kelurahan_ids,
+            is_roleplay=b.roleplay,
+            stopped_at__gte=b.period.start_dt(),
+            stopped_at__lt=b.period.end_dt(),
+        )
+        .values_list("key")
+        .annotate(total=Count("pk"), met=Count("pk", filter=Q(stopped_at__lte=F("due_at"))))
+        .order_by()
+    )
+    got = {k: (total, met) for k, total, met in stopped}
+    rows = []
+    for key, label in labels.items():
+        total, met = got.get(key, (0, 0))
+        share = "–"
+        if total and (not b.protected or total >= 10):
+            share = f"{round(100 * met / total)}%"
+        rows.append((label, [b.v(met), b.v(total - met), b.v(total), share]))
+    r.tables.append(
+        Table(
+            id="clocks",
+            title=_("Deadlines met per step"),
+            columns=[_("Met"), _("Missed"), _("Total"), _("Share met")],
+            rows=rows,
+        )
+    )
+    cases = Case.objects.filter(
+        kelurahan_id__in=b.place.kelurahan_ids,
+        is_roleplay=b.roleplay,
+        registered_at__gte=b.period.start_dt(),
+        registered_at__lt=b.period.end_dt(),
+    )
+    r.figures.append(
+        (
+            _("Median time from complaint to first contact"),
+            _median(b, cases, "received_at", "first_contact_at"),
+        )
+    )
+    r.figures.append(
+        (
+            _("Median time from complaint to the case plan"),
+            _median(b, cases, "received_at", "handling_started_at"),
+        )
+    )
+    overdue = ClockRun.objects.filter(
+        kelurahan_id__in=b.place.kelurahan_ids,
+        is_roleplay=b.roleplay,
+        stopped_at__isnull=True,
+        due_at__lt=timezone.now(),
+    ).count()
+    r.figures.append((_("Deadlines overdue now"), b.v(overdue)))
+
+
+def _outreach(b: Builder, r: Report) -> None:
+    from outreach.reports import outreach_tables
+
+    outreach_tables(b, r)
