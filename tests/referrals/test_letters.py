@@ -2,8 +2,6 @@
 
 import hashlib
 import io
-import statistics
-import time
 
 import pypdf
 import pytest
@@ -214,22 +212,6 @@ def test_indonesian_long_date():
     assert letters.tanggal(datetime.date(2026, 11, 28)) == "28 November 2026"
     assert letters.tanggal(datetime.date(2026, 2, 1)) == "1 Februari 2026"
     assert letters.kota_short("Kota Parepare") == "Parepare"
-
-
-def test_median_render_time(master, personas, capsys):
-    """Measure: the median time to render one letter over 20 warm renders (printed)."""
-    r = make_referral(personas, "sent")
-    r = Referral.objects.select_related("case", "kelurahan", "agency", "victim").get(pk=r.pk)
-    letters.render_letter_pdf(r)  # warm
-    times = []
-    for _ in range(20):
-        t0 = time.perf_counter()
-        letters.render_letter_pdf(r)
-        times.append(time.perf_counter() - t0)
-    median = statistics.median(times)
-    with capsys.disabled():
-        print(f"\nletter render median over 20 warm renders: {median * 1000:.0f} ms")
-    assert median < 2.0
 
 
 def test_long_letter_numbers_pages_and_marks_every_page(master, personas):
