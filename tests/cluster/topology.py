@@ -19,8 +19,11 @@ registrations (distinct form tokens) during which node B is killed (SIGKILL): ev
 registration completes after retries, one case per token, case numbers unique and gapless;
 node B restarted; the sessions made before work on both nodes.
 
-The parts that need the worker and the outbox (issue 13) are the functions marked
-`PENDING(issue 13)` below: they say so when they run and check nothing yet.
+The worker (the systemd unit's command) and the periodic run do the outbox's work: after the
+approval the letter is rendered and stored by the worker and the agency's e-mails reach the
+SMTP sink, one per Message-ID; the worker is killed (SIGKILL) after the burst and restarted,
+and every row is then done once (a worker killed in the middle of an SMTP transaction is
+tests/outbox/test_worker.py).
 
 Everything it started is stopped at the end, also on failure (process groups). A component
 that cannot start fails the run with a message naming it. Nothing is skipped.
@@ -32,6 +35,7 @@ import contextlib
 import hashlib
 import html
 import html.parser
+import mailbox
 import os
 import re
 import shlex
@@ -287,6 +291,8 @@ class Cluster:
                 "MEDIA_ROOT": str(self.tmp / "media-must-stay-empty"),
                 "EMAIL_HOST": "127.0.0.1",
                 "EMAIL_PORT": str(self.smtp_port),
+                # A killed worker's rows are taken up again after 10 s, not 5 minutes.
+                "OUTBOX_LEASE_SECONDS": "10",
                 "TRUSTED_PROXY_COUNT": "1",
                 "HEALTH_ALLOWED_IPS": "127.0.0.1",
                 # Pages are read as HTML only; collectstatic's manifest is not needed here.
@@ -790,34 +796,116 @@ def burst_with_a_node_killed(c, sessions):
     say("node b restarted; sessions valid on both nodes")
 
 
-# -------------------------------------------------------------------- PENDING(issue 13)
+# -------------------------------------------------------------------- worker and outbox
 
 
-def start_worker_and_periodic(c):
-    """Start the worker with ops/systemd/posko-worker.service's ExecStart (the database
-    backend, the default) and run `manage.py run_periodic` once, like the timer."""
+def start_worker(c):
+    """The worker with ops/systemd/posko-worker.service's ExecStart (the database backend)."""
     unit = (ROOT / "ops/systemd/posko-worker.service").read_text()
     line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
     cmd = line[len("ExecStart=") :].replace("/srv/posko/.venv", str(VENV))
     cmd = shlex.split(cmd.replace("/srv/posko/app", str(ROOT)))
     proc = Process("worker", cmd, log_dir=c.tmp / "logs", env=c.app_env(), cwd=ROOT)
-    c.add(proc.start())
+    c.worker = c.add(proc.start())
+
+
+def start_worker_and_periodic(c):
+    """Start the worker and run `manage.py run_periodic` once, like the timer. The demo's rows
+    were done by seed_demo (its e-mails into the void): only later rows are checked."""
+    c.demo_rows = c.sql("SELECT coalesce(max(id), 0) FROM outbox_outboxitem")[0][0]
+    start_worker(c)
     with component("periodic run"):
         c.manage("run_periodic")
     say("worker started (run_worker); periodic run done once")
 
 
+def outbox_settled(c, timeout=120):
+    """Until no outbox row is waiting or running; the rows (kind, state, result, message_id,
+    attempts). The periodic run is repeated meanwhile, as the timer would."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = c.sql(
+            "SELECT kind, state, result, message_id, attempts FROM outbox_outboxitem WHERE id > %s",
+            c.demo_rows,
+        )
+        if all(r[1] in ("done", "failed") for r in rows) or time.monotonic() > deadline:
+            return rows
+        with component("periodic run"):
+            c.manage("run_periodic")
+        time.sleep(2)
+
+
+def received_ids(c):
+    """The Message-IDs in the sink's Maildir, one entry per message received."""
+    box = mailbox.Maildir(c.maildir, create=False)
+    return [str(m["Message-ID"]).strip() for m in box]
+
+
+def check_mail(c, rows):
+    """Every e-mail row done; each sent row's Message-ID received, and more than once only for
+    a row that was attempted more than once (its worker killed after the SMTP transaction)."""
+    emails = [r for r in rows if r[0] == "email"]
+    pending = [r for r in emails if r[1] != "done"]
+    check(not pending, "worker", f"e-mail rows not done: {pending}")
+    got = received_ids(c)
+    counts = {mid: got.count(mid) for mid in set(got)}
+    by_id = {r[3]: r for r in emails}
+    strangers = [mid for mid in counts if mid not in by_id]
+    check(not strangers, "smtp sink", f"messages no outbox row sent: {strangers}")
+    for mid, row in by_id.items():
+        if row[2] != "sent":
+            continue
+        n = counts.get(mid, 0)
+        check(n >= 1, "smtp sink", f"e-mail {mid} marked sent but not received")
+        check(n == 1 or n <= row[4], "smtp sink", f"e-mail {mid} received {n} times")
+    return emails, got
+
+
 def mail_received(c):
-    """PENDING(issue 13): after the approval, the agency's notification e-mail must be in the
-    sink's Maildir (c.maildir), one Message-ID per event (the outbox row's)."""
-    say("PENDING(issue 13): e-mail goes through the outbox later; the sink is not checked yet")
+    """After the approval the agency's officers are told by e-mail: the worker sends each
+    e-mail row through the SMTP sink, once, under the row's own Message-ID."""
+    rows = outbox_settled(c)
+    emails, got = check_mail(c, rows)
+    sent = [r for r in emails if r[2] == "sent"]
+    check(sent, "worker", "no e-mail sent after the approval")
+    say(f"{len(sent)} e-mail(s) in the sink, one per Message-ID ({len(got)} received)")
 
 
 def kill_worker_mid_task(c):
-    """PENDING(issue 13): kill the worker in the middle of the burst's tasks, restart it, then
-    check one e-mail per event (a repeat only for a row whose worker was killed after the SMTP
-    transaction) and one stored letter per referral."""
-    say("PENDING(issue 13): no worker to kill yet")
+    """Kill the worker (SIGKILL) after the burst, restart it, let the leases run out and the
+    periodic run re-queue: every row done, one e-mail per event (a repeat only for a row
+    attempted twice) and one stored letter per referral. The burst's registrations make no
+    outbox rows, so here the worker is usually idle when killed: the kill in the middle of an
+    SMTP transaction, on both task backends, is tests/outbox/test_worker.py."""
+    was = c.sql("SELECT state, count(*) FROM outbox_outboxitem GROUP BY state")
+    c.worker.kill(signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        c.worker.proc.wait(10)
+    check(not c.worker.alive(), "worker", "the worker survived SIGKILL")
+    start_worker(c)
+    time.sleep(11)  # the lease (OUTBOX_LEASE_SECONDS=10) of a row the killed worker held
+    rows = outbox_settled(c)
+    failed = [r for r in rows if r[1] != "done"]
+    check(not failed, "worker", f"outbox rows not done after the restart: {failed}")
+    emails, got = check_mail(c, rows)
+    letters = c.sql("SELECT count(*) FROM referrals_referral WHERE pdf <> ''")[0][0]
+    s3 = s3_client(c.s3)
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=BUCKET, Prefix="posko/letters/"
+        )
+        for o in page.get("Contents", [])
+    ]
+    check(
+        len(keys) == letters,
+        "s3",
+        f"{len(keys)} letter objects in the bucket for {letters} referrals with a letter",
+    )
+    say(
+        f"worker killed (outbox before: {dict(was)}), restarted: {len(rows)} rows done, "
+        f"{len(got)} e-mails for {len(emails)} rows, {letters} letters stored once each"
+    )
 
 
 def main():
