@@ -1,12 +1,25 @@
 from django.urls import path
 
-from . import views
+from . import people, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("logout/everywhere/", views.logout_everywhere, name="logout_everywhere"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("people/lockouts/", views.lockouts, name="lockouts"),
+    path("people/", people.people, name="people"),
+    path("people/audit/", people.audit_log, name="account_audit"),
+    path(
+        "people/<int:user_id>/reset-password/", people.reset_password, name="people_reset_password"
+    ),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
+    path("password/reset/code/", views.password_reset_code, name="password_reset_code"),
+    path("password/reset/done/", views.password_reset_complete, name="password_reset_complete"),
+    path(
+        "password/reset/<str:secret>/", views.password_reset_confirm, name="password_reset_confirm"
+    ),
     path("resubmit/", views.resubmit, name="resubmit"),
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]
