@@ -89,3 +89,23 @@ class ResetCodeForm(NoNullCharacters, SetPasswordForm):
         self.user = token.user
         self.validate_password_for_user(self.user, "new_password2")
         return data
+
+
+class SecondFactorCodeForm(NoNullCharacters, forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_(
+            "The 6 digits your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"}
+        ),
+    )
+    helper = form_helper()
+
+
+class ExemptionForm(NoNullCharacters, forms.Form):
+    days = forms.IntegerField(label=_("Days (at most 90)"), min_value=1, max_value=90, initial=90)
+    reason = forms.CharField(label=_("Reason"), max_length=300, initial="")
+    helper = form_helper()

@@ -25,9 +25,34 @@ def people(request):
     for m in memberships:
         row = rows.setdefault(m.user_id, {"user": m.user, "memberships": []})
         row["memberships"].append(m)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from . import second_factor as sf
+
+    with_device = set(
+        TOTPDevice.objects.filter(user_id__in=list(rows), confirmed=True).values_list(
+            "user_id", flat=True
+        )
+    )
     for row in rows.values():
-        row["may_reset"] = not passwords.reset_refusals(request.user, row["user"], "password")
-    return render(request, "accounts/people.html", {"rows": list(rows.values())})
+        user = row["user"]
+        row["may_reset"] = not passwords.reset_refusals(request.user, user, "password")
+        row["has_device"] = user.pk in with_device
+        row["may_reset_2fa"] = row["has_device"] and not passwords.reset_refusals(
+            request.user, user, "second_factor"
+        )
+        kel = row["memberships"][0].kelurahan_id
+        row["may_exempt"] = not row["has_device"] and not sf.exemption_refusals(
+            request.user, user, kel, sf.MAX_EXEMPTION_DAYS
+        )
+        row["exempt_until"] = sf.exempt_until(user)
+    from .forms import ExemptionForm
+
+    return render(
+        request,
+        "accounts/people.html",
+        {"rows": list(rows.values()), "exempt_form": ExemptionForm()},
+    )
 
 
 @require_POST

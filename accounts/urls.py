@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import people, views
+from . import people, second_factor_views, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -13,6 +13,14 @@ urlpatterns = [
     path(
         "people/<int:user_id>/reset-password/", people.reset_password, name="people_reset_password"
     ),
+    path("two-factor/setup/", second_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/verify/", second_factor_views.verify, name="two_factor_verify"),
+    path(
+        "people/<int:user_id>/reset-second-factor/",
+        second_factor_views.reset,
+        name="people_reset_second_factor",
+    ),
+    path("people/<int:user_id>/exempt/", second_factor_views.exempt, name="people_exempt"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
     path("password/reset/code/", views.password_reset_code, name="password_reset_code"),

@@ -40,8 +40,20 @@ def home(request):
             "roles": roles,
             "shortcuts": [i for i in nav_for(request.user) if i["name"] != "home"],
             "panels": panels_for(request),
+            "second_factor_due": _second_factor_due(request.user),
         },
     )
+
+
+def _second_factor_due(user):
+    """The day two-factor sign-in becomes required, while it is not set up (None otherwise)."""
+    from . import second_factor as sf
+
+    if user.is_verified() if hasattr(user, "is_verified") else False:
+        return None
+    if sf.state(user) != "grace":
+        return None
+    return sf.due_date(user)
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    # Two-factor sign-in (TOTP devices; accounts/second_factor.py). Before accounts, whose admin
+    # module unregisters django-otp's device admin (it shows the keys).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "cases",
     "referrals",
@@ -92,9 +96,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
     # Django's LoginRequiredMiddleware, keeping a form posted after the session ended.
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
+    # The second factor: asked after the password, set up once the grace period is over.
+    "accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -375,6 +383,8 @@ CONTENT_SECURITY_POLICY = {
 # an hour), counted in the shared cache (CACHES["default"]). LOCKOUT_ENABLED=false only for
 # load tests.
 LOCKOUT_ENABLED = env.bool("LOCKOUT_ENABLED", default=True)
+# Two-factor sign-in: the name authenticator apps show.
+OTP_TOTP_ISSUER = "Posko LBK"
 # "This is a shared computer": the session ends after this much idle time instead.
 SHARED_SESSION_IDLE_SECONDS = env.int("SHARED_SESSION_IDLE_SECONDS", default=10 * 60)
 

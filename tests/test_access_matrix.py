@@ -94,6 +94,12 @@ MATRIX = {
     "people": KELURAHAN_WIDE,
     "account_audit": KELURAHAN_WIDE,
     "people_reset_password": POST_ONLY,
+    "people_reset_second_factor": POST_ONLY,
+    "people_exempt": POST_ONLY,
+    # Set-up: anyone logged in (it makes an unconfirmed device); the code page sends a person
+    # without a device home.
+    "two_factor_setup": LOGGED_IN,
+    "two_factor_verify": row(default=REDIRECT),
     # Password reset: public (ROLES.md), and open to a logged-in person as well.
     "password_reset": row(anon=200, default=200),
     "password_reset_sent": row(anon=200, default=200),
@@ -153,6 +159,8 @@ MATRIX = {
     "admin:accounts_membership_simple_history": ADMIN_MODEL_PAGE,
     # The outbox (background work): read-only for the application admin, nothing to add.
     "admin:outbox_outboxitem_add": ADMIN_FORBIDDEN,
+    # The two-factor policy is one row (made by its migration): nothing to add.
+    "admin:accounts_secondfactorpolicy_add": ADMIN_FORBIDDEN,
 }
 # The model pages of the Django admin, by the pattern of their names.
 ADMIN_MODEL_RULES = [
@@ -184,6 +192,8 @@ MAY_CHANGE_ON_GET = {
     "cases.accesslog",
     "sessions.session",
     "accounts.sessionindex",
+    # The two-factor set-up page makes an unconfirmed device for the person who opens it.
+    "otp_totp.totpdevice",
 }
 
 
