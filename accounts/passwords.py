@@ -143,7 +143,10 @@ def token_for_code(username: str, code: str) -> ResetToken | None:
 @transaction.atomic
 def set_password_with(token: ResetToken, password: str, *, ip: str | None = None) -> User:
     """Uses the token once: the new password, every session ended, the audit row."""
-    token = ResetToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    # of=self: PostgreSQL locks no row of the nullable side of the join (the user).
+    token = (
+        ResetToken.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
+    )
     if not _usable(token):
         raise ResetRefused([_("This reset link or code has expired or was already used.")])
     user = token.user

@@ -148,6 +148,14 @@ def _known_fine(request) -> bool:
     return until is None or timezone.localdate().isoformat() <= until
 
 
+def remember_at_login(request, user) -> None:
+    """At login (accounts.security.on_logged_in): a session that needs no code now knows it from
+    its first page on, so every page of it asks the same of the database."""
+    st = state(user)
+    if st in ("ok", "grace"):
+        _remember_fine(request, user, st)
+
+
 def _remember_fine(request, user, st: str) -> None:
     if st == "grace":
         until: str | None = due_date(user).isoformat()

@@ -114,6 +114,9 @@ def on_logged_in(sender, request, user, **kwargs):
 
     lockout.record_success(request, user.get_username())
     _tell_resets(request, user)
+    from .second_factor import remember_at_login
+
+    remember_at_login(request, user)
     log.info("login ok user_id=%s ip=%s", user.pk, client_ip(request) or "-")
 
 
