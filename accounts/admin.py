@@ -9,7 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from lbk.forms import NoNullCharacters
 
-from .models import Agency, Kelurahan, Membership, User
+from .models import Agency, Kelurahan, Membership, SecondFactorPolicy, User
 
 admin.site.site_header = _("Posko LBK administration")
 admin.site.site_title = _("Posko LBK")
@@ -209,3 +209,24 @@ class AgencyAdmin(LbkAdminOnly, admin.ModelAdmin):
 # number moved back would be issued twice.
 if admin.site.is_registered(Sequence):
     admin.site.unregister(Sequence)
+
+
+# Two-factor sign-in: the admin sets the grace period; nobody reads a person's TOTP key
+# (django-otp's own admin shows it), so that page is not registered. A lost phone is reset by
+# the coordinator (accounts/second_factor.py), with the audit row.
+@admin.register(SecondFactorPolicy)
+class SecondFactorPolicyAdmin(LbkAdminOnly, admin.ModelAdmin):
+    list_display = ("since", "grace_days")
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request) and not SecondFactorPolicy.objects.exists()
+
+
+def _unregister_otp_admin():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if admin.site.is_registered(TOTPDevice):
+        admin.site.unregister(TOTPDevice)
+
+
+_unregister_otp_admin()

@@ -7,14 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People and places")
 
     def ready(self):
-        from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
         from django.db.models.signals import post_save, pre_save
 
-        from . import security
+        from . import outbox_kinds, security  # noqa: F401 - outbox_kinds registers its kinds
 
         user_login_failed.connect(security.on_login_failed, dispatch_uid="lbk_login_failed")
-        user_locked_out.connect(security.on_locked_out, dispatch_uid="lbk_locked_out")
         user_logged_in.connect(security.on_logged_in, dispatch_uid="lbk_logged_in")
         user_logged_out.connect(security.on_logged_out, dispatch_uid="lbk_logged_out")
         pre_save.connect(

@@ -22,6 +22,8 @@ log = logging.getLogger("lbk.security")
 
 # Where a form posted after the session ended waits for the user to log in again.
 SAVED_POST_KEY = "_lbk_saved_post"
+# Set in the session when "this is a shared computer" was ticked at login: a shorter idle limit.
+SHARED_SESSION_KEY = "_lbk_shared"
 # Hidden field of the "send again" form: the saved copy is dropped once it is sent.
 RESUBMIT_FIELD = "_lbk_resubmit"
 # Never kept: the CSRF token and the author field (the "send again" form renders fresh ones)
@@ -167,11 +169,17 @@ class SessionLimitsMiddleware:
                 session[self.SEEN_KEY] = now
             elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
                 self._end(request, user, "absolute")
-            elif now - int(seen) > settings.SESSION_IDLE_SECONDS:
+            elif now - int(seen) > self.idle_limit(session):
                 self._end(request, user, "idle")
             elif now - int(seen) >= settings.SESSION_TOUCH_SECONDS:
                 session[self.SEEN_KEY] = now
         return self.get_response(request)
+
+    @staticmethod
+    def idle_limit(session):
+        if session.get(SHARED_SESSION_KEY):
+            return min(settings.SHARED_SESSION_IDLE_SECONDS, settings.SESSION_IDLE_SECONDS)
+        return settings.SESSION_IDLE_SECONDS
 
     @staticmethod
     def _end(request, user, limit):

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -333,3 +334,149 @@ class SessionIndex(models.Model):
 
     def __str__(self):
         return f"session of user {self.user_id}"
+
+
+class AccountAudit(models.Model):
+    """The audit log of people and accounts (issue 16): invitations, memberships given and ended,
+    password and second-factor resets, exemptions. The lurah (and the kelurahan's coordinator
+    and kasi kesra) read the rows of their kelurahan. Rows are never changed, except that the
+    person a reset was about has seen the notice at their next sign-in (`seen_at`). No secret
+    is ever written here: no password, no code, no token."""
+
+    class Action(models.TextChoices):
+        PASSWORD_RESET_REQUESTED = "pw_reset_requested", _("Password reset requested by e-mail")
+        PASSWORD_RESET_DONE = "pw_reset_done", _("New password set with a reset link or code")
+        PASSWORD_RESET_BY_STAFF = "pw_reset_by_staff", _("Password reset by a coordinator")
+        SECOND_FACTOR_RESET = "2fa_reset", _("Second factor reset")
+        SECOND_FACTOR_ENROLLED = "2fa_enrolled", _("Second factor set up")
+        SECOND_FACTOR_EXEMPTED = "2fa_exempted", _("Exempted from the second factor")
+        RECOVERY_CODE_USED = "2fa_recovery_used", _("Signed in with a recovery code")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    subject = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_rows",
+        verbose_name=_("person"),
+    )
+    # The tenant key: the kelurahan whose people list the row belongs to (empty: none).
+    kelurahan = models.ForeignKey(
+        Kelurahan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kelurahan"),
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # The person was told at their next sign-in (resets made by someone else).
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account audit entry")
+        verbose_name_plural = _("account audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["kelurahan", "-at"]),
+            models.Index(fields=["subject", "-at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class ResetToken(models.Model):
+    """A one-time way to set a new password: a link sent by e-mail or a code handed over in
+    person. Only a hash of the secret is stored. For an e-mail link the secret is derived from
+    SECRET_KEY and `nonce` when the e-mail is sent (outbox kind "reset_email"), so neither the
+    outbox nor this table holds anything that opens the account. An e-mail request for an
+    address without an account makes a row too (user empty): the same work either way."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("link by e-mail")
+        CODE = "code", _("code handed over in person")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    nonce = models.CharField(max_length=64, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return f"reset token {self.pk}"
+
+
+class SecondFactorPolicy(models.Model):
+    """One row (the admin's): from `since`, every account that sees case data or can give access
+    to it must set up two-factor sign-in within `grace_days` (at most 30) of that day or of the
+    day the account was made, whichever is later (accounts/second_factor.py)."""
+
+    since = models.DateField(_("required from"), default=timezone.localdate)
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=30,
+        validators=[MaxValueValidator(30)],
+        help_text=_("At most 30 days."),
+    )
+
+    class Meta:
+        verbose_name = _("two-factor sign-in policy")
+        verbose_name_plural = _("two-factor sign-in policy")
+        constraints = [
+            models.CheckConstraint(
+                name="second_factor_grace_at_most_30_days", condition=Q(grace_days__lte=30)
+            )
+        ]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+
+class SecondFactorExemption(models.Model):
+    """A volunteer without a smartphone, exempted by their coordinator for at most 90 days."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    until = models.DateField(_("until"))
+    reason = models.CharField(_("reason"), max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "until"])]
+
+    def __str__(self):
+        return f"exemption {self.pk}"
+
+
+class RecoveryCode(models.Model):
+    """A single-use recovery code of two-factor sign-in; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"recovery code {self.pk}"

@@ -26,6 +26,9 @@ NAV_ITEMS = [
     ),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
+    ("people", _("People"), set(KELURAHAN_WIDE_ROLES)),
+    ("account_audit", _("Account audit log"), set(KELURAHAN_WIDE_ROLES)),
+    ("lockouts", _("Login lockouts"), set(KELURAHAN_WIDE_ROLES)),
     ("notifications:list", _("Notifications"), None, "notifications.services.unread_count"),
     ("admin:index", _("Administration"), "admin"),
 ]

@@ -33,7 +33,7 @@ def client_ip(request):
 
     Behind a reverse proxy accounts.middleware.TrustedProxyMiddleware has already put the
     visitor's address (from X-Forwarded-For, TRUSTED_PROXY_COUNT) into REMOTE_ADDR; a client can
-    set no other header that this trusts. django-axes uses it too (AXES_CLIENT_IP_CALLABLE).
+    set no other header that this trusts.
     None when unknown.
     """
     if request is None:
@@ -68,24 +68,31 @@ def verify_author(value, max_age=None):
     return user_id if isinstance(user_id, int) and not isinstance(user_id, bool) else None
 
 
-def axes_client_str(username, ip_address, user_agent, path_info, request):
-    """AXES_CLIENT_STR_CALLABLE: axes' own log lines carry the tag, never the typed username."""
-    return f"{{{username_tag(username)}, ip: {ip_address}}}"
-
-
 # Signal receivers (connected in accounts.apps.AccountsConfig.ready).
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    log.warning(
-        "login failed %s ip=%s",
-        username_tag(credentials.get("username")),
-        client_ip(request) or "-",
-    )
+    from . import lockout
 
-
-def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
-    log.warning("login locked out %s ip=%s", username_tag(username), ip_address or "-")
+    username = credentials.get("username")
+    ip = client_ip(request) or "-"
+    if request is not None and getattr(request, "lbk_wait", None) is not None:
+        # Refused while waiting (accounts.lockout.LockoutBackend): not counted again.
+        log.warning("login refused while locked out %s ip=%s", username_tag(username), ip)
+        return
+    log.warning("login failed %s ip=%s", username_tag(username), ip)
+    if request is None or username is None:
+        return
+    wait = lockout.record_failure(request, username)
+    if wait is not None:
+        request.lbk_wait = wait
+        log.warning(
+            "login locked out %s ip=%s reason=%s seconds=%s",
+            username_tag(username),
+            ip,
+            wait.reason,
+            wait.seconds,
+        )
 
 
 def on_logged_in(sender, request, user, **kwargs):
@@ -103,7 +110,37 @@ def on_logged_in(sender, request, user, **kwargs):
     # A form kept after a session ended is for its author only: anyone else logging in on this
     # browser has it discarded before any page can show it.
     kept_form_for(request, user)
+    from . import lockout
+
+    lockout.record_success(request, user.get_username())
+    _tell_resets(request, user)
+    from .second_factor import remember_at_login
+
+    remember_at_login(request, user)
     log.info("login ok user_id=%s ip=%s", user.pk, client_ip(request) or "-")
+
+
+def _tell_resets(request, user):
+    """A reset someone else made of this person's password or second factor, told once."""
+    from django.contrib import messages
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .passwords import notices_at_sign_in
+
+    if not hasattr(request, "_messages"):
+        return
+    for row in notices_at_sign_in(user):
+        by = row.actor.display_name if row.actor else "-"
+        messages.warning(
+            request,
+            _("%(what)s on %(when)s by %(by)s. If you did not expect this, tell your coordinator.")
+            % {
+                "what": row.get_action_display(),
+                "when": timezone.localtime(row.at).strftime("%d-%m-%Y %H:%M"),
+                "by": by,
+            },
+        )
 
 
 def on_logged_out(sender, request, user, **kwargs):

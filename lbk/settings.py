@@ -61,12 +61,15 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
-    "axes",
     "sequences",
     "csp",
     "django_tasks",
     "django_tasks_db",
     "places",
+    # Two-factor sign-in (TOTP devices; accounts/second_factor.py). Before accounts, whose admin
+    # module unregisters django-otp's device admin (it shows the keys).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "cases",
     "referrals",
@@ -96,9 +99,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor in this session.
+    "django_otp.middleware.OTPMiddleware",
     # Django's LoginRequiredMiddleware, keeping a form posted after the session ended.
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.SessionLimitsMiddleware",
+    # The second factor: asked after the password, set up once the grace period is over.
+    "accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,8 +113,6 @@ MIDDLEWARE = [
     # The form token of each POST: the procedure engine records a form once (idempotency).
     "cases.middleware.FormOnceMiddleware",
     "accounts.middleware.NoStoreMiddleware",
-    # Last, so that a locked-out login attempt is answered by axes.
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lbk.urls"
@@ -236,7 +241,8 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=24)
 
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # The login lockout (accounts/lockout.py): refuses an attempt that must wait, first.
+    "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -375,28 +381,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login lockout (django-axes): counted in the database or Redis, shared by all processes.
-# Locking by the pair username + address means nobody can lock every volunteer out from one
-# address, and a user is not locked out everywhere because someone guessed their name elsewhere.
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_VERBOSE = False
-# Without Redis the attempts are rows in the database; with Redis they are counted in the shared
-# cache (every node sees the same counts; the axes_* tables then stay empty).
-AXES_HANDLER = (
-    "axes.handlers.cache.AxesCacheHandler"
-    if REDIS_URL
-    else "axes.handlers.database.AxesDatabaseHandler"
-)
-AXES_CACHE = "default"
-# axes' own log lines name the user by a keyed hash, never by what was typed.
-AXES_CLIENT_STR_CALLABLE = "accounts.security.axes_client_str"
-# The visitor's address as the rest of the app sees it (TRUSTED_PROXY_COUNT), from one helper.
-AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+# Login lockout (accounts/lockout.py): per account (progressive delay after 5 failures, except
+# from a browser that signed in to it before) and per address (failures on 10 usernames within
+# an hour), counted in the shared cache (CACHES["default"]). LOCKOUT_ENABLED=false only for
+# load tests.
+LOCKOUT_ENABLED = env.bool("LOCKOUT_ENABLED", default=True)
+# Two-factor sign-in: the name authenticator apps show.
+OTP_TOTP_ISSUER = "Posko LBK"
+# "This is a shared computer": the session ends after this much idle time instead.
+SHARED_SESSION_IDLE_SECONDS = env.int("SHARED_SESSION_IDLE_SECONDS", default=10 * 60)
 
 # The health endpoint (/health/, ops.views.health) answers only these addresses (or networks,
 # e.g. 10.0.0.0/8 for the load balancer); 404 for everyone else, logged in or not.

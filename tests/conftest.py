@@ -8,6 +8,14 @@ from accounts.models import Agency, Kelurahan, User
 from ops.demo.personas import DEMO_PASSWORD, USERNAMES, ensure_personas
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The database cache (CACHES["default"] without Redis) holds the login lockout's counters:
+    # every login touches it.
+    with django_db_blocker.unblock():
+        call_command("createcachetable", verbosity=0)
+
+
 @pytest.fixture(autouse=True)
 def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -99,9 +107,7 @@ def _flush_redis(url):
 
 @pytest.fixture
 def redis_cache(settings, redis_url):
-    """The shared cache in Redis (as with REDIS_URL set): cache, rate limits, axes lockouts."""
-    from axes.handlers.proxy import AxesProxyHandler
-
+    """The shared cache in Redis (as with REDIS_URL set): cache, rate limits, login lockouts."""
     _flush_redis(redis_url)
     settings.CACHES = {
         "default": {
@@ -110,12 +116,8 @@ def redis_cache(settings, redis_url):
             "KEY_PREFIX": "posko-test",
         }
     }
-    settings.AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
-    AxesProxyHandler.get_implementation(force=True)
     yield redis_url
     _flush_redis(redis_url)
-    settings.AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-    AxesProxyHandler.get_implementation(force=True)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ in `build_data` (a WS case registered by ws.relawan and assigned to ws.pendampin
 attachment...): add what a new URL needs there, and name its parameters in PARAMS.
 
 The walk also checks, for every URL and persona:
-- no case model row changes on GET (only the access log, sessions and axes may);
+- no case model row changes on GET (only the access log and sessions may);
 - a victim's name never reaches a persona without a reason to see it (the admin sees no case
   content anywhere, the Django admin included).
 """
@@ -100,6 +100,22 @@ MATRIX = {
     "health": row(anon=200, default=200),
     "password_change": LOGGED_IN,
     "password_change_done": LOGGED_IN,
+    "lockouts": KELURAHAN_WIDE,
+    "people": KELURAHAN_WIDE,
+    "account_audit": KELURAHAN_WIDE,
+    "people_reset_password": POST_ONLY,
+    "people_reset_second_factor": POST_ONLY,
+    "people_exempt": POST_ONLY,
+    # Set-up: anyone logged in (it makes an unconfirmed device); the code page sends a person
+    # without a device home.
+    "two_factor_setup": LOGGED_IN,
+    "two_factor_verify": row(default=REDIRECT),
+    # Password reset: public (ROLES.md), and open to a logged-in person as well.
+    "password_reset": row(anon=200, default=200),
+    "password_reset_sent": row(anon=200, default=200),
+    "password_reset_code": row(anon=200, default=200),
+    "password_reset_complete": row(anon=200, default=200),
+    "password_reset_confirm": row(anon=404, default=404),  # an unknown link
     "resubmit": row(default=REDIRECT),  # nothing saved: back home
     "set_language": row(anon=REDIRECT, default=REDIRECT),  # GET changes nothing
     # cases: records (intake, list, case page, corrections, access log)
@@ -183,6 +199,8 @@ MATRIX = {
     "admin:accounts_membership_simple_history": ADMIN_MODEL_PAGE,
     # The outbox (background work): read-only for the application admin, nothing to add.
     "admin:outbox_outboxitem_add": ADMIN_FORBIDDEN,
+    # The two-factor policy is one row (made by its migration): nothing to add.
+    "admin:accounts_secondfactorpolicy_add": ADMIN_FORBIDDEN,
 }
 # The model pages of the Django admin, by the pattern of their names.
 ADMIN_MODEL_RULES = [
@@ -194,7 +212,6 @@ ADMIN_MODEL_RULES = [
 # Admin pages of models the application admin may not manage (Django's own permissions).
 ADMIN_OVERRIDES = {
     "auth_group": ADMIN_FORBIDDEN,
-    "axes_": ADMIN_FORBIDDEN,
 }
 
 
@@ -215,10 +232,8 @@ MAY_CHANGE_ON_GET = {
     "cases.accesslog",
     "sessions.session",
     "accounts.sessionindex",
-    "axes.accessattempt",
-    "axes.accesslog",
-    "axes.accessfailurelog",
-    "axes.accessattemptexpiration",
+    # The two-factor set-up page makes an unconfirmed device for the person who opens it.
+    "otp_totp.totpdevice",
 }
 
 
@@ -264,16 +279,12 @@ def build_data(personas, master, media):
     assert referral.letter_number and referral.verify_token
     membership = Membership.objects.filter(user=personas["ws.relawan"]).first()
     # One object of each model in the Django admin, so its change pages are really opened.
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
 
     from cases.models import ClockSetting
 
     Group.objects.create(name="Grup uji")
     ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=24)
-    AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
-    AccessLog.objects.create(username="x", ip_address="10.0.0.1")
-    AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1")
     from notifications.models import Notification
     from outreach.models import Activity, Photo
 
@@ -324,6 +335,8 @@ def params_for(route, data, personas):
         "action": "reassign",  # open to deciders on a case in handling
         "token": d["referral"].verify_token,
         "action_pk": d["referral"].action_id,
+        "user_id": personas["ws.relawan"].pk,
+        "secret": "not-a-real-reset-secret",
     }
     key = route.key
     if key.startswith("cases:"):

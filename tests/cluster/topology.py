@@ -299,7 +299,7 @@ class Cluster:
                 "STATIC_MANIFEST": "false",
                 "STATIC_ROOT": str(self.tmp / "static"),
                 "LOG_FORMAT": "json",
-                "AXES_ENABLED": "true",
+                "LOCKOUT_ENABLED": "true",
             }
         )
         return env

@@ -15,7 +15,6 @@ from django.conf import settings
 print(json.dumps({
     "caches": settings.CACHES["default"]["BACKEND"],
     "engine": settings.SESSION_ENGINE,
-    "axes": settings.AXES_HANDLER,
     "storage": settings.STORAGES["default"],
     "databases": {k: {"max_age": v.get("CONN_MAX_AGE"), "options": v.get("OPTIONS", {}),
                       "test": v.get("TEST", {})} for k, v in settings.DATABASES.items()},
@@ -52,7 +51,6 @@ def test_defaults_need_nothing_but_the_database():
     s = _settings()
     assert s["caches"].endswith("DatabaseCache")
     assert s["engine"] == "accounts.sessions.db"
-    assert s["axes"] == "axes.handlers.database.AxesDatabaseHandler"
     assert s["storage"]["BACKEND"].endswith("FileSystemStorage")
     assert list(s["databases"]) == ["default"]
     assert s["routers"] == ["lbk.routers.ReplicaRouter"]
@@ -75,7 +73,6 @@ def test_redis_object_storage_pool_and_replica():
     )
     assert s["caches"].endswith("RedisCache")
     assert s["engine"] == "accounts.sessions.cache"
-    assert s["axes"] == "axes.handlers.cache.AxesCacheHandler"
     opts = s["storage"]["OPTIONS"]
     assert s["storage"]["BACKEND"] == "storages.backends.s3.S3Storage"
     assert opts["bucket_name"] == "posko-parepare"

@@ -75,7 +75,6 @@ def capture_all_logs(settings):
         "django.request",
         "django.security",
         "django.server",
-        "axes",
         "lbk",
         "lbk.security",
         "cases",

@@ -20,7 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, out, letter_runs, **opts):
         # The probe logs its personas in; those log lines say nothing here.
         logging.getLogger("lbk.security").setLevel(logging.WARNING)
-        logging.getLogger("axes").setLevel(logging.WARNING)
         with tempfile.TemporaryDirectory() as workdir:
             result = probe(letter_runs=letter_runs, workdir=workdir)
         with open(out, "w", encoding="utf-8") as fh:
