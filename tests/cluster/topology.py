@@ -21,7 +21,7 @@ node B restarted; the sessions made before work on both nodes.
 
 The worker (the systemd unit's command) and the periodic run do the outbox's work: after the
 approval the letter is rendered and stored by the worker and the agency's e-mails reach the
-SMTP sink, one per Message-ID; the worker is killed (SIGKILL) after the burst and restarted,
+SMTP sink, one per Message-ID; the worker is killed (SIGKILL) with node B and restarted,
 and every row is then done once (a worker killed in the middle of an SMTP transaction is
 tests/outbox/test_worker.py).
 
@@ -738,6 +738,8 @@ def burst_with_a_node_killed(c, sessions):
         while len(done) < BURST // 4:
             time.sleep(0.01)
         c.nodes["b"]["proc"].kill(signal.SIGKILL)
+        c.outbox_at_kill = dict(c.sql("SELECT state, count(*) FROM outbox_outboxitem GROUP BY 1"))
+        c.worker.kill(signal.SIGKILL)  # the worker too, in the middle of the burst
         with lock:
             killed.set()
             c.killed_at = len(done)
@@ -777,7 +779,7 @@ def burst_with_a_node_killed(c, sessions):
     check(not gaps, "database", f"gaps in case numbers: {gaps}")
     say("every registration saved once; case numbers unique and gapless")
 
-    kill_worker_mid_task(c)
+    restart_killed_worker(c)
 
     # Node B comes back; the sessions made before work on both nodes (they live in Redis).
     c.start_node("b")
@@ -871,14 +873,13 @@ def mail_received(c):
     say(f"{len(sent)} e-mail(s) in the sink, one per Message-ID ({len(got)} received)")
 
 
-def kill_worker_mid_task(c):
-    """Kill the worker (SIGKILL) after the burst, restart it, let the leases run out and the
-    periodic run re-queue: every row done, one e-mail per event (a repeat only for a row
-    attempted twice) and one stored letter per referral. The burst's registrations make no
-    outbox rows, so here the worker is usually idle when killed: the kill in the middle of an
-    SMTP transaction, on both task backends, is tests/outbox/test_worker.py."""
-    was = c.sql("SELECT state, count(*) FROM outbox_outboxitem GROUP BY state")
-    c.worker.kill(signal.SIGKILL)
+def restart_killed_worker(c):
+    """The worker was killed (SIGKILL) with node b in the middle of the burst: restart it, let
+    the leases run out and the periodic run re-queue: every row done, one e-mail per event (a
+    repeat only for a row attempted twice) and one stored letter per referral. The burst's
+    registrations make no outbox rows, so the worker is usually idle when killed: the kill in
+    the middle of an SMTP transaction, on both task backends, is tests/outbox/test_worker.py."""
+    was = c.outbox_at_kill
     with contextlib.suppress(Exception):
         c.worker.proc.wait(10)
     check(not c.worker.alive(), "worker", "the worker survived SIGKILL")
@@ -903,7 +904,7 @@ def kill_worker_mid_task(c):
         f"{len(keys)} letter objects in the bucket for {letters} referrals with a letter",
     )
     say(
-        f"worker killed (outbox before: {dict(was)}), restarted: {len(rows)} rows done, "
+        f"worker killed mid-burst (outbox then: {was}), restarted: {len(rows)} rows done, "
         f"{len(got)} e-mails for {len(emails)} rows, {letters} letters stored once each"
     )
 
