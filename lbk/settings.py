@@ -65,11 +65,12 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "places",
-    # Two-factor sign-in (TOTP devices; accounts/second_factor.py). Before accounts, whose admin
-    # module unregisters django-otp's device admin (it shows the keys).
+    # Two-factor sign-in (TOTP devices; accounts/second_factor.py). Before accounts and places
+    # (whose admin imports accounts.admin), since accounts.admin unregisters django-otp's device
+    # admin (it shows the keys).
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "places",
     "accounts",
     "cases",
     "referrals",
