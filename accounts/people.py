@@ -6,8 +6,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from lbk.paging import page_of
+
 from . import grants, passwords
 from .models import AccountAudit, Membership, User
+
+AUDIT_PAGE = 50
 
 
 @require_GET
@@ -89,9 +93,11 @@ def audit_log(request):
     kelurahan_ids = grants.managed_kelurahan(request.user)
     if not kelurahan_ids:
         raise Http404
-    rows = (
+    qs = (
         AccountAudit.objects.filter(kelurahan_id__in=kelurahan_ids)
         .select_related("actor", "subject", "kelurahan")
-        .order_by("-at", "-pk")[:200]
+        .order_by("-at", "-pk")
     )
-    return render(request, "accounts/audit_log.html", {"rows": rows})
+    # Every entry reachable, a page at a time (no silent cut at the most recent ones).
+    page_obj = page_of(qs, request.GET.get("page"), AUDIT_PAGE)
+    return render(request, "accounts/audit_log.html", {"rows": page_obj, "page_obj": page_obj})
