@@ -222,11 +222,10 @@ class SecondFactorPolicyAdmin(LbkAdminOnly, admin.ModelAdmin):
         return super().has_add_permission(request) and not SecondFactorPolicy.objects.exists()
 
 
-def _unregister_otp_admin():
+def unregister_otp_admin():
+    """Called by AccountsConfig.ready(), after the admin's autodiscovery imported every admin
+    module (django.contrib.admin's ready() runs first), whatever the order of the apps."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if admin.site.is_registered(TOTPDevice):
         admin.site.unregister(TOTPDevice)
-
-
-_unregister_otp_admin()

@@ -11,6 +11,9 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_save, pre_save
 
         from . import outbox_kinds, security  # noqa: F401 - outbox_kinds registers its kinds
+        from .admin import unregister_otp_admin
+
+        unregister_otp_admin()
 
         user_login_failed.connect(security.on_login_failed, dispatch_uid="lbk_login_failed")
         user_logged_in.connect(security.on_logged_in, dispatch_uid="lbk_logged_in")

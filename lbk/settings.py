@@ -65,9 +65,8 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    # Two-factor sign-in (TOTP devices; accounts/second_factor.py). Before accounts and places
-    # (whose admin imports accounts.admin), since accounts.admin unregisters django-otp's device
-    # admin (it shows the keys).
+    # Two-factor sign-in (TOTP devices; accounts/second_factor.py). Its device admin shows the
+    # keys: AccountsConfig.ready() unregisters it.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "places",
