@@ -1,5 +1,6 @@
 """People and places: users, kelurahan, agencies and the memberships that link them."""
 
+import zoneinfo
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
@@ -77,6 +78,14 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+# Indonesia's three zones (IANA names), labelled as Indonesians name them.
+TIME_ZONES = [
+    ("Asia/Jakarta", "WIB (UTC+7)"),
+    ("Asia/Makassar", "WITA (UTC+8)"),
+    ("Asia/Jayapura", "WIT (UTC+9)"),
+]
+
+
 class Kelurahan(models.Model):
     class Kind(models.TextChoices):
         KELURAHAN = "kelurahan", _("Kelurahan")
@@ -119,6 +128,14 @@ class Kelurahan(models.Model):
     letter_copies = models.TextField(
         _("copies (tembusan)"), default="Arsip", help_text=_("One per line.")
     )
+    # Letter dates, working days, service hours, report months and overdue marks are reckoned in
+    # the place's own zone (WIB, WITA or WIT, from its province); storage stays UTC.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=20,
+        choices=TIME_ZONES,
+        default="Asia/Makassar",
+    )
     sk_number = models.CharField(_("SK Lurah number"), max_length=100, blank=True)
     sk_date = models.DateField(_("SK Lurah date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -158,6 +175,11 @@ class Kelurahan(models.Model):
     @property
     def region_code(self):
         return self.region_id
+
+    @property
+    def tzinfo(self):
+        """The place's zone, for turning stored UTC times into its local dates and hours."""
+        return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
     def head_title(self):
