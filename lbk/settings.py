@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "outbox",
     "reports",
     "outreach",
+    "joining",
 ]
 
 MIDDLEWARE = [
