@@ -37,9 +37,7 @@ class ActingHead(models.Model):
         PLH = "plh", _("Plh. (Pelaksana Harian)")
         PLT = "plt", _("Plt. (Pelaksana Tugas)")
 
-    kelurahan = models.ForeignKey(
-        Kelurahan, on_delete=models.PROTECT, related_name="acting_heads"
-    )
+    kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="acting_heads")
     user = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("acting head")
     )
