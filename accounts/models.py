@@ -192,9 +192,9 @@ class Kelurahan(models.Model):
         from lbk import pdf
         from places.models import KotaEmblem
 
-        pk = KotaEmblem.objects.filter(kota_id=self.kota_code).values_list("pk", flat=True).first()
-        if pk is not None:
-            return pdf.emblem_url(pk)
+        row = KotaEmblem.objects.filter(kota_id=self.kota_code).values_list("pk", "sha256").first()
+        if row is not None:
+            return pdf.emblem_url(*row)
         return f"{pdf.STATIC_PREFIX}{self.logo}"
 
 

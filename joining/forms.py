@@ -51,12 +51,17 @@ class LetterheadForm(NoNullCharacters, forms.ModelForm):
 
 
 class SignerForm(NoNullCharacters, forms.ModelForm):
+    # Typed with spaces as printed (19870101 201001 1 001): checked and kept as 18 digits.
+    nip = forms.CharField(
+        label=_("NIP"),
+        max_length=30,
+        required=False,
+        help_text=_("18 digits; optional for village officials without one."),
+    )
+
     class Meta:
         model = Membership
         fields = ["title", "rank", "nip"]
-        help_texts = {
-            "nip": _("18 digits; optional for village officials without one."),
-        }
 
     helper = form_helper()
 
@@ -66,12 +71,14 @@ class SignerForm(NoNullCharacters, forms.ModelForm):
 
 class ActingHeadForm(NoNullCharacters, forms.ModelForm):
     user = forms.TypedChoiceField(label=_("Acting head"), coerce=int)
+    nip = forms.CharField(
+        label=_("NIP"), max_length=30, required=False, help_text=_("18 digits; optional.")
+    )
 
     class Meta:
         model = ActingHead
         fields = ["kind", "valid_from", "valid_until", "rank", "nip"]
         field_classes = {"valid_from": DateField, "valid_until": DateField}
-        help_texts = {"nip": _("18 digits; optional.")}
 
     helper = form_helper()
 

@@ -57,8 +57,10 @@ def static_bytes(url: str) -> tuple[bytes, str]:
         return fh.read(), MIME.get(suffix, "application/octet-stream")
 
 
-def emblem_url(emblem_id: int) -> str:
-    return f"{EMBLEM_PREFIX}{int(emblem_id)}"
+def emblem_url(emblem_id: int, sha256: str = "") -> str:
+    """The id names the row; the content's hash only makes a replaced emblem a new URL for the
+    renderer's resource cache."""
+    return f"{EMBLEM_PREFIX}{int(emblem_id)}-{sha256[:16]}"
 
 
 def emblem_bytes(url: str) -> tuple[bytes, str]:
@@ -68,7 +70,7 @@ def emblem_bytes(url: str) -> tuple[bytes, str]:
 
     from places.models import KotaEmblem
 
-    rest = url[len(EMBLEM_PREFIX) :]
+    rest = url[len(EMBLEM_PREFIX) :].split("-", 1)[0]
     if not rest.isdigit():
         raise FetchRefused("refused emblem")
     emblem = KotaEmblem.objects.filter(pk=int(rest)).first()
