@@ -197,7 +197,9 @@ def format_letter_number(kelurahan: Kelurahan, seq: int, day: datetime.date, rol
     )
 
 
-def _signer_membership(actor: User, kelurahan_id: int, today=None) -> Membership | None:
+def _signer_membership(
+    actor: User, kelurahan_id: int, today: datetime.date | None = None
+) -> Membership | None:
     today = today or timezone.localdate()
     ms = [
         m
