@@ -74,7 +74,7 @@ def test_admin_adds_a_desa_and_its_coordinator_walks_the_setup(new_page, persona
     page.wait_for_load_state()
     assert_no_axe_violations(page, "agencies with one")
     page.get_by_label(
-        t("Contact person at %(agency)s") % {"agency": "UPTD PPA Kabupaten Manokwari"}
+        t("Contact person at %(agency)s") % {"agency": "UPTD PPA Kabupaten Manokwari"}, exact=True
     ).fill("Ibu Ruth")
     save()
     # Letter numbers: the default kept.
