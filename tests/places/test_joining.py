@@ -426,3 +426,30 @@ def test_plh_signs_in_the_head_s_name_during_its_dates(master, personas, setting
     assert "Muhammad Arfah" in t and "Penata Tk. I (III/d)" in t
     t = pdf_text(letters.render_letter_pdf(after))
     assert "a.n. LURAH WATANG SOREANG" in t and "Plh." not in t
+
+
+def test_join_page_and_agencies_step_make_constant_queries(master, personas):
+    from joining import services
+    from tests.queries import assert_queries_constant, count_get
+
+    loader.load("92")
+    admin = personas.client("admin")
+    coord = personas.client("ws.koordinator")
+    ws = master["ws"]
+    agencies = reverse("joining:step", args=[ws.pk, "agencies"])
+    codes = iter(Village.objects.filter(pk__startswith="92.02.03.").values_list("pk", flat=True))
+
+    def grow():
+        for i in range(4):
+            kel = services.join_place(
+                personas["admin"], region_code=next(codes), short_code=f"PB{'ABCD'[i]}"
+            )
+            services.mark_done(kel, "letterhead", personas["admin"])
+            a = Agency.objects.create(name=f"Instansi {i}", kind="other", kota_code="73.72")
+            a.kelurahan_served.add(ws)
+            AgencyContact.objects.create(kelurahan=ws, agency=a, name=f"Kontak {i}")
+
+    n = assert_queries_constant(
+        lambda: (count_get(admin, reverse("joining:join")), count_get(coord, agencies)), grow
+    )
+    print(f"\nQUERIES join page, agencies step: {n}")
