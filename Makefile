@@ -56,6 +56,9 @@ migrate: setup
 
 demo: migrate
 	DEBUG=true $(PY) manage.py loaddata fixtures/master.json
+	# Sulawesi Selatan's places, so a newcomer can add a kelurahan or desa there (the whole
+	# country: `manage.py load_places`, a few seconds).
+	DEBUG=true $(PY) manage.py load_places --province 73
 	DEBUG=true $(PY) manage.py seed_demo
 
 # The whole suite; honours DATABASE_URL (SQLite in memory by default).

@@ -185,6 +185,18 @@ class Kelurahan(models.Model):
     def head_title(self):
         return "Lurah" if self.kind == self.Kind.KELURAHAN else "Kepala Desa"
 
+    @property
+    def emblem_src(self):
+        """The letterhead's emblem for the PDF renderer: the kota's uploaded one (read from
+        storage by its id, lbk/pdf.py), else the static file of `logo` (the pilots')."""
+        from lbk import pdf
+        from places.models import KotaEmblem
+
+        row = KotaEmblem.objects.filter(kota_id=self.kota_code).values_list("pk", "sha256").first()
+        if row is not None:
+            return pdf.emblem_url(*row)
+        return f"{pdf.STATIC_PREFIX}{self.logo}"
+
 
 class Agency(models.Model):
     class Kind(models.TextChoices):

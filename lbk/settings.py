@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "outbox",
     "reports",
     "outreach",
+    "joining",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     # The second factor: asked after the password, set up once the grace period is over.
     "accounts.second_factor.SecondFactorMiddleware",
+    # Dates and times on pages in the zone of the user's place (WIB, WITA or WIT).
+    "accounts.middleware.PlaceTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

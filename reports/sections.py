@@ -338,7 +338,7 @@ def _victims(b: Builder, r: Report) -> None:
 def _open_at_end(b: Builder) -> int:
     """Cases registered before the end of the period and not closed (or not pursued) by then,
     counted in SQL on the cases (the kelurahan and registration index)."""
-    end = b.period.end_dt()
+    end = b.period.end_dt(b.place.tzinfo)
     return (
         Case.objects.filter(
             kelurahan_id__in=b.place.kelurahan_ids,
@@ -397,8 +397,8 @@ def _services(b: Builder, r: Report) -> None:
         kelurahan_id__in=b.place.kelurahan_ids,
         is_roleplay=b.roleplay,
         key="agency_ack",
-        stopped_at__gte=b.period.start_dt(),
-        stopped_at__lt=b.period.end_dt(),
+        stopped_at__gte=b.period.start_dt(b.place.tzinfo),
+        stopped_at__lt=b.period.end_dt(b.place.tzinfo),
     )
     if b.scope.agency_id is not None:
         from referrals.models import Referral
@@ -446,8 +446,8 @@ def _quality(b: Builder, r: Report) -> None:
         ClockRun.objects.filter(
             kelurahan_id__in=b.place.kelurahan_ids,
             is_roleplay=b.roleplay,
-            stopped_at__gte=b.period.start_dt(),
-            stopped_at__lt=b.period.end_dt(),
+            stopped_at__gte=b.period.start_dt(b.place.tzinfo),
+            stopped_at__lt=b.period.end_dt(b.place.tzinfo),
         )
         .values_list("key")
         .annotate(total=Count("pk"), met=Count("pk", filter=Q(stopped_at__lte=F("due_at"))))
@@ -472,8 +472,8 @@ def _quality(b: Builder, r: Report) -> None:
     cases = Case.objects.filter(
         kelurahan_id__in=b.place.kelurahan_ids,
         is_roleplay=b.roleplay,
-        registered_at__gte=b.period.start_dt(),
-        registered_at__lt=b.period.end_dt(),
+        registered_at__gte=b.period.start_dt(b.place.tzinfo),
+        registered_at__lt=b.period.end_dt(b.place.tzinfo),
     )
     r.figures.append(
         (

@@ -177,6 +177,20 @@ MATRIX = {
     "outreach:photo": row(
         default=404, ws_relawan=200, ws_pendamping=200, ws_pendamping2=200, ws_wide=200
     ),
+    # joining and the guided setup (issue 17): an admin adds places; each place's coordinator,
+    # kasi kesra and lurah complete its setup (WS's pages here: WB's people get 404); the
+    # kota's emblem page for the admin and the setup people of a place of the kota
+    "joining:join": row(default=404, admin=200),
+    "joining:setup_home": row(
+        default=404,
+        ws_wide=REDIRECT,
+        personas={f"wb.{r}": REDIRECT for r in WIDE_ROLES},
+    ),
+    "joining:setup": row(default=404, ws_wide=200),
+    "joining:step": row(default=404, ws_wide=200),
+    "joining:emblem": row(
+        default=404, ws_wide=200, admin=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}
+    ),
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -348,6 +362,9 @@ def params_for(route, data, personas):
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
         values["pk"] = d["notification"].pk
+    if key.startswith("joining:"):
+        values.update({"pk": Kelurahan.objects.get(code="WS").pk, "step": "letterhead"})
+        values["code"] = "73.72"
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":

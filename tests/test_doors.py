@@ -56,6 +56,11 @@ SAFE = {
     "notifications:read_all": "marks the user's own notifications read",
     "outreach:new": "records an outreach activity (no case data)",
     "outreach:photo_add": "adds a photo to an outreach activity (no case data)",
+    "joining:join": "an admin adds a kelurahan or desa by its region code (no case data)",
+    "joining:setup_home": "GET only: sends the setup people to their place's setup",
+    "joining:setup": "GET only: the setup's progress list",
+    "joining:step": "saves a step of a place's setup (letterhead, signers, numbering...)",
+    "joining:emblem": "uploads a kota's emblem (no case data)",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).
