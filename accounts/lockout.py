@@ -14,6 +14,10 @@ Per address: failures on ADDRESS_USERNAMES (10) different usernames within an ho
 address wait ADDRESS_WAIT_SECONDS (15 minutes), but only for usernames that have never signed in
 from that address: a posko's or a mobile carrier's address is shared by many honest people.
 
+Every count is an atomic increment of the shared cache (count(): cache.add, then cache.incr,
+atomic in Redis and in the database cache of lbk/cache.py), never a read-then-write, so failures
+arriving at the same moment all count. The address's hour starts at its first failure.
+
 An attempt made while waiting is refused before the password is checked and is not counted.
 Nothing here tells whether a username exists: an unknown name is counted and slowed like any
 other. The cache holds keyed hashes and counts, never a typed username.
