@@ -276,7 +276,9 @@ def end_refusals(actor, membership: Membership, last: dt.date) -> list[str]:
 def end(*, actor, membership: Membership, last_day: dt.date | None = None) -> Membership:
     """Ends a membership: at once (its last day yesterday) or on a later last day."""
     _lock_place(membership)
-    m = Membership.objects.select_for_update().select_related("kelurahan", "agency", "kota")
+    m = Membership.objects.select_for_update(of=("self",)).select_related(
+        "kelurahan", "agency", "kota"
+    )
     membership = m.get(pk=membership.pk)
     last = _end_day(last_day)
     reasons = end_refusals(actor, membership, last)
@@ -309,7 +311,7 @@ def end_all(*, actor, subject, place) -> int:
     if subject.pk == actor.pk:
         raise Refused([_("Nobody changes their own memberships: ask someone else.")])
     memberships = list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .filter(user=subject, **_place_fields(place))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .select_related("kelurahan", "agency", "kota")
