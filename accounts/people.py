@@ -162,6 +162,8 @@ def people(request):
             "inactive_days": svc.INACTIVE_DAYS,
             "exempt_form": ExemptionForm(),
             "may_invite": bool(place_choices(request.user, managed)),
+            # At most a page of them (an invitation lasts 72 hours): the oldest first.
+            "invitations": list(svc.open_invitations(managed)[:PEOPLE_PAGE]),
         },
     )
 
@@ -225,6 +227,19 @@ def invite(request):
                 {"inv": inv, "code": code, "link": link, "hours": svc.INVITATION_HOURS},
             )
     return render(request, "accounts/invite.html", {"form": form})
+
+
+@require_POST
+def withdraw_invitation(request, pk):
+    managed = _managed_or_404(request.user)
+    inv = get_object_or_404(svc.open_invitations(managed), pk=pk)
+    try:
+        svc.withdraw(actor=request.user, invitation=inv)
+    except svc.Refused as e:
+        _refused(request, e)
+    else:
+        messages.success(request, _("The invitation was withdrawn: it no longer works."))
+    return redirect("people")
 
 
 @require_GET

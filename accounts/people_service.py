@@ -545,6 +545,43 @@ def accept(
     return user
 
 
+@transaction.atomic
+def withdraw(*, actor, invitation: Invitation) -> Invitation:
+    """An open invitation stops working (a code handed to the wrong person, a change of plan):
+    by whoever could give its role at its place now."""
+    inv = Invitation.objects.select_for_update(of=("self",)).select_related(
+        "kelurahan", "agency", "kota"
+    )
+    inv = inv.get(pk=invitation.pk)
+    if not _usable(inv):
+        raise Refused([_("This invitation has expired or was already used.")])
+    if not grants.can_grant_at(actor, inv.role, inv.place):
+        raise Refused(
+            [
+                _("You may not give the role %(role)s here (see the grant table).")
+                % {"role": inv.get_role_display()}
+            ]
+        )
+    inv.used_at = timezone.now()
+    inv.save(update_fields=["used_at"])
+    _audit(A.INVITATION_REVOKED, actor=actor, place=inv.place, role=inv.role, invitation=inv.pk)
+    return inv
+
+
+def open_invitations(managed):
+    """Invitations not yet used nor expired at the places of `managed` (grants.Managed)."""
+    return (
+        Invitation.objects.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(
+            Q(kelurahan_id__in=managed.kelurahan)
+            | Q(agency_id__in=managed.agencies)
+            | Q(kota_id__in=managed.kota)
+        )
+        .select_related("kelurahan", "agency", "kota", "created_by")
+        .order_by("expires_at", "pk")
+    )
+
+
 def send_invitation_email(invitation_id: int, *, message_id: str = "") -> str:
     """Outbox handler (accounts/outbox_kinds.py): rendered when sent, in Indonesian."""
     from django.template.loader import render_to_string

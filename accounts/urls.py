@@ -16,6 +16,11 @@ urlpatterns = [
     path("people/<int:user_id>/end-all/", people.end_all, name="people_end_all"),
     path("people/<int:user_id>/deactivate/", people.deactivate, name="people_deactivate"),
     path("people/memberships/<int:pk>/end/", people.end, name="people_end_membership"),
+    path(
+        "people/invitations/<int:pk>/withdraw/",
+        people.withdraw_invitation,
+        name="people_withdraw_invitation",
+    ),
     path("invitation/", views.invitation_code, name="invitation_code"),
     path("invitation/<str:secret>/", views.invitation_accept, name="invitation_accept"),
     path(

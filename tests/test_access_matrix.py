@@ -115,6 +115,7 @@ MATRIX = {
     "people_end_all": POST_ONLY,
     "people_deactivate": POST_ONLY,
     "people_end_membership": POST_ONLY,
+    "people_withdraw_invitation": POST_ONLY,
     # Invitations: public, like the password reset (an unknown link is 404).
     "invitation_code": row(anon=200, default=200),
     "invitation_accept": row(anon=404, default=404),
@@ -365,6 +366,8 @@ def params_for(route, data, personas):
         values["pk"] = d["notification"].pk
     if key == "people_end_membership":
         values["pk"] = d["membership"].pk
+    if key == "people_withdraw_invitation":
+        values["pk"] = 1  # POST only: the GET is refused before any lookup
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":

@@ -54,6 +54,7 @@ SAFE = {
     "people_end_membership": "ends a membership by the grant table",
     "people_end_all": "ends a person's memberships in a place, and their sessions",
     "people_deactivate": "deactivates an account (an application admin within scope)",
+    "people_withdraw_invitation": "withdraws an open invitation (no case data)",
     "invitation_code": "finds an invitation by its code (no case data)",
     "invitation_accept": "makes an account from an invitation (no case data)",
     "two_factor_setup": "sets up the user's own second factor",

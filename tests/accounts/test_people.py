@@ -346,18 +346,42 @@ def test_inactive_list(personas, master):
     assert "ws.pendamping2" not in page
 
 
-def _many(master, n):
+def _many(personas, master, n):
     for i in range(n):
         u = User.objects.create_user(f"ws.r{i:03d}", password=None, first_name=f"R{i:03d}")
         Membership.objects.create(user=u, kelurahan=master["ws"], role=Role.RELAWAN)
+    for _i in range(5):
+        svc.invite(actor=personas["ws.lurah"], role=Role.RELAWAN, place=master["ws"])
 
 
 def test_people_page_constant_queries_and_paginated(personas, master):
     c = personas.client("ws.koordinator")
     url = reverse("people")
-    assert_queries_constant(lambda: count_get(c, url), lambda: _many(master, 60))
+    assert_queries_constant(lambda: count_get(c, url), lambda: _many(personas, master, 60))
     first = c.get(url).content.decode()
     second = c.get(url, {"page": "2"}).content.decode()
     assert first.count('href="/accounts/people/') > 20
     assert "ws.r059" not in first or "ws.r059" not in second
     assert 'rel="next"' in first or "page=2" in first
+
+
+def test_withdraw_an_invitation(personas, master):
+    inv, code = svc.invite(
+        actor=personas["ws.koordinator"], role=Role.RELAWAN, place=master["ws"], first_name="Ani"
+    )
+    by_kasi, _code = svc.invite(
+        actor=personas["ws.kasikesra"], role=Role.KOORDINATOR, place=master["ws"]
+    )
+    koord = personas.client("ws.koordinator")
+    assert "Ani" in koord.get(reverse("people")).content.decode()
+    # The coordinator may not withdraw an invitation to a role above the table.
+    r = koord.post(reverse("people_withdraw_invitation", args=[by_kasi.pk]))
+    assert _errors(r) and Invitation.objects.get(pk=by_kasi.pk).used_at is None
+    # Another kelurahan's coordinator does not even find it.
+    r = personas.client("wb.koordinator").post(reverse("people_withdraw_invitation", args=[inv.pk]))
+    assert r.status_code == 404
+    r = koord.post(reverse("people_withdraw_invitation", args=[inv.pk]))
+    assert r.status_code == 302
+    assert _accept(Client(), svc.normalize_code(code), "ws.ani").status_code == 404
+    row = AccountAudit.objects.get(action=A.INVITATION_REVOKED)
+    assert (row.actor, row.kelurahan) == (personas["ws.koordinator"], master["ws"])
