@@ -96,6 +96,12 @@ def test_coordinator_invites_a_companion_who_signs_in_and_sees_their_case(new_pa
         ),
     )
     assert Case.objects.get(pk=case.pk).companion.username == "ws.wahyuni"
+    # The coordinator's page of the newcomer: the membership, what may be done, the changes.
+    koor.goto("/accounts/people/")
+    koor.get_by_role("link", name="Wahyuni Hamzah").click()
+    koor.wait_for_load_state()
+    assert "Pendamping LBK-KK" in koor.locator("main").inner_text()
+    _check(koor, "person page")
 
     # 5. The newcomer sees their first case.
     new.goto("/cases/")
