@@ -408,4 +408,10 @@ def audit_log(request):
     )
     # Every entry reachable, a page at a time (no silent cut at the most recent ones).
     page_obj = page_of(qs, request.GET.get("page"), AUDIT_PAGE)
+    from .models import Role
+
+    for r in page_obj:
+        role = (r.detail or {}).get("role")
+        r.role_label = Role(role).label if role in Role.values else ""
+        r.place_label = (r.detail or {}).get("place", "")
     return render(request, "accounts/audit_log.html", {"rows": page_obj, "page_obj": page_obj})

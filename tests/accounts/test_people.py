@@ -80,7 +80,8 @@ def test_in_person_code_round_trip(personas, master):
         (A.MEMBERSHIP_GIVEN, "ws.koordinator", "ws.wahyuni"),
     ]
     lurah_log = personas.client("ws.lurah").get(reverse("account_audit")).content.decode()
-    assert "ws.wahyuni" in lurah_log and "Keanggotaan diberikan" in lurah_log
+    assert "ws.wahyuni" in lurah_log
+    assert "Keanggotaan diberikan: Pendamping LBK-KK, Kelurahan Watang Soreang" in lurah_log
     # Single use: the code and the link are dead.
     assert (
         anon.get(reverse("invitation_accept", args=[svc.normalize_code(code)])).status_code == 404
