@@ -27,7 +27,7 @@ NAV_ITEMS = [
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
     ("joining:setup_home", _("Setup"), set(KELURAHAN_WIDE_ROLES)),
-    ("people", _("People"), set(KELURAHAN_WIDE_ROLES)),
+    ("people", _("People"), {*KELURAHAN_WIDE_ROLES, Role.ADMIN_INSTANSI}),
     ("account_audit", _("Account audit log"), set(KELURAHAN_WIDE_ROLES)),
     ("lockouts", _("Login lockouts"), set(KELURAHAN_WIDE_ROLES)),
     ("notifications:list", _("Notifications"), None, "notifications.services.unread_count"),

@@ -209,7 +209,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "lbk.cache.DatabaseCache",
             "LOCATION": "lbk_cache",
         }
     }

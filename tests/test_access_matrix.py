@@ -81,6 +81,9 @@ POST_ONLY = row(default=405)
 KELURAHAN_MEMBERS = row(default=200, uptd=404, other_agency=404, kota=404, admin=404)
 WIDE_ROLES = ["koordinator", "kasikesra", "lurah"]
 KELURAHAN_WIDE = row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES})
+PEOPLE_MANAGERS = row(
+    default=404, ws_wide=200, admin=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}
+)
 # Django admin pages: only the application admin; others are sent to the admin's login.
 # (The admin's index and login are public; its model pages are closed by LoginRequiredMiddleware.)
 ADMIN_PAGE = row(anon=ADMIN_LOGIN, default=ADMIN_LOGIN, admin=200)
@@ -101,8 +104,21 @@ MATRIX = {
     "password_change": LOGGED_IN,
     "password_change_done": LOGGED_IN,
     "lockouts": KELURAHAN_WIDE,
-    "people": KELURAHAN_WIDE,
-    "account_audit": KELURAHAN_WIDE,
+    # The people of the places one manages (accounts/grants.py): the kelurahan-wide roles, and
+    # the application admin (the lurah role and the kota- and agency-level rows of the table).
+    "people": PEOPLE_MANAGERS,
+    "account_audit": PEOPLE_MANAGERS,
+    "people_invite": PEOPLE_MANAGERS,
+    # ws.relawan's page: the managers of Watang Soreang and the admin; WB's managers 404
+    "people_person": row(default=404, ws_wide=200, admin=200),
+    "people_give": POST_ONLY,
+    "people_end_all": POST_ONLY,
+    "people_deactivate": POST_ONLY,
+    "people_end_membership": POST_ONLY,
+    "people_withdraw_invitation": POST_ONLY,
+    # Invitations: public, like the password reset (an unknown link is 404).
+    "invitation_code": row(anon=200, default=200),
+    "invitation_accept": row(anon=404, default=404),
     "people_reset_password": POST_ONLY,
     "people_reset_second_factor": POST_ONLY,
     "people_exempt": POST_ONLY,
@@ -365,6 +381,10 @@ def params_for(route, data, personas):
     if key.startswith("joining:"):
         values.update({"pk": Kelurahan.objects.get(code="WS").pk, "step": "letterhead"})
         values["code"] = "73.72"
+    if key == "people_end_membership":
+        values["pk"] = d["membership"].pk
+    if key == "people_withdraw_invitation":
+        values["pk"] = 1  # POST only: the GET is refused before any lookup
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":
