@@ -79,12 +79,16 @@ INSTALLED_APPS = [
     "outbox",
     "reports",
     "outreach",
+    "public",
 ]
 
 MIDDLEWARE = [
     # HTML compressed (Django's GZipMiddleware has a BREACH mitigation since 4.2); static files
     # come compressed from whitenoise. Outermost, so it sees the finished response.
     "django.middleware.gzip.GZipMiddleware",
+    # The public complaint pages (/layanan/...) leave no trace: no cookie at all from any
+    # middleware below, Cache-Control: no-store, no referrer (public/middleware.py).
+    "public.middleware.NoTraceMiddleware",
     # A request id on every log line and in the X-Request-ID response header (lbk/logs.py).
     "lbk.logs.RequestIdMiddleware",
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).
@@ -380,6 +384,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# The public complaint channel (public app): "Quick exit" leads to this neutral site, the only
+# external URL its pages name.
+PUBLIC_EXIT_URL = env("PUBLIC_EXIT_URL", default="https://www.google.com/")
 
 # Login lockout (accounts/lockout.py): per account (progressive delay after 5 failures, except
 # from a browser that signed in to it before) and per address (failures on 10 usernames within

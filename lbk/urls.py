@@ -19,6 +19,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("outreach/", include("outreach.urls")),
+    path("", include("public.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class PublicConfig(AppConfig):
+    """The public complaint channel (issue 19): a short form per kelurahan, no login, no trace on
+    the device; submissions wait in the coordinator's "Masuk dari publik" queue until they are
+    registered as a case or declined."""
+
+    name = "public"
+    verbose_name = "Layanan publik"
+
+    def ready(self):
+        from cases.views import records
+
+        from . import services, views
+
+        services.connect()
+        if views.intake_starter not in records.INTAKE_STARTERS:
+            records.INTAKE_STARTERS.append(views.intake_starter)
