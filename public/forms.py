@@ -39,7 +39,7 @@ class TokenProblem(Exception):
     pass
 
 
-def read_token(token: str, kelurahan_id: int) -> str:
+def read_token(token: str, kelurahan_id: int, min_age: int | None = None) -> str:
     """The form's nonce, or TokenProblem with the message to show (the form is kept)."""
     try:
         data = signing.loads(token or "", salt=TOKEN_SALT, max_age=max_seconds())
@@ -51,7 +51,7 @@ def read_token(token: str, kelurahan_id: int) -> str:
         raise TokenProblem(_("The form could not be sent. Check it and send it again.")) from None
     if data.get("k") != kelurahan_id:
         raise TokenProblem(_("The form could not be sent. Check it and send it again."))
-    if time.time() - int(data.get("t", 0)) < min_seconds():
+    if time.time() - int(data.get("t", 0)) < (min_seconds() if min_age is None else min_age):
         raise TokenProblem(_("The form was sent very quickly. Check it and send it again."))
     return str(data["n"])
 

@@ -26,10 +26,16 @@ from .forms import new_token, read_token
 from .models import KotaEmergencyNumbers, Submission
 
 LANGS = ("id", "en")
+# The status form's token names no kelurahan.
+STATUS_TOKEN = 0
 
 
-def public_page(view):
-    """No login, no CSRF cookie (a signed token instead), the language from the URL."""
+def public_page(view=None, *, own_token=False):
+    """No login, the language from the URL. `own_token`: the view's form carries the signed
+    token instead of the CSRF cookie (CSRF-exempt; a POST without the token gets 403). The
+    other public views take no POST at all (Django's CSRF check answers one with 403)."""
+    if view is None:
+        return functools.partial(public_page, own_token=own_token)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -43,7 +49,15 @@ def public_page(view):
                 response.render()
             return response
 
-    return login_not_required(csrf_exempt(wrapper))
+    if own_token:
+        return login_not_required(csrf_exempt(wrapper))
+    return login_not_required(wrapper)
+
+
+def _no_token(request):
+    """A POST without the form's token (never from our page): refused like a missing CSRF
+    token, nothing read from it."""
+    return render(request, "public/forbidden.html", _ctx(request), status=403)
 
 
 def exit_url() -> str:
@@ -130,12 +144,14 @@ def _form_page(request, kel, form, status=200, problem=""):
     )
 
 
-@public_page
+@public_page(own_token=True)
 @require_http_methods(["GET", "POST"])
 def form(request, code):
     kel = _kelurahan(code)
     if request.method == "GET":
         return _form_page(request, kel, SubmissionForm())
+    if not request.POST.get("token"):
+        return _no_token(request)
     form = SubmissionForm(request.POST)
     valid = form.is_valid()
     if request.POST.get(HONEYPOT):
@@ -191,31 +207,42 @@ def privacy(request, code):
     )
 
 
-@public_page
+def _status_page(request, form, status=200, problem=""):
+    return render(
+        request,
+        "public/status.html",
+        _ctx(request, form=form, token=new_token(STATUS_TOKEN), problem=problem),
+        status=status,
+    )
+
+
+@public_page(own_token=True)
 @require_http_methods(["GET", "POST"])
 def status(request):
     """The status check: code and PIN by POST only (never in a URL)."""
     if request.method == "GET":
-        return render(request, "public/status.html", _ctx(request, form=StatusForm()))
+        return _status_page(request, StatusForm())
+    if not request.POST.get("token"):
+        return _no_token(request)
     form = StatusForm(request.POST)
+    try:
+        read_token(request.POST["token"], STATUS_TOKEN, min_age=0)
+    except TokenProblem as e:
+        return _status_page(request, form, status=400, problem=str(e))
     if not form.is_valid():
-        return render(request, "public/status.html", _ctx(request, form=form), status=400)
+        return _status_page(request, form, status=400)
     if services.over_address_limit("status", client_ip(request)):
         return render(request, "public/limited.html", _ctx(request), status=429)
     sub = services.check_status(form.cleaned_data["code"], form.cleaned_data["pin"])
     if sub is None:
-        return render(
+        return _status_page(
             request,
-            "public/status.html",
-            _ctx(
-                request,
-                form=StatusForm(),
-                problem=_(
-                    "The code and PIN do not match a report, or the code is locked for a "
-                    "while. Check them and try again later."
-                ),
-            ),
+            StatusForm(),
             status=400,
+            problem=_(
+                "The code and PIN do not match a report, or the code is locked for a while. "
+                "Check them and try again later."
+            ),
         )
     msgs = [m.shown_text() for m in sub.messages.all() if m.shown_text()]
     return render(

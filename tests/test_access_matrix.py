@@ -147,6 +147,18 @@ MATRIX = {
     # emergency referral: the companion and the coordinator (PROCEDURE.md)
     "referrals:emergency": row(default=404, ws_pendamping=200, personas={"ws.koordinator": 200}),
     "referrals:verify": row(anon=200, default=200),  # public, no personal data
+    # The public complaint channel: public pages for everyone (no login, no cookie); the
+    # coordinator's queue and the submissions of their own kelurahan; the poster for the
+    # kelurahan-wide roles (tests/public).
+    "public:chooser": row(anon=200, default=200),
+    "public:form": row(anon=200, default=200),
+    "public:emergency": row(anon=200, default=200),
+    "public:privacy": row(anon=200, default=200),
+    "public:status": row(anon=200, default=200),
+    "public:queue": row(default=404, personas={"ws.koordinator": 200, "wb.koordinator": 200}),
+    "public:detail": row(default=404, personas={"ws.koordinator": 200}),
+    "public:step": POST_ONLY,
+    "public:poster": row(default=404, ws_wide=200),
     # reports: aggregates only (the kota analyst and agency officers protected)
     "reports:index": row(
         default=404,
@@ -311,7 +323,25 @@ def build_data(personas, master, media):
     )
     photo.file.save("a.png", ContentFile(b"png"), save=False)
     photo.save()
+    from public import services as public_services
+
+    submission = public_services.submit(
+        kelurahan=master["ws"],
+        data={
+            "kind": "violence",
+            "text": "Laporan publik",
+            "affected": "other",
+            "contact_how": "whatsapp",
+            "contact_value": "081200001111",
+        },
+        nonce="access-matrix",
+    )[0]
+    from public.models import KotaEmergencyNumbers, PublicSettings
+
+    PublicSettings.objects.create(kelurahan=master["ws"], flood_per_day=50)
+    KotaEmergencyNumbers.objects.create(kota_id=master["ws"].kota_code, police_ppa="0421-1")
     return {
+        "submission": submission,
         "activity": activity,
         "photo": photo,
         "ws_case": ws,
@@ -348,6 +378,10 @@ def params_for(route, data, personas):
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
         values["pk"] = d["notification"].pk
+    if key.startswith("public:"):
+        values["pk"] = d["submission"].pk
+        values["code"] = "ws"
+        values["action"] = "read"
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":

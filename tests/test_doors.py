@@ -56,6 +56,10 @@ SAFE = {
     "notifications:read_all": "marks the user's own notifications read",
     "outreach:new": "records an outreach activity (no case data)",
     "outreach:photo_add": "adds a photo to an outreach activity (no case data)",
+    "public:form": "a public submission: not a case (DATA.md), writes no case data",
+    "public:status": "checks a public submission's status with its code and PIN",
+    "public:step": "the coordinator's step on a public submission (not a case); registering "
+    "it goes through cases:create",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).
@@ -401,6 +405,7 @@ def accepts_post(client, route, worlds):
         "token": "x",
         "section": "victims",  # reports (GET only)
         "fmt": "csv",
+        "code": "ws",  # a kelurahan's public page (public app)
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk

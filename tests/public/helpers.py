@@ -36,3 +36,11 @@ def code_and_pin(response):
     found = CODE_RE.findall(response.content.decode())
     assert len(found) == 2, response.content.decode()[:2000]
     return found[0].strip(), found[1].strip()
+
+
+def check(client, code, pin, token=None):
+    """Posts the status check (token from a fresh GET of the status page unless given)."""
+    if token is None:
+        page = client.get("/layanan/cek/").content.decode()
+        token = TOKEN_RE.search(page).group(1)
+    return client.post("/layanan/cek/", {"code": code, "pin": pin, "token": token})

@@ -10,7 +10,7 @@ from django.utils import timezone
 from public.models import Submission
 from public.services import CODE_ALPHABET
 
-from .helpers import GOOD, code_and_pin, send, token_of
+from .helpers import GOOD, TOKEN_RE, check, code_and_pin, send, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def public_responses(master):
     out["sent"] = sent
     code, pin = code_and_pin(sent)
     out["bad_form"] = c.post("/layanan/wb/", {"token": token_of(c)})
-    out["status_ok"] = c.post("/layanan/cek/", {"code": code, "pin": pin})
-    out["status_bad"] = c.post("/layanan/cek/", {"code": code, "pin": "000000"})
+    out["status_ok"] = check(c, code, pin)
+    out["status_bad"] = check(c, code, "000000")
     out["not_found"] = c.get("/layanan/zz/")
     return out
 
@@ -78,7 +78,7 @@ def test_form_fields_have_autocomplete_off_and_code_pin_never_in_a_url(master):
     r = c.get(f"/layanan/cek/?code={code}&pin={pin}")
     assert r.status_code == 200
     assert "Status laporan" not in r.content.decode()
-    for r in (sent, c.post("/layanan/cek/", {"code": code, "pin": pin})):
+    for r in (sent, check(c, code, pin)):
         assert code not in r.get("Location", "")
 
 
@@ -158,9 +158,13 @@ def test_honeypot_and_time_check(master, settings):
     assert "sangat cepat" in r.content.decode() and GOOD["text"] in r.content.decode()
     settings.PUBLIC_FORM_MIN_SECONDS = 0
     # No token, a forged one, or one of another kelurahan: refused, nothing stored.
-    for token in ("", "forged:token", token_of(c, "ws")):
+    for token in ("forged:token", token_of(c, "ws")):
         r = send(c, token=token)
         assert r.status_code == 400, token
+        assert GOOD["text"] in r.content.decode()
+    # No token at all (a POST by hand): refused like a missing CSRF token.
+    assert send(c, token="").status_code == 403
+    assert c.post("/layanan/cek/", {"code": "ABCDEFGH", "pin": "123456"}).status_code == 403
     # An expired token (the form open for hours).
     settings.PUBLIC_FORM_MAX_SECONDS = -1
     r = send(c)
@@ -199,7 +203,7 @@ def test_status_shows_only_the_submission_status_and_templates(master, personas)
     c = Client()
     code, pin = code_and_pin(send(c, affected="self"))
     sub = Submission.objects.get()
-    r = c.post("/layanan/cek/", {"code": code.lower(), "pin": pin})
+    r = check(c, code.lower(), pin)
     html = r.content.decode()
     assert r.status_code == 200
     assert 'aria-current="step" class="now">Diterima' in html
@@ -211,13 +215,13 @@ def test_status_shows_only_the_submission_status_and_templates(master, personas)
     with pytest.raises(services.Refused):
         services.add_message(sub.pk, koor, Message.Template.FREE, "Datang besok jam 9")
     services.add_message(sub.pk, koor, Message.Template.FREE, "Datang besok jam 9", True)
-    html = c.post("/layanan/cek/", {"code": code, "pin": pin}).content.decode()
+    html = check(c, code, pin).content.decode()
     assert 'aria-current="step" class="now">Dibaca posko' in html
     assert "Datang besok jam 9" in html
     assert "Posko akan menghubungi" in html
     # Declined (as spam) or registered: the sender sees only "followed up".
     services.decline(sub.pk, koor, "spam", "Iklan")
-    html = c.post("/layanan/cek/", {"code": code, "pin": pin}).content.decode()
+    html = check(c, code, pin).content.decode()
     assert 'aria-current="step" class="now">Ditindaklanjuti' in html
     assert "spam" not in html.lower() and "Iklan" not in html
 
@@ -236,24 +240,27 @@ def test_free_text_only_for_the_person_affected(master, personas):
 def test_wrong_pin_locks_the_code_for_a_day_whatever_the_address(master, personas):
     c = Client()
     code, pin = code_and_pin(send(c))
-    wrong_code = c.post("/layanan/cek/", {"code": "ZZZZZZZZ", "pin": pin})
+    def answer(r):
+        return TOKEN_RE.sub("", r.content.decode())
+
+    wrong_code = answer(check(c, "ZZZZZZZZ", pin))
     answers = set()
     for i in range(5):
-        r = Client(REMOTE_ADDR=f"10.0.0.{i + 1}").post("/layanan/cek/", {"code": code, "pin": "111111"})
+        r = check(Client(REMOTE_ADDR=f"10.0.0.{i + 1}"), code, "111111")
         assert r.status_code == 400
-        answers.add(r.content.decode())
+        answers.add(answer(r))
     # A wrong code and a wrong PIN give the same answer.
-    assert answers == {wrong_code.content.decode()}
+    assert answers == {wrong_code}
     sub = Submission.objects.get()
     assert sub.locked and sub.locked_until > timezone.now() + timedelta(hours=23)
     # Locked: even the right PIN gets the same answer, from any address.
-    r = Client(REMOTE_ADDR="10.9.9.9").post("/layanan/cek/", {"code": code, "pin": pin})
-    assert r.status_code == 400 and r.content == wrong_code.content
+    r = check(Client(REMOTE_ADDR="10.9.9.9"), code, pin)
+    assert r.status_code == 400 and answer(r) == wrong_code
     # The coordinator sees it in the queue and may unlock it.
     koor = personas.client("wb.koordinator")
     assert "1 kode terkunci" in koor.get("/publik/").content.decode()
     koor.post(f"/publik/{sub.pk}/unlock/")
-    assert c.post("/layanan/cek/", {"code": code, "pin": pin}).status_code == 200
+    assert check(c, code, pin).status_code == 200
     # After 24 hours the lock ends by itself.
     Submission.objects.update(locked_until=timezone.now() - timedelta(seconds=1))
-    assert c.post("/layanan/cek/", {"code": code, "pin": pin}).status_code == 200
+    assert check(c, code, pin).status_code == 200
