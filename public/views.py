@@ -256,15 +256,6 @@ def status(request):
 # The coordinator's side
 
 
-def open_count(user) -> int:
-    kel_ids = access.coordinator_kelurahan(user)
-    if not kel_ids:
-        return 0
-    return Submission.objects.filter(
-        kelurahan_id__in=kel_ids, clock_stopped_at__isnull=True
-    ).count()
-
-
 @require_GET
 def queue(request):
     kel_ids = access.coordinator_kelurahan(request.user)

@@ -79,7 +79,7 @@ def test_queue_order_marks_and_access(master, personas):
     assert [s.kelurahan.code for s in ws_rows] == ["WS"]
     assert personas.client("ws.koordinator").get(f"/publik/{rows[0].pk}/").status_code == 404
     assert Client().get("/publik/").status_code == 302
-    # The nav shows the count of waiting submissions.
+    # The nav leads the coordinator to the queue.
     assert 'href="/publik/"' in koor.get("/home/").content.decode()
 
 
