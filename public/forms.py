@@ -16,7 +16,7 @@ from lbk.forms import NoNullCharacters
 
 from .models import SHORT_MAX, TEXT_MAX, Submission
 
-TOKEN_SALT = "public.form"
+TOKEN_SALT = "public.form"  # noqa: S105  # nosec B105 (a signing salt, not a password)
 HONEYPOT = "website"
 
 
@@ -182,19 +182,29 @@ class DeclineForm(NoNullCharacters, forms.Form):
     reason = forms.ChoiceField(
         label=_("Reason"), choices=Submission.Decline.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(label=_("Explain in a few words"), max_length=SHORT_MAX)
+    note = forms.CharField(
+        label=_("Explain in a few words"),
+        max_length=SHORT_MAX,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
 
 
 class MessageForm(NoNullCharacters, forms.Form):
     from .models import Message as _M
 
-    template = forms.ChoiceField(label=_("Message"), choices=_M.Template.choices)
+    template = forms.ChoiceField(
+        label=_("Message"),
+        choices=_M.Template.choices,
+        widget=forms.Select(attrs={"class": "form-select text-wrap"}),
+    )
     text = forms.CharField(
         label=_("Your own words (only when the sender is the person affected)"),
         max_length=300,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
     confirm_free = forms.BooleanField(
-        label=_("I verified that the sender is the person affected"), required=False
+        label=_("I verified that the sender is the person affected"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )

@@ -30,12 +30,12 @@ def _local(kelurahan, dt: datetime.datetime) -> datetime.datetime:
     return dt.astimezone(kelurahan.tzinfo)
 
 
-def within_service_hours(kelurahan, dt: datetime.datetime, hours: WeeklyHours | None = None) -> bool:
+def within_service_hours(
+    kelurahan, dt: datetime.datetime, hours: WeeklyHours | None = None
+) -> bool:
     hours = service_hours(kelurahan) if hours is None else hours
     local = _local(kelurahan, dt)
-    return any(
-        opens <= local.time() < closes for opens, closes in hours.get(local.weekday(), [])
-    )
+    return any(opens <= local.time() < closes for opens, closes in hours.get(local.weekday(), []))
 
 
 def add_service_hours(
@@ -71,8 +71,15 @@ def describe(kelurahan) -> list[tuple[str, str]]:
     """[("Senin - Jumat", "08.00 - 16.00")] for printing (poster, public page)."""
     from django.utils.translation import gettext as _
 
-    names = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-             _("Saturday"), _("Sunday")]
+    names = [
+        _("Monday"),
+        _("Tuesday"),
+        _("Wednesday"),
+        _("Thursday"),
+        _("Friday"),
+        _("Saturday"),
+        _("Sunday"),
+    ]
     hours = service_hours(kelurahan)
     rows: list[tuple[list[int], str]] = []
     for day in range(7):

@@ -154,12 +154,16 @@ class Message(models.Model):
 
     class Template(models.TextChoices):
         RECEIVED = "received", _("The posko has received your report.")
-        WILL_CONTACT = "will_contact", _(
-            "The posko will contact you in the way and at the time you chose."
+        WILL_CONTACT = (
+            "will_contact",
+            _("The posko will contact you in the way and at the time you chose."),
         )
-        NO_ANSWER = "no_answer", _(
-            "The posko tried to contact you but could not reach you. You may come to the "
-            "kelurahan office during service hours."
+        NO_ANSWER = (
+            "no_answer",
+            _(
+                "The posko tried to contact you but could not reach you. You may come to the "
+                "kelurahan office during service hours."
+            ),
         )
         VISIT = "visit", _("Please come to the kelurahan office during service hours.")
         FOLLOWED = "followed", _("Your report has been followed up. Thank you.")

@@ -278,9 +278,7 @@ def add_message(pk, user, template: str, text: str = "", confirm_free: bool = Fa
                     )
                 )
             if not (confirm_free or sub.free_text_confirmed):
-                raise Refused(
-                    _("Confirm that you verified the sender is the person affected.")
-                )
+                raise Refused(_("Confirm that you verified the sender is the person affected."))
             if not text:
                 raise Refused(_("Write the message."))
             if len(text) > 300:

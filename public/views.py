@@ -21,8 +21,16 @@ from accounts.security import client_ip
 from lbk.paging import page_of
 
 from . import access, hours, services
-from .forms import HONEYPOT, DeclineForm, MessageForm, StatusForm, SubmissionForm, TokenProblem
-from .forms import new_token, read_token
+from .forms import (
+    HONEYPOT,
+    DeclineForm,
+    MessageForm,
+    StatusForm,
+    SubmissionForm,
+    TokenProblem,
+    new_token,
+    read_token,
+)
 from .models import KotaEmergencyNumbers, Submission
 
 LANGS = ("id", "en")
@@ -193,7 +201,9 @@ def form(request, code):
 def emergency(request, code):
     """Never limited: the numbers are always there."""
     kel = _kelurahan(code)
-    return render(request, "public/emergency.html", _ctx(request, kel, numbers=emergency_numbers(kel)))
+    return render(
+        request, "public/emergency.html", _ctx(request, kel, numbers=emergency_numbers(kel))
+    )
 
 
 @public_page
@@ -272,8 +282,17 @@ def queue(request):
     locked = Submission.objects.filter(
         kelurahan_id__in=kel_ids, locked_until__gt=services.timezone.now()
     ).count()
+    places = list(Kelurahan.objects.filter(pk__in=kel_ids).order_by("name"))
     return render(
-        request, "public/queue.html", {"page": page, "show": show, "locked_count": locked}
+        request,
+        "public/queue.html",
+        {
+            "page": page,
+            "show": show,
+            "locked_count": locked,
+            "places": places,
+            "querystring": f"show={show}",
+        },
     )
 
 
@@ -387,4 +406,3 @@ def poster(request, code):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="poster-layanan-{kel.code.lower()}.pdf"'
     return response
-

@@ -23,15 +23,21 @@ FOCUS = """() => {
   const e = document.activeElement;
   const s = getComputedStyle(e);
   return {tag: e.tagName.toLowerCase(), id: e.id, name: e.name || '', type: e.type || '',
-          value: e.value || '', outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+          value: e.value || '',
+          outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
           shadow: s.boxShadow !== 'none', w: e.getBoundingClientRect().width};
 }"""
 
 
 def _stub_exit(ctx):
-    ctx.route(EXIT + "**", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<html><title>Cuaca</title><p>Cerah</p></html>"
-    ))
+    ctx.route(
+        EXIT + "**",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/html",
+            body="<html><title>Cuaca</title><p>Cerah</p></html>",
+        ),
+    )
 
 
 def _tab(page):
@@ -119,6 +125,8 @@ def test_public_submission_to_case_on_a_phone(browser, live_server, personas, se
     assert "081234567890" in staff.locator("main").inner_text()
     staff.get_by_role("button", name="Tandai sudah dibaca (sedang saya verifikasi)").click()
     staff.wait_for_load_state()
+    assert_no_axe_violations(staff, "submission page")
+    no_overflow(staff)
     screenshot(staff, "public-03-coordinator-submission-360")
     staff.get_by_role("button", name="Daftarkan sebagai kasus").click()
     staff.wait_for_url("**/cases/new/?publik=*")

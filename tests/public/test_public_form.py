@@ -240,6 +240,7 @@ def test_free_text_only_for_the_person_affected(master, personas):
 def test_wrong_pin_locks_the_code_for_a_day_whatever_the_address(master, personas):
     c = Client()
     code, pin = code_and_pin(send(c))
+
     def answer(r):
         return TOKEN_RE.sub("", r.content.decode())
 

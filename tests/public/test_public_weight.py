@@ -27,7 +27,7 @@ def test_public_pages_first_load_under_15_kb(collected, master, capsys):  # noqa
         assert not any("bootstrap" in u for u in assets), assets
         sizes[url] = (gz_len(r.content), assets_total, assets)
     with capsys.disabled():
-        for url, (html_gz, assets_total, assets) in sizes.items():
+        for url, (html_gz, assets_total, _assets) in sizes.items():
             print(f"\n{url}: html {html_gz} B + assets {assets_total} B gzip", end="")
         print()
     for url, (html_gz, assets_total, _a) in sizes.items():

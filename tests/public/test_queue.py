@@ -37,9 +37,9 @@ def test_service_hours_arithmetic(master):
     assert hours.add_service_hours(kel, at(2026, 12, 5, 22), 2) == at(2026, 12, 7, 10)
     # Within the same morning.
     assert hours.add_service_hours(kel, at(2026, 12, 3, 8, 30), 2) == at(2026, 12, 3, 10, 30)
-    assert hours.describe(kel) == [("Monday - Friday", "08.00 - 16.00")] or hours.describe(
-        kel
-    ) == [("Senin - Jumat", "08.00 - 16.00")]
+    assert hours.describe(kel) == [("Monday - Friday", "08.00 - 16.00")] or hours.describe(kel) == [
+        ("Senin - Jumat", "08.00 - 16.00")
+    ]
 
 
 def test_clock_urgent_within_service_hours_others_as_first_contact(master, time_machine):
@@ -229,3 +229,13 @@ def test_spam_is_never_counted_in_statistics(master, personas):
     services.decline(sub.pk, personas["wb.koordinator"], "spam", "iklan")
     assert not MonthlyCount.objects.exists()
     assert timezone.now()
+
+
+def test_printed_procedure_lists_the_verify_public_clock(master, personas, settings):
+    settings.LANGUAGE_CODE = "id"
+    page = personas.client("wb.koordinator").get("/cases/procedure/").content.decode()
+    assert "Verifikasi laporan publik" in page
+    assert "dihitung dalam jam layanan" in page
+    # The queue links the poster and the public page.
+    queue = personas.client("wb.koordinator").get("/publik/").content.decode()
+    assert 'href="/publik/poster/wb/"' in queue and 'href="/layanan/wb/"' in queue
