@@ -34,6 +34,8 @@ from .forms import (
 from .models import KotaEmergencyNumbers, Submission
 
 LANGS = ("id", "en")
+# The public form's fields hold at most ~1,700 characters: a bigger POST is not read.
+MAX_POST_BYTES = 32 * 1024
 # The status form's token names no kelurahan.
 STATUS_TOKEN = 0
 
@@ -96,15 +98,12 @@ def emergency_numbers(kel: Kelurahan) -> list[dict]:
         rows.append((_("Police PPA unit (women and children)"), conf.police_ppa, "tel"))
     if kel.phone:
         rows.append((_("Posko phone (service hours only)"), kel.phone, "tel"))
+    # Every number a tel: link (WhatsApp's too: the phone offers the app for it); no link to
+    # another host, so the quick exit stays the only external URL of the public pages.
     out = []
-    for label, number, how in rows:
+    for label, number, _how in rows:
         digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
-        if how == "wa":
-            intl = "62" + digits[1:] if digits.startswith("0") else digits.lstrip("+")
-            href = f"https://wa.me/{intl}"
-        else:
-            href = f"tel:{digits}"
-        out.append({"label": label, "number": _pretty(number), "href": href, "wa": how == "wa"})
+        out.append({"label": label, "number": _pretty(number), "href": f"tel:{digits}"})
     return out
 
 
@@ -158,6 +157,11 @@ def form(request, code):
     kel = _kelurahan(code)
     if request.method == "GET":
         return _form_page(request, kel, SubmissionForm())
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_POST_BYTES:
+        # Far beyond what the form's limits allow (no attachments): not read at all.
+        return _form_page(
+            request, kel, SubmissionForm(), status=413, problem=_("The form is too long.")
+        )
     if not request.POST.get("token"):
         return _no_token(request)
     form = SubmissionForm(request.POST)
@@ -283,6 +287,10 @@ def queue(request):
         kelurahan_id__in=kel_ids, locked_until__gt=services.timezone.now()
     ).count()
     places = list(Kelurahan.objects.filter(pk__in=kel_ids).order_by("name"))
+    # The list shows no content, but it is a read of the queue: logged like every read.
+    from cases.access import log_access
+
+    log_access(request, "public_queue_view", kelurahan_id=kel_ids[0], detail=f"show={show}")
     return render(
         request,
         "public/queue.html",
