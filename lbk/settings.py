@@ -388,6 +388,10 @@ CONTENT_SECURITY_POLICY = {
 # The public complaint channel (public app): "Quick exit" leads to this neutral site, the only
 # external URL its pages name.
 PUBLIC_EXIT_URL = env("PUBLIC_EXIT_URL", default="https://www.google.com/")
+# The public form's signed token is the time check: sent sooner than this after the page was
+# drawn (a robot), or later than the maximum, the form comes back with what was typed.
+PUBLIC_FORM_MIN_SECONDS = env.int("PUBLIC_FORM_MIN_SECONDS", default=3)
+PUBLIC_FORM_MAX_SECONDS = env.int("PUBLIC_FORM_MAX_SECONDS", default=4 * 60 * 60)
 
 # Login lockout (accounts/lockout.py): per account (progressive delay after 5 failures, except
 # from a browser that signed in to it before) and per address (failures on 10 usernames within

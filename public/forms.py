@@ -21,11 +21,11 @@ HONEYPOT = "website"
 
 
 def min_seconds() -> int:
-    return getattr(settings, "PUBLIC_FORM_MIN_SECONDS", 3)
+    return settings.PUBLIC_FORM_MIN_SECONDS
 
 
 def max_seconds() -> int:
-    return getattr(settings, "PUBLIC_FORM_MAX_SECONDS", 4 * 60 * 60)
+    return settings.PUBLIC_FORM_MAX_SECONDS
 
 
 def new_token(kelurahan_id: int) -> str:

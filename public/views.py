@@ -71,7 +71,7 @@ def _no_token(request):
 
 
 def exit_url() -> str:
-    return getattr(settings, "PUBLIC_EXIT_URL", "https://www.google.com/")
+    return settings.PUBLIC_EXIT_URL
 
 
 def _kelurahan(code) -> Kelurahan:
