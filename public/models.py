@@ -103,6 +103,10 @@ class Submission(models.Model):
     due_at = models.DateTimeField()
     clock_hours = models.PositiveIntegerField()
     clock_stopped_at = models.DateTimeField(null=True, blank=True)
+    # The clock's reminder before the due time and its escalation after it, each at most once
+    # (public.services.schedule_reminders, in the periodic run).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
 
     # The status check: after 5 wrong PINs the code is locked for 24 hours, whatever the address.
     pin_failures = models.PositiveSmallIntegerField(default=0)

@@ -9,6 +9,9 @@ row and checks its state first.
 - `mark_read`, `decline`, `start_registration` (the normal intake links the case it saves),
   `add_message`, `unlock`: the coordinator's steps.
 - `erase_declined`: text and contact of declined submissions erased after 90 days.
+- `notify_received`, `schedule_reminders`: the coordinators are told (in the app, and by an
+  e-mail without content through the outbox) when a submission arrives, before its
+  verify_public clock is due and once it is overdue.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ def submit(*, kelurahan, data: dict, nonce: str) -> tuple[Submission, str | None
                     possible_flood=today >= settings_for(kelurahan).flood_per_day,
                     **data,
                 )
+                notify_received(sub)
             return sub, code, pin
         except IntegrityError:
             twin = Submission.objects.filter(form_nonce=nonce).first()
@@ -323,8 +327,107 @@ def erase_declined(now=None) -> int:
     return count
 
 
+# ---------------------------------------------------------------------------------------------
+# Telling the coordinators (notifications without content; e-mail copies through the outbox)
+
+
+def _coordinators(kelurahan_id: int):
+    from accounts.models import Role, active_members
+
+    return list(active_members([Role.KOORDINATOR], kelurahan_id=kelurahan_id))
+
+
+def _notify(sub: Submission, kind: str, text) -> int:
+    from django.urls import reverse
+
+    from notifications.services import notify
+
+    made = notify(
+        _coordinators(sub.kelurahan_id),
+        subject=sub,
+        kind=kind,
+        text=text,
+        url=reverse("public:detail", args=[sub.pk]),
+        kelurahan_id=sub.kelurahan_id,
+    )
+    return len(made)
+
+
+def notify_received(sub: Submission) -> int:
+    from django.utils.translation import override
+
+    with override("id"):
+        if sub.danger_now:
+            text = _("Urgent: a submission from the public says someone is in danger now.")
+        else:
+            text = _("A new submission from the public is waiting for verification.")
+    return _notify(sub, "public_submission", text)
+
+
+def remind_at(sub: Submission) -> datetime.datetime:
+    """The lead time before the due time (REMINDER_LEAD_HOURS), at most half the clock's
+    length (an urgent one, due in 2 service hours, is reminded halfway)."""
+    from django.conf import settings
+
+    lead = datetime.timedelta(hours=settings.REMINDER_LEAD_HOURS)
+    return sub.due_at - min(lead, (sub.due_at - sub.received_at) / 2)
+
+
+def schedule_reminders(now=None) -> tuple[int, int]:
+    """One reminder before the due time and one escalation after it, per open submission;
+    claimed by a conditional UPDATE, so two periodic runs at once never send twice."""
+    from django.conf import settings
+    from django.utils.translation import override
+
+    now = now or timezone.now()
+    open_ = Submission.objects.filter(clock_stopped_at__isnull=True).select_related("kelurahan")
+    lead = datetime.timedelta(hours=settings.REMINDER_LEAD_HOURS)
+    reminded = escalated = 0
+    for sub in open_.filter(reminded_at__isnull=True, due_at__lte=now + lead, due_at__gt=now):
+        if remind_at(sub) > now:
+            continue
+        with transaction.atomic():
+            if not Submission.objects.filter(pk=sub.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                continue
+            due = timezone.localtime(sub.due_at, sub.kelurahan.tzinfo).strftime("%d-%m-%Y %H:%M")
+            with override("id"):
+                text = _("Reminder: verify the public submission #%(n)s by %(due)s.") % {
+                    "n": sub.pk,
+                    "due": due,
+                }
+            _notify(sub, "reminder", text)
+            reminded += 1
+    for sub in open_.filter(escalated_at__isnull=True, due_at__lte=now):
+        with transaction.atomic():
+            if not Submission.objects.filter(pk=sub.pk, escalated_at__isnull=True).update(
+                escalated_at=now
+            ):
+                continue
+            with override("id"):
+                text = _("Overdue: the public submission #%(n)s was not verified in time.") % {
+                    "n": sub.pk
+                }
+            _notify(sub, "escalation", text)
+            escalated += 1
+    return reminded, escalated
+
+
+def periodic(now=None) -> None:
+    """The periodic run's share: reminders and escalations, then the 90-day erasure."""
+    schedule_reminders(now)
+    erase_declined(now)
+
+
 def connect() -> None:
     from cases import engine
 
     if link_case not in engine.REACTIONS.get("case.registered", []):
         engine.on("case.registered", link_case)
+    from notifications.services import register_receiver
+
+    from .access import may_see
+
+    # Only whoever may see the submission is told about it (RECIPIENTS, cases/invariants.py).
+    register_receiver("public.submission", may_see)

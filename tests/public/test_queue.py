@@ -239,3 +239,33 @@ def test_printed_procedure_lists_the_verify_public_clock(master, personas, setti
     # The queue links the poster and the public page.
     queue = personas.client("wb.koordinator").get("/publik/").content.decode()
     assert 'href="/publik/poster/wb/"' in queue and 'href="/layanan/wb/"' in queue
+
+
+def test_coordinators_told_on_receipt_before_the_due_time_and_when_overdue(
+    master, personas, time_machine
+):
+    from notifications.models import Notification
+    from outbox.models import OutboxItem
+
+    time_machine.move_to(at(2026, 12, 3, 9), tick=False)  # Thursday 09:00 WITA
+    send(danger_now="yes")
+    sub = Submission.objects.get()
+    told = Notification.objects.filter(subject_type="public.submission", subject_id=sub.pk)
+    # Only the coordinator of Watang Bacukiki, without any of the content.
+    assert {n.user.username for n in told} == {"wb.koordinator"}
+    first = told.get()
+    assert first.kind == "public_submission" and "bahaya" in first.text
+    assert GOOD["text"] not in first.text and first.url == f"/publik/{sub.pk}/"
+    assert OutboxItem.objects.filter(kind="email", target_id=first.pk).exists()
+    # Due 11:00 (2 service hours): reminded from 10:00 (half its length), once.
+    assert services.schedule_reminders(at(2026, 12, 3, 9, 30)) == (0, 0)
+    assert services.schedule_reminders(at(2026, 12, 3, 10, 1)) == (1, 0)
+    assert services.schedule_reminders(at(2026, 12, 3, 10, 2)) == (0, 0)
+    # Overdue: escalated once; none once the clock stopped.
+    assert services.schedule_reminders(at(2026, 12, 3, 11, 1)) == (0, 1)
+    assert services.schedule_reminders(at(2026, 12, 3, 12)) == (0, 0)
+    assert told.filter(kind="reminder").count() == 1
+    assert told.filter(kind="escalation").count() == 1
+    send()
+    services.decline(Submission.objects.latest("pk").pk, personas["wb.koordinator"], "spam", "x")
+    assert services.schedule_reminders(at(2026, 12, 30, 12)) == (0, 0)
