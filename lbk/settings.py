@@ -79,7 +79,9 @@ INSTALLED_APPS = [
     "outbox",
     "reports",
     "outreach",
-    "public",
+    # The public complaint channel (app label "public"; the package is public_channel because
+    # a module named `public` is taken by atpublic, which aiosmtpd imports).
+    "public_channel",
 ]
 
 MIDDLEWARE = [
@@ -87,8 +89,8 @@ MIDDLEWARE = [
     # come compressed from whitenoise. Outermost, so it sees the finished response.
     "django.middleware.gzip.GZipMiddleware",
     # The public complaint pages (/layanan/...) leave no trace: no cookie at all from any
-    # middleware below, Cache-Control: no-store, no referrer (public/middleware.py).
-    "public.middleware.NoTraceMiddleware",
+    # middleware below, Cache-Control: no-store, no referrer (public_channel/middleware.py).
+    "public_channel.middleware.NoTraceMiddleware",
     # A request id on every log line and in the X-Request-ID response header (lbk/logs.py).
     "lbk.logs.RequestIdMiddleware",
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).

@@ -19,7 +19,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("outreach/", include("outreach.urls")),
-    path("", include("public.urls")),
+    path("", include("public_channel.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -323,7 +323,7 @@ def build_data(personas, master, media):
     )
     photo.file.save("a.png", ContentFile(b"png"), save=False)
     photo.save()
-    from public import services as public_services
+    from public_channel import services as public_services
 
     submission = public_services.submit(
         kelurahan=master["ws"],
@@ -336,7 +336,7 @@ def build_data(personas, master, media):
         },
         nonce="access-matrix",
     )[0]
-    from public.models import KotaEmergencyNumbers, PublicSettings
+    from public_channel.models import KotaEmergencyNumbers, PublicSettings
 
     PublicSettings.objects.create(kelurahan=master["ws"], flood_per_day=50)
     KotaEmergencyNumbers.objects.create(kota_id=master["ws"].kota_code, police_ppa="0421-1")

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from cases.models import Case
-from public.models import Submission
+from public_channel.models import Submission
 
 from .conftest import PHONE, assert_no_axe_violations, login, screenshot
 from .pages import no_overflow

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from public.models import Submission
-from public.services import CODE_ALPHABET
+from public_channel.models import Submission
+from public_channel.services import CODE_ALPHABET
 
 from .helpers import GOOD, TOKEN_RE, check, code_and_pin, send, token_of
 
@@ -169,7 +169,7 @@ def test_honeypot_and_time_check(master, settings):
 
 
 def test_flood_is_marked_never_refused(master):
-    from public.models import PublicSettings
+    from public_channel.models import PublicSettings
 
     PublicSettings.objects.create(kelurahan=master["wb"], flood_per_day=2)
     responses = [send(Client()) for _ in range(4)]
@@ -186,7 +186,7 @@ def test_size_limit(master):
 
 
 def test_address_limit_never_blocks_the_emergency_numbers(master, monkeypatch):
-    from public import services
+    from public_channel import services
 
     monkeypatch.setattr(services, "SUBMIT_PER_HOUR", 1)
     c = Client()
@@ -200,8 +200,8 @@ def test_address_limit_never_blocks_the_emergency_numbers(master, monkeypatch):
 
 
 def test_status_shows_only_the_submission_status_and_templates(master, personas):
-    from public import services
-    from public.models import Message
+    from public_channel import services
+    from public_channel.models import Message
 
     c = Client()
     code, pin = code_and_pin(send(c, affected="self"))
@@ -230,8 +230,8 @@ def test_status_shows_only_the_submission_status_and_templates(master, personas)
 
 
 def test_free_text_only_for_the_person_affected(master, personas):
-    from public import services
-    from public.models import Message
+    from public_channel import services
+    from public_channel.models import Message
 
     send(affected="other")
     sub = Submission.objects.get()

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import timezone
 
 from cases.models import AccessLog, Case
-from public import hours, services
-from public.models import Submission
+from public_channel import hours, services
+from public_channel.models import Submission
 from tests.form_posts import form_data
 from tests.queries import assert_queries_constant, count_get
 

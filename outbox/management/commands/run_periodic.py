@@ -29,7 +29,7 @@ class Command(BaseCommand):
             reminded, escalated = reminders.schedule()
             handed = services.requeue()
             # The public submissions' reminders, and the 90-day erasure of declined ones.
-            from public.services import periodic
+            from public_channel.services import periodic
 
             periodic()
             done = services.work_due() if opts["work"] else 0

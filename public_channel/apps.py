@@ -6,7 +6,10 @@ class PublicConfig(AppConfig):
     the device; submissions wait in the coordinator's "Masuk dari publik" queue until they are
     registered as a case or declined."""
 
-    name = "public"
+    name = "public_channel"
+    # The app label stays "public" (tables public_*, the "public:" URL namespace); the package
+    # is not named `public`, which would shadow atpublic's module of that name (aiosmtpd).
+    label = "public"
     verbose_name = "Layanan publik"
 
     def ready(self):

@@ -5,7 +5,7 @@ from . import views
 app_name = "public"
 
 urlpatterns = [
-    # Public, neutral URLs: no login, no cookie, no-store (public/middleware.py).
+    # Public, neutral URLs: no login, no cookie, no-store (public_channel/middleware.py).
     path("layanan/", views.chooser, name="chooser"),
     path("layanan/cek/", views.status, name="status"),
     path("layanan/<slug:code>/", views.form, name="form"),

@@ -104,7 +104,7 @@ class Submission(models.Model):
     clock_hours = models.PositiveIntegerField()
     clock_stopped_at = models.DateTimeField(null=True, blank=True)
     # The clock's reminder before the due time and its escalation after it, each at most once
-    # (public.services.schedule_reminders, in the periodic run).
+    # (public_channel.services.schedule_reminders, in the periodic run).
     reminded_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
 

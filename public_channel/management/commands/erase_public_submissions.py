@@ -3,7 +3,7 @@ counts and reasons stay). Run daily with the periodic run (cron/systemd timer)."
 
 from django.core.management.base import BaseCommand
 
-from public.services import erase_declined
+from public_channel.services import erase_declined
 
 
 class Command(BaseCommand):

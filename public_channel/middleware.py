@@ -3,7 +3,7 @@
 Whatever the views and the other middleware do, a public response leaves with no cookie at
 all (no session, CSRF, language, messages or device cookie), `Cache-Control: no-store` and no
 referrer. The public views are CSRF-exempt: their forms carry a signed, time-limited token
-instead (public/forms.py), so nothing needs a cookie.
+instead (public_channel/forms.py), so nothing needs a cookie.
 """
 
 from django.utils.cache import add_never_cache_headers
