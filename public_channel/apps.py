@@ -18,5 +18,15 @@ class PublicConfig(AppConfig):
         from . import services, views
 
         services.connect()
+        # The access log's words for the reads of this app.
+        from django.utils.translation import gettext_lazy as _
+
+        records.ACTION_LABELS.update(
+            {
+                "public_queue_view": _("Opened the public submissions queue"),
+                "public_submission_view": _("Opened a public submission"),
+                "public_submission_act": _("Acted on a public submission"),
+            }
+        )
         if views.intake_starter not in records.INTAKE_STARTERS:
             records.INTAKE_STARTERS.append(views.intake_starter)

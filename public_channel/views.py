@@ -128,9 +128,8 @@ def _ctx(request, kel=None, **extra):
 @public_page
 @require_GET
 def chooser(request):
-    rows = Kelurahan.objects.filter(is_active=True).select_related("region__kecamatan")
     groups: dict[str, list] = {}
-    for kel in rows.order_by("kecamatan", "name"):
+    for kel in Kelurahan.objects.filter(is_active=True).order_by("kecamatan", "name"):
         groups.setdefault(kel.kecamatan, []).append(kel)
     return render(request, "public/chooser.html", _ctx(request, groups=sorted(groups.items())))
 
@@ -168,7 +167,9 @@ def form(request, code):
     valid = form.is_valid()
     if request.POST.get(HONEYPOT):
         # Filled only by robots: nothing is stored; a person sees a neutral request to retry.
-        form = SubmissionForm(request.POST.copy() | {HONEYPOT: ""})
+        data = request.POST.copy()
+        data[HONEYPOT] = ""
+        form = SubmissionForm(data)
         form.is_valid()
         return _form_page(request, kel, form, status=400, problem=_("Please check the form."))
     try:

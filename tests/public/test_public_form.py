@@ -144,8 +144,8 @@ def test_honeypot_and_time_check(master, settings):
     c = Client()
     r = send(c, website="http://spam.example")
     assert r.status_code == 400 and Submission.objects.count() == 0
-    # A person's text is kept; the honeypot comes back empty.
-    assert GOOD["text"] in r.content.decode()
+    # A person's text is kept (as typed); the honeypot comes back empty.
+    assert f">\n{GOOD['text']}</textarea>" in r.content.decode()
     assert "spam.example" not in r.content.decode()
     # Too fast (a robot posts at once): refused with a message, what was typed kept.
     settings.PUBLIC_FORM_MIN_SECONDS = 60
