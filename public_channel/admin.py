@@ -9,7 +9,7 @@ from .models import KotaEmergencyNumbers, PublicSettings
 
 @admin.register(PublicSettings)
 class PublicSettingsAdmin(LbkAdminOnly, admin.ModelAdmin):
-    list_display = ("kelurahan", "flood_per_day", "is_open")
+    list_display = ("kelurahan", "flood_per_day")
 
 
 @admin.register(KotaEmergencyNumbers)

@@ -190,13 +190,12 @@ class Message(models.Model):
 
 class PublicSettings(models.Model):
     """Per kelurahan: the daily volume above which new submissions are marked as a possible
-    flood (still accepted) and the posko's own phone shown among the emergency numbers."""
+    flood (still accepted, never refused)."""
 
     kelurahan = models.OneToOneField(
         Kelurahan, on_delete=models.CASCADE, related_name="public_settings"
     )
     flood_per_day = models.PositiveIntegerField(_("submissions per day before marking"), default=30)
-    is_open = models.BooleanField(_("public page open"), default=True)
 
     class Meta:
         verbose_name = _("public channel settings")
