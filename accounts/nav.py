@@ -14,6 +14,7 @@ NAV_ITEMS = [
     ("cases:create", _("New complaint"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:list", _("Cases"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:tasks", _("My tasks"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("public:queue", _("From the public"), {Role.KOORDINATOR}),
     ("referrals:queue", _("Approval queue"), set(STAFF_ROLES)),
     ("referrals:register", _("Referral register"), set(KELURAHAN_WIDE_ROLES)),
     ("cases:dashboard", _("Dashboard"), set(KELURAHAN_WIDE_ROLES)),

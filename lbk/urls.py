@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("outreach/", include("outreach.urls")),
     path("places/", include("joining.urls")),
+    path("", include("public_channel.urls")),
     path("admin/", admin.site.urls),
 ]
 

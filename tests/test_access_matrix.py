@@ -163,6 +163,18 @@ MATRIX = {
     # emergency referral: the companion and the coordinator (PROCEDURE.md)
     "referrals:emergency": row(default=404, ws_pendamping=200, personas={"ws.koordinator": 200}),
     "referrals:verify": row(anon=200, default=200),  # public, no personal data
+    # The public complaint channel: public pages for everyone (no login, no cookie); the
+    # coordinator's queue and the submissions of their own kelurahan; the poster for the
+    # kelurahan-wide roles (tests/public).
+    "public:chooser": row(anon=200, default=200),
+    "public:form": row(anon=200, default=200),
+    "public:emergency": row(anon=200, default=200),
+    "public:privacy": row(anon=200, default=200),
+    "public:status": row(anon=200, default=200),
+    "public:queue": row(default=404, personas={"ws.koordinator": 200, "wb.koordinator": 200}),
+    "public:detail": row(default=404, personas={"ws.koordinator": 200}),
+    "public:step": POST_ONLY,
+    "public:poster": row(default=404, ws_wide=200),
     # reports: aggregates only (the kota analyst and agency officers protected)
     "reports:index": row(
         default=404,
@@ -341,7 +353,25 @@ def build_data(personas, master, media):
     )
     photo.file.save("a.png", ContentFile(b"png"), save=False)
     photo.save()
+    from public_channel import services as public_services
+
+    submission = public_services.submit(
+        kelurahan=master["ws"],
+        data={
+            "kind": "violence",
+            "text": "Laporan publik",
+            "affected": "other",
+            "contact_how": "whatsapp",
+            "contact_value": "081200001111",
+        },
+        nonce="access-matrix",
+    )[0]
+    from public_channel.models import KotaEmergencyNumbers, PublicSettings
+
+    PublicSettings.objects.create(kelurahan=master["ws"], flood_per_day=50)
+    KotaEmergencyNumbers.objects.create(kota_id=master["ws"].kota_code, police_ppa="0421-1")
     return {
+        "submission": submission,
         "activity": activity,
         "photo": photo,
         "ws_case": ws,
@@ -378,13 +408,7 @@ def params_for(route, data, personas):
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
         values["pk"] = d["notification"].pk
-    if key.startswith("joining:"):
-        values.update({"pk": Kelurahan.objects.get(code="WS").pk, "step": "letterhead"})
-        values["code"] = "73.72"
-    if key == "people_end_membership":
-        values["pk"] = d["membership"].pk
-    if key == "people_withdraw_invitation":
-        values["pk"] = 1  # POST only: the GET is refused before any lookup
+    values.update(_later_params(key, d))
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":
@@ -397,6 +421,21 @@ def params_for(route, data, personas):
     missing = [p for p in route.params if p not in values]
     assert not missing, f"{key}: no value for {missing}; add it to params_for"
     return values
+
+
+def _later_params(key, d):
+    """Parameters of the joining, people-management and public-channel URLs."""
+    out = {}
+    if key.startswith("joining:"):
+        out.update({"pk": Kelurahan.objects.get(code="WS").pk, "step": "letterhead"})
+        out["code"] = "73.72"
+    if key == "people_end_membership":
+        out["pk"] = d["membership"].pk
+    if key == "people_withdraw_invitation":
+        out["pk"] = 1  # POST only: the GET is refused before any lookup
+    if key.startswith("public:"):
+        out.update({"pk": d["submission"].pk, "code": "ws", "action": "read"})
+    return out
 
 
 def _reports_params(key, d):

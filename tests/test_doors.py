@@ -69,6 +69,10 @@ SAFE = {
     "joining:setup": "GET only: the setup's progress list",
     "joining:step": "saves a step of a place's setup (letterhead, signers, numbering...)",
     "joining:emblem": "uploads a kota's emblem (no case data)",
+    "public:form": "a public submission: not a case (DATA.md), writes no case data",
+    "public:status": "checks a public submission's status with its code and PIN",
+    "public:step": "the coordinator's step on a public submission (not a case); registering "
+    "it goes through cases:create",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).
@@ -415,6 +419,7 @@ def accepts_post(client, route, worlds):
         "section": "victims",  # reports (GET only)
         "fmt": "csv",
         "user_id": worlds["closed"]["case"].registered_by_id,  # the people pages (GET only)
+        "code": "ws",  # a kelurahan's public page (public app)
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk
