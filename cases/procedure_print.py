@@ -17,7 +17,7 @@ from accounts.models import Membership, Role
 from lbk import pdf
 
 from . import assessment, engine, workflow
-from .clocks import hours_map
+from .clocks import deadline_for, deadline_map
 from .vocab import Status
 
 
@@ -34,22 +34,20 @@ def hours_in_words(hours):
     return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
-def _hours(hmap, kelurahan_id, clock, emergency=False):
-    settings_ = hmap.get(kelurahan_id, {})
-    if emergency:
-        return settings_.get(f"{clock.key}.emergency", clock.emergency_hours)
-    return settings_.get(clock.key, clock.default_hours)
+def deadline_in_words(deadline):
+    if deadline.unit == "working_days":
+        n = deadline.amount
+        return ngettext("%(n)d working day", "%(n)d working days", n) % {"n": n}
+    return hours_in_words(deadline.nominal_hours)
 
 
-def clock_deadline(hmap, kelurahan_id, clock):
-    text = hours_in_words(_hours(hmap, kelurahan_id, clock))
+def clock_deadline(dmap, version_id, clock):
+    """A clock's time limit in words, by the version's deadlines (defaults without one)."""
+    clocks = {clock.key: clock}
+    text = deadline_in_words(deadline_for(dmap, version_id, clock.key, clocks=clocks))
     if clock.emergency_hours is not None:
-        text += (
-            " ("
-            + _("emergency: %(t)s")
-            % {"t": hours_in_words(_hours(hmap, kelurahan_id, clock, emergency=True))}
-            + ")"
-        )
+        emergency = deadline_for(dmap, version_id, clock.key, emergency=True, clocks=clocks)
+        text += " (" + _("emergency: %(t)s") % {"t": deadline_in_words(emergency)} + ")"
     return text
 
 
@@ -71,9 +69,15 @@ def _target_words(step):
     return label_of(step.target)
 
 
-def procedure_rows(kelurahan):
-    """Every step (case, then referral) and every clock, with this kelurahan's deadlines."""
-    hmap = hours_map([kelurahan.pk])
+def procedure_rows(kelurahan, version=None):
+    """Every step (case, then referral) and every clock, with the deadlines of the mechanism
+    version (the governing one by default; PROCEDURE.md's defaults without any)."""
+    import mechanism
+
+    if version is None:
+        version = mechanism.current(kelurahan)
+    vid = version.pk if version else None
+    dmap = deadline_map([vid])
     case_table, referral_table = engine.TABLES["case"], engine.TABLES["referral"]
     clocks = {c.key: c for table in engine.tables() for c in table.clocks}
 
@@ -88,7 +92,7 @@ def procedure_rows(kelurahan):
             "who": workflow.who_in_words(step.roles),
             "requires": [str(r) for r in step.requires],
             "deadline": (
-                f"{label_of(clock.label)}: {clock_deadline(hmap, kelurahan.pk, clock)}"
+                f"{label_of(clock.label)}: {clock_deadline(dmap, vid, clock)}"
                 if clock
                 else ""
             ),
@@ -103,7 +107,7 @@ def procedure_rows(kelurahan):
             "starts": label_of(c.starts),
             "stops": label_of(c.stops),
             "who": label_of(c.who),
-            "deadline": clock_deadline(hmap, kelurahan.pk, c),
+            "deadline": clock_deadline(dmap, vid, c),
         }
         for c in clocks.values()
     ]

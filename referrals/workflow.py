@@ -5,7 +5,6 @@ the case page and the agency inbox draw their buttons from `available_steps`, an
 "Alur Penanganan" imports STEPS and CLOCKS.
 """
 
-from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
@@ -426,18 +425,6 @@ CLOCKS = (
 CLOCKS_BY_KEY = {c.key: c for c in CLOCKS}
 
 
-def clock_hours(kelurahan, key, settings_map=None):
-    """The kelurahan's deadline in hours (cases.models.ClockSetting), else the default."""
-    if settings_map is None:
-        from cases.models import ClockSetting
-
-        row = ClockSetting.objects.filter(kelurahan=kelurahan, key=key).first()
-        return row.hours if row else CLOCKS_BY_KEY[key].default_hours
-    return settings_map.get((kelurahan.pk if hasattr(kelurahan, "pk") else kelurahan, key)) or (
-        CLOCKS_BY_KEY[key].default_hours
-    )
-
-
 def running_clock(referral):
     """(key, started_at) of the clock running on the referral, or None."""
     if referral.state == State.REQUESTED and referral.requested_at:
@@ -449,12 +436,19 @@ def running_clock(referral):
     return None
 
 
-def due_at(referral, settings_map=None):
+def due_at(referral):
+    """When the referral's running clock runs out, by the mechanism version of its case."""
+    from cases import clocks
+
     running = running_clock(referral)
     if running is None:
         return None
     key, start = running
-    return start + timedelta(hours=clock_hours(referral.kelurahan_id, key, settings_map))
+    case = referral.case
+    d = clocks.deadline_for(
+        clocks.deadline_map([case.mechanism_id]), case.mechanism_id, key, clocks=CLOCKS_BY_KEY
+    )
+    return clocks.due_for(start, d, case.kelurahan)
 
 
 class ReferralTable(engine.Table[Referral]):

@@ -154,7 +154,7 @@ def _run(row):
 
 @pytest.mark.django_db
 def test_clock_rows_are_what_the_rule_gives(bench_data, personas):
-    hmap = clocks.hours_map(Kelurahan.objects.values_list("pk", flat=True))
+    hmap = clocks.deadline_map(Case.objects.values_list("mechanism_id", flat=True))
     running, stopped_cases = {}, set()
     for row in ClockRun.objects.all():
         assert row.due_at == row.started_at + datetime.timedelta(hours=row.hours), row.pk
