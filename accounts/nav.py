@@ -25,6 +25,7 @@ NAV_ITEMS = [
         {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES},
     ),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("mechanism:index", _("Mechanism (SK)"), set(KELURAHAN_WIDE_ROLES)),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
     ("people", _("People"), set(KELURAHAN_WIDE_ROLES)),
     ("account_audit", _("Account audit log"), set(KELURAHAN_WIDE_ROLES)),

@@ -30,11 +30,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import roles_of
-
-from . import engine, vocab
 from mechanism import calendar as working
 from mechanism.models import Deadline, Unit, Version
 
+from . import engine, vocab
 from .models import Assessment, ClockRun, Consent
 from .vocab import Status as S
 from .workflow import CLOCKS_BY_KEY

@@ -96,7 +96,10 @@ class Version(models.Model):
 
     class Approvers(models.TextChoices):
         HEAD = "head", _("The head of the place alone")
-        HEAD_AND_KASI = "head_and_kasi", _("The head, or the Kasi Kesra on the head's behalf (a.n.)")
+        HEAD_AND_KASI = (
+            "head_and_kasi",
+            _("The head, or the Kasi Kesra on the head's behalf (a.n.)"),
+        )
 
     kelurahan = models.ForeignKey(
         Kelurahan, on_delete=models.PROTECT, related_name="mechanism_versions"

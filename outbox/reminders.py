@@ -2,10 +2,10 @@
 
 For each running clock: one reminder, to whoever PROCEDURE.md names under "who acts", when the
 due time is nearer than the lead time (the reminder lead of the mechanism version the case
-recorded, else REMINDER_LEAD_HOURS, default 24 hours; never more than half the clock's length); and when the
-clock is overdue, one escalation: to the coordinator for assign, first contact, plan, visit and
-the agency's acknowledgement; to the lurah and the other kelurahan staff for the referral
-decision, the ratification and the closure decision.
+recorded, else REMINDER_LEAD_HOURS, default 24 hours; never more than half the clock's length);
+and when the clock is overdue, one escalation: to the coordinator for assign, first contact,
+plan, visit and the agency's acknowledgement; to the lurah and the other kelurahan staff for the
+referral decision, the ratification and the closure decision.
 
 `schedule` (the periodic run, `manage.py run_periodic`) marks the clock row (reminded_at,
 escalated_at) and writes the outbox row in one transaction, with a conditional UPDATE, so two
@@ -42,7 +42,7 @@ STAFF_ESCALATED = frozenset({"referral_decision", "ratify", "closure_decision"})
 BATCH = 500
 
 
-def lead_hours(runs) -> dict[int, int]:
+def lead_hours(runs: list[ClockRun]) -> dict[int, int]:
     """{run pk: lead hours} for the runs whose case's mechanism version sets its own."""
     pairs = ClockRun.objects.filter(
         pk__in=[r.pk for r in runs], case__mechanism__reminder_lead_hours__isnull=False

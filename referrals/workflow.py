@@ -5,7 +5,6 @@ the case page and the agency inbox draw their buttons from `available_steps`, an
 "Alur Penanganan" imports STEPS and CLOCKS.
 """
 
-
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency

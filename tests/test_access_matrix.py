@@ -436,7 +436,9 @@ def fast_pdfs(monkeypatch):
     in the view, so the walk replaces only the renderer (its content is tested in tests/cases)."""
     from cases import procedure_print
 
-    monkeypatch.setattr(procedure_print, "render_procedure_pdf", lambda kel: b"%PDF-1.7 stub")
+    monkeypatch.setattr(
+        procedure_print, "render_procedure_pdf", lambda kel, version=None: b"%PDF-1.7 stub"
+    )
     # The monthly report likewise (its text is read in tests/reports/test_monthly.py).
     from reports import monthly
 
