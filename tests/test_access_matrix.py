@@ -11,6 +11,7 @@ The walk also checks, for every URL and persona:
   content anywhere, the Django admin included).
 """
 
+import datetime
 import re
 
 import pytest
@@ -281,10 +282,10 @@ def build_data(personas, master, media):
     # One object of each model in the Django admin, so its change pages are really opened.
     from django.contrib.auth.models import Group
 
-    from cases.models import ClockSetting
+    from mechanism.models import Holiday
 
     Group.objects.create(name="Grup uji")
-    ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=24)
+    Holiday.objects.create(date=datetime.date(2026, 12, 31), name="Libur uji")
     from notifications.models import Notification
     from outreach.models import Activity, Photo
 
@@ -496,8 +497,8 @@ def test_access_matrix(personas, master, media):
 
 
 def test_no_case_data_model_in_django_admin():
-    """Only models without case content are in the Django admin (ClockSetting: deadlines)."""
-    allowed_case_models = {"cases.clocksetting"}
+    """Only models without case content are in the Django admin (none of the case apps)."""
+    allowed_case_models: set[str] = set()
     for model in admin.site._registry:
         label = model._meta.label_lower
         if model._meta.app_label in {"cases", "attachments", "referrals"}:
@@ -514,7 +515,7 @@ def test_admin_cannot_reach_case_content_by_search(personas, master, media):
         "/admin/accounts/user/?q=Sentinel",
         "/admin/accounts/kelurahan/?q=Sentinel",
         "/admin/accounts/membership/",
-        "/admin/cases/clocksetting/",
+        "/admin/mechanism/holiday/",
         "/admin/",
     ]:
         body = c.get(url).content.decode()
