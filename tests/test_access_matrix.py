@@ -178,6 +178,20 @@ MATRIX = {
     "outreach:photo": row(
         default=404, ws_relawan=200, ws_pendamping=200, ws_pendamping2=200, ws_wide=200
     ),
+    # the mechanism (a WS draft): the kelurahan-wide roles of the place; only the head enacts
+    "mechanism:index": row(
+        default=404, ws_wide=REDIRECT, personas={f"wb.{r}": REDIRECT for r in WIDE_ROLES}
+    ),
+    "mechanism:versions": row(default=404, ws_wide=200),
+    "mechanism:detail": row(default=404, ws_wide=200),
+    "mechanism:edit": row(default=404, ws_wide=200),
+    "mechanism:enact": row(
+        default=404, ws_wide=200, personas={"ws.koordinator": REDIRECT, "ws.kasikesra": REDIRECT}
+    ),
+    "mechanism:procedure_pdf": row(default=404, ws_wide=200),
+    "mechanism:scan": row(default=404),  # the draft has no scan yet
+    "mechanism:new": POST_ONLY,
+    "mechanism:trial": POST_ONLY,
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -286,6 +300,9 @@ def build_data(personas, master, media):
 
     Group.objects.create(name="Grup uji")
     Holiday.objects.create(date=datetime.date(2026, 12, 31), name="Libur uji")
+    from tests.factories import mechanism_version
+
+    draft = mechanism_version("ws", state="draft")
     from notifications.models import Notification
     from outreach.models import Activity, Photo
 
@@ -321,6 +338,7 @@ def build_data(personas, master, media):
         "membership": membership,
         "referral": referral,
         "notification": Notification.objects.order_by("pk").first(),
+        "mechanism": draft,
     }
 
 
@@ -349,6 +367,8 @@ def params_for(route, data, personas):
         values["action"] = "acknowledge"
     if key.startswith("notifications:"):
         values["pk"] = d["notification"].pk
+    if key.startswith("mechanism:"):
+        values["code"], values["number"] = "WS", d["mechanism"].number
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":
