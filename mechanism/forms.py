@@ -100,6 +100,7 @@ class DraftForm(NoNullCharacters, forms.Form):
                 label=_("%(clock)s: counted in") % {"clock": label},
                 choices=[(u, Unit(u).label) for u in units],
                 initial=Unit.HOURS,
+                required=False,
             )
             self.deadline_rows.append((key, label, f"dl_{fk}_amount", f"dl_{fk}_unit"))
         self.hour_rows = []

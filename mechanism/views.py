@@ -38,7 +38,7 @@ def index(request):
 def versions(request, code):
     kel = access.kelurahan_or_404(request.user, code)
     rows = list(
-        Version.objects.filter(kelurahan=kel).select_related("signed_by").order_by("-number")
+        Version.objects.filter(kelurahan=kel).select_related("kelurahan").order_by("-number")
     )
     return render(
         request,
