@@ -27,16 +27,14 @@ class HolidayAdmin(LbkAdminOnly, admin.ModelAdmin):
     date_hierarchy = "date"
 
     def changelist_view(self, request, extra_context=None):
-        year = timezone.localdate().year
-        for y in (year, year + 1):
-            if not calendar.published(y):
-                messages.warning(
-                    request,
-                    _(
-                        "No national holidays or cuti bersama are published for %(year)s: "
-                        "working days in %(year)s skip weekends only. Add that year's days off "
-                        "here when the decree is out."
-                    )
-                    % {"year": y},
+        for y in calendar.unpublished_years(timezone.localdate()):
+            messages.warning(
+                request,
+                _(
+                    "No national holidays or cuti bersama are published for %(year)s: "
+                    "working days in %(year)s skip weekends only. Add that year's days off "
+                    "here when the decree is out."
                 )
+                % {"year": y},
+            )
         return super().changelist_view(request, extra_context)

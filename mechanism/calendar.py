@@ -31,6 +31,11 @@ def published(year: int) -> bool:
     return _library(year)[1] or Holiday.objects.filter(date__year=year).exists()
 
 
+def unpublished_years(today: datetime.date) -> list[int]:
+    """This year and the next, if their days off are not known (the admin's warning)."""
+    return [y for y in (today.year, today.year + 1) if not published(y)]
+
+
 class Calendar:
     """The days off of the years asked for, read once per year (one query per year)."""
 
