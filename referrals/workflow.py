@@ -54,6 +54,40 @@ def action_fits(ctx):
     return reasons
 
 
+def _mechanism_of(case):
+    """The mechanism version the case recorded at registration (None: the defaults)."""
+    return case.mechanism if case.mechanism_id else None
+
+
+def handover_agency_allowed(ctx):
+    """A handover goes to an agency the case's mechanism lists (when it lists any)."""
+    r = ctx.referral
+    version = _mechanism_of(r.case) if r.kind == Kind.HANDOVER else None
+    if version is None:
+        return []
+    allowed = set(version.handover_agencies.values_list("pk", flat=True))
+    if allowed and r.agency_id not in allowed:
+        return [_("The mechanism of this kelurahan does not list this agency for handovers.")]
+    return []
+
+
+def approver_allowed(ctx):
+    """Who among the kelurahan staff approves: the head alone when the case's mechanism says
+    so; otherwise the head or the Kasi Kesra on the head's behalf (four eyes always hold)."""
+    from accounts.models import Role
+    from accounts.roles import roles_of
+
+    version = _mechanism_of(ctx.referral.case)
+    if version is None or version.approvers != "head":
+        return []
+    if Role.LURAH in roles_of(ctx.actor).at(ctx.referral.kelurahan_id):
+        return []
+    return [
+        _("Under the mechanism of this kelurahan only the %(head)s approves referrals.")
+        % {"head": ctx.referral.kelurahan.head_title}
+    ]
+
+
 def four_eyes(ctx):
     if ctx.referral.requested_by_id == ctx.actor.pk:
         return [_("You requested this referral; someone else must approve it (four eyes).")]
@@ -240,7 +274,7 @@ STEPS = (
         action="request",
         label=_("Request approval"),
         roles=frozenset({COMPANION}),
-        guards=(case_allows_referral, action_fits),
+        guards=(case_allows_referral, action_fits, handover_agency_allowed),
         requires=(
             _("case in assessment, handling or monitoring"),
             _("the planned action's provider is the agency; at least one service requested"),
@@ -257,9 +291,10 @@ STEPS = (
         action="approve",
         label=_("Approve and issue the letter"),
         roles=frozenset({STAFF}),
-        guards=(four_eyes, case_allows_referral),
+        guards=(four_eyes, case_allows_referral, approver_allowed),
         requires=(
             _("not the requester (four eyes)"),
+            _("the head alone when the mechanism says so"),
             _("case in assessment, handling or monitoring"),
         ),
         clock="referral_decision",
@@ -311,7 +346,7 @@ STEPS = (
         action="ratify",
         label=_("Ratify the emergency referral"),
         roles=frozenset({STAFF}),
-        guards=(awaits_ratification, four_eyes_emergency),
+        guards=(awaits_ratification, four_eyes_emergency, approver_allowed),
         requires=(
             _("an emergency referral waiting for ratification; issues the letter"),
             _("not the person who made it (four eyes)"),

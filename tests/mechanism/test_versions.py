@@ -241,3 +241,27 @@ def test_versions_page_queries_do_not_grow(personas, master):
     assert count_get(coord, "/mechanism/WS/") == small
     page = coord.get("/mechanism/WS/").content.decode()
     assert "/mechanism/WS/6/" in page
+
+
+def test_the_mechanism_names_who_approves_and_where_handovers_go(personas, master):
+    from referrals import services as referral_services
+    from referrals.workflow import TransitionRefused
+    from tests.factories import make_referral, mechanism_version, worked
+
+    def advance(r, action, user):
+        return worked(
+            referral_services.referral_advance(referral=r, action=action, actor=user, data={})
+        )
+
+    v = mechanism_version("ws", approvers="head")
+    v.handover_agencies.set([master["dinsos"]])
+    r = make_referral(personas, "requested")
+    assert r.case.mechanism_id == v.pk
+    with pytest.raises(TransitionRefused) as e:
+        advance(r, "approve", personas["ws.kasikesra"])
+    assert "Lurah" in str(e.value)
+    r = advance(r, "approve", personas["ws.lurah"])
+    assert r.state == "sent"
+    # A handover to UPTD PPA is refused: this mechanism lists Dinas Sosial only.
+    with pytest.raises(TransitionRefused):
+        make_referral(personas, "requested", kind="pelimpahan", agency="uptd")
