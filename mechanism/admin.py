@@ -26,6 +26,16 @@ class HolidayAdmin(LbkAdminOnly, admin.ModelAdmin):
     list_filter = ("day_off",)
     date_hierarchy = "date"
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        messages.info(
+            request,
+            _(
+                "Deadlines computed from now on count this day. Running deadlines move when "
+                "the operator runs manage.py recompute_clocks."
+            ),
+        )
+
     def changelist_view(self, request, extra_context=None):
         for y in calendar.unpublished_years(timezone.localdate()):
             messages.warning(

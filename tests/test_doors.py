@@ -56,6 +56,12 @@ SAFE = {
     "notifications:read_all": "marks the user's own notifications read",
     "outreach:new": "records an outreach activity (no case data)",
     "outreach:photo_add": "adds a photo to an outreach activity (no case data)",
+    # The mechanism's own refusals (edits of trial and enacted versions, who enacts) are tried
+    # by hand-made POSTs in tests/mechanism/test_versions.py.
+    "mechanism:new": "makes a draft mechanism version (no case data)",
+    "mechanism:edit": "edits a draft mechanism version (no case data)",
+    "mechanism:trial": "starts the trial of a mechanism version (no case data)",
+    "mechanism:enact": "enacts a mechanism version (no case data)",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).

@@ -177,7 +177,7 @@ def test_only_the_head_enacts(personas, master, settings, tmp_path):
     for who in ("ws.koordinator", "ws.kasikesra"):
         r = enact_post(personas.client(who), v)
         assert r.status_code == 400
-        assert "Lurah" in r.content.decode()
+        assert "Hanya Lurah yang menetapkan mekanisme" in r.content.decode()
         assert Version.objects.get(pk=v.pk).state == "draft"
         # The enactment page is not offered to them.
         assert personas.client(who).get("/mechanism/WS/1/enact/").status_code == 302
