@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import datetime
 
+from crispy_forms.layout import HTML, Div, Fieldset
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
 from attachments.validation import clean_upload
-from lbk.forms import DateField, NoNullCharacters
+from lbk.forms import DateField, NoNullCharacters, form_helper
 
 from .models import Unit, Version, Weekday, allowed_units
 
@@ -112,13 +114,49 @@ class DraftForm(NoNullCharacters, forms.Form):
                 label=_("%(day)s: closes") % {"day": day.label}, required=False, widget=TIME
             )
             self.hour_rows.append((day, f"open_{day.value}", f"close_{day.value}"))
-
-    def deadline_fields(self):
-        """(amount, unit) bound fields per clock, for the template."""
-        return [(self[a], self[u]) for _key, _label, a, u in self.deadline_rows]
-
-    def hour_fields(self):
-        return [(self[o], self[c]) for _day, o, c in self.hour_rows]
+        self.helper = form_helper(
+            "title",
+            Fieldset(
+                _("Time limits"),
+                HTML(
+                    '<p class="form-text">'
+                    + escape(
+                        _(
+                            "Working days skip Saturdays, Sundays, national holidays and cuti "
+                            "bersama, in the kelurahan's time zone. The emergency clocks always "
+                            "count hours."
+                        )
+                    )
+                    + "</p>"
+                ),
+                *[
+                    Div(
+                        Div(amount, css_class="col-7 col-md-5"),
+                        Div(unit, css_class="col-5 col-md-4"),
+                        css_class="row g-2",
+                    )
+                    for _key, _label, amount, unit in self.deadline_rows
+                ],
+                css_class="mb-3",
+            ),
+            "reminder_lead_hours",
+            "approvers",
+            "handover_agencies",
+            "contact_points",
+            Fieldset(
+                _("Service hours (local time)"),
+                *[
+                    Div(
+                        Div(opens, css_class="col-6 col-md-3"),
+                        Div(closes, css_class="col-6 col-md-3"),
+                        css_class="row g-2",
+                    )
+                    for _day, opens, closes in self.hour_rows
+                ],
+                css_class="mb-3",
+            ),
+            "local_rules",
+        )
 
     @classmethod
     def initial_from(cls, version: Version) -> dict:
@@ -186,6 +224,8 @@ class DraftForm(NoNullCharacters, forms.Form):
 
 
 class EnactForm(NoNullCharacters, forms.Form):
+    helper = form_helper()
+
     sk_number = forms.CharField(label=_("SK number"), max_length=100)
     sk_date = DateField(label=_("SK date"))
     title = forms.CharField(label=_("Title of the SK (tentang ...)"), max_length=255)

@@ -407,6 +407,8 @@ def accepts_post(client, route, worlds):
         "token": "x",
         "section": "victims",  # reports (GET only)
         "fmt": "csv",
+        "code": "WS",  # the mechanism's pages
+        "number": 1,
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk
