@@ -92,11 +92,12 @@ def deadline_for(dmap, version_id, key, *, emergency=False, clocks=None) -> Dead
     return settings.get(key) or Deadline(clock.default_hours)
 
 
-def due_for(start, deadline: Deadline, kelurahan, calendar=None) -> datetime.datetime:
-    """The due time of a run started at `start`, in the place's zone for working days."""
+def due_for(start, deadline: Deadline, holder, calendar=None) -> datetime.datetime:
+    """The due time of a run started at `start`; working days are counted in the zone of
+    `holder.kelurahan` (a case or a clock row), read only then."""
     if deadline.unit != Unit.WORKING_DAYS:
         return start + datetime.timedelta(hours=deadline.nominal_hours)
-    return working.due_at(start, deadline, kelurahan.tzinfo, calendar)
+    return working.due_at(start, deadline, holder.kelurahan.tzinfo, calendar)
 
 
 def running_clocks(case, dmap=None, now=None) -> list[Running]:
@@ -114,7 +115,7 @@ def running_clocks(case, dmap=None, now=None) -> list[Running]:
         if start is None:
             return
         d = deadline_for(dmap, case.mechanism_id, key, emergency=emergency_deadline)
-        due = due_for(start, d, case.kelurahan)
+        due = due_for(start, d, case)
         out.append(Running(key, case, start, due, d.nominal_hours, now, waits_on))
 
     if case.status == S.RECEIVED:
@@ -246,7 +247,7 @@ def recompute_running(kelurahan_ids=None) -> int:
                 dmap, row.case.mechanism_id, row.key, emergency=emergency, clocks=clocks
             )
             hours = d.nominal_hours
-            due = due_for(row.started_at, d, row.kelurahan, calendar)
+            due = due_for(row.started_at, d, row, calendar)
             if (hours, due) != (row.hours, row.due_at):
                 # A new due time: its reminder and escalation are still to come.
                 row.hours, row.due_at = hours, due

@@ -482,7 +482,7 @@ def due_at(referral):
     d = clocks.deadline_for(
         clocks.deadline_map([case.mechanism_id]), case.mechanism_id, key, clocks=CLOCKS_BY_KEY
     )
-    return clocks.due_for(start, d, case.kelurahan)
+    return clocks.due_for(start, d, case)
 
 
 class ReferralTable(engine.Table[Referral]):
