@@ -140,8 +140,6 @@ class Kelurahan(models.Model):
         choices=TIME_ZONES,
         default="Asia/Makassar",
     )
-    sk_number = models.CharField(_("SK Lurah number"), max_length=100, blank=True)
-    sk_date = models.DateField(_("SK Lurah date"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

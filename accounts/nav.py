@@ -26,6 +26,7 @@ NAV_ITEMS = [
         {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES},
     ),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("mechanism:index", _("Mechanism (SK)"), set(KELURAHAN_WIDE_ROLES)),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
     ("joining:setup_home", _("Setup"), set(KELURAHAN_WIDE_ROLES)),
     ("people", _("People"), {*KELURAHAN_WIDE_ROLES, Role.ADMIN_INSTANSI}),

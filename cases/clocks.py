@@ -7,8 +7,10 @@ started and stopped by the engine in the same transaction as the step that start
   new ones with their due time, computed once, in Python, when the run starts.
 - Tugas Saya, the dashboard, the case list's overdue mark and the case page read the running
   rows in SQL: their work depends on the rows they show, not on the number of open cases.
-- `recompute_running` (manage.py recompute_clocks) moves the due time of running rows after a
-  kelurahan's deadline settings changed.
+- Deadlines come from the mechanism version the case recorded at registration (mechanism app;
+  PROCEDURE.md's defaults when it has none), in hours, clock days or working days.
+- `recompute_running` (manage.py recompute_clocks) moves the due time of running rows to their
+  version's deadlines (after the holiday list was corrected).
 
 Other apps add their clocks (the referral clocks, referrals/clocks.py) through PRESENTERS and
 the "clocks.case_synced" engine event.
@@ -28,9 +30,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import roles_of
+from mechanism import calendar as working
+from mechanism.models import Deadline, Unit, Version
 
 from . import engine, vocab
-from .models import Assessment, ClockRun, ClockSetting, Consent
+from .models import Assessment, ClockRun, Consent
 from .vocab import Status as S
 from .workflow import CLOCKS_BY_KEY
 
@@ -64,44 +68,55 @@ class Running:
         return self.now > self.due
 
 
-def hours_map(kelurahan_ids) -> dict[int, dict[str, int]]:
-    """{kelurahan id: {clock key: hours}} from ClockSetting, in one query."""
-    out: dict[int, dict[str, int]] = {}
-    for kel_id, key, hours in ClockSetting.objects.filter(
-        kelurahan_id__in=set(kelurahan_ids)
-    ).values_list("kelurahan_id", "key", "hours"):
-        out.setdefault(kel_id, {})[key] = hours
+def deadline_map(version_ids) -> dict[int, dict[str, Deadline]]:
+    """{mechanism version id: {clock key: Deadline}} of the versions the cases recorded at
+    registration (mechanism.Version.deadlines), in one query; a case without a version (None)
+    runs on PROCEDURE.md's defaults."""
+    ids = {v for v in version_ids if v is not None}
+    out: dict[int, dict[str, Deadline]] = {}
+    if not ids:
+        return out
+    for pk, deadlines in Version.objects.filter(pk__in=ids).values_list("pk", "deadlines"):
+        out[pk] = {key: Deadline.from_json(v) for key, v in (deadlines or {}).items() if v}
     return out
 
 
-def hours_for(hmap, kelurahan_id, key, *, emergency=False, clocks=None) -> int:
-    """The kelurahan's deadline for a clock; the emergency variant's setting key is
-    "<key>.emergency" (e.g. first_contact.emergency)."""
+def deadline_for(dmap, version_id, key, *, emergency=False, clocks=None) -> Deadline:
+    """A version's deadline for a clock, else the default; the emergency variant's key is
+    "<key>.emergency" (e.g. first_contact.emergency), always in hours."""
     clock = (clocks or CLOCKS_BY_KEY)[key]
-    settings = hmap.get(kelurahan_id, {})
+    settings = dmap.get(version_id, {}) if version_id is not None else {}
     if emergency and clock.emergency_hours is not None:
-        return settings.get(f"{key}.emergency", clock.emergency_hours)
-    return settings.get(key, clock.default_hours)
+        d = settings.get(f"{key}.emergency") or Deadline(clock.emergency_hours)
+        return Deadline(d.nominal_hours)
+    return settings.get(key) or Deadline(clock.default_hours)
 
 
-def running_clocks(case, hmap=None, now=None) -> list[Running]:
+def due_for(start, deadline: Deadline, holder, calendar=None) -> datetime.datetime:
+    """The due time of a run started at `start`; working days are counted in the zone of
+    `holder.kelurahan` (a case or a clock row), read only then."""
+    if deadline.unit != Unit.WORKING_DAYS:
+        return start + datetime.timedelta(hours=deadline.nominal_hours)
+    return working.due_at(start, deadline, holder.kelurahan.tzinfo, calendar)
+
+
+def running_clocks(case, dmap=None, now=None) -> list[Running]:
     """Every clock that runs on the case, with its due time (the rule of PROCEDURE.md). Closed
     and not-pursued cases have none: each clock stops when the case closes."""
     if case.status in vocab.FINAL_STATES:
         return []
     now = now or timezone.now()
-    if hmap is None:
-        hmap = hours_map([case.kelurahan_id])
+    if dmap is None:
+        dmap = deadline_map([case.mechanism_id])
     emergency = case.danger_now or case.injured_needs_care
     out = []
 
     def add(key, start, waits_on, emergency_deadline=False):
         if start is None:
             return
-        hours = hours_for(hmap, case.kelurahan_id, key, emergency=emergency_deadline)
-        out.append(
-            Running(key, case, start, start + datetime.timedelta(hours=hours), hours, now, waits_on)
-        )
+        d = deadline_for(dmap, case.mechanism_id, key, emergency=emergency_deadline)
+        due = due_for(start, d, case)
+        out.append(Running(key, case, start, due, d.nominal_hours, now, waits_on))
 
     if case.status == S.RECEIVED:
         add("assign", case.status_changed_at, W.DECIDERS)
@@ -178,7 +193,7 @@ def sync_runs(*, case, referral_id, wanted: list[Wanted], now, reason) -> None:
         ClockRun.objects.bulk_create(new)
 
 
-def sync_case(case, *, now=None, reason="", hmap=None) -> None:
+def sync_case(case, *, now=None, reason="", dmap=None) -> None:
     """The case's clock rows after a step (or its registration)."""
     now = now or timezone.now()
     wanted = [
@@ -190,7 +205,7 @@ def sync_case(case, *, now=None, reason="", hmap=None) -> None:
             r.waits_on,
             case.companion_id if r.waits_on == W.COMPANION else None,
         )
-        for r in running_clocks(case, hmap, now)
+        for r in running_clocks(case, dmap, now)
     ]
     sync_runs(case=case, referral_id=None, wanted=wanted, now=now, reason=reason)
 
@@ -205,8 +220,10 @@ engine.on("after_step", _after_step)
 
 
 def recompute_running(kelurahan_ids=None) -> int:
-    """Move the due time of running rows to the deadlines in force now (after a kelurahan's
-    settings changed). Returns how many rows moved."""
+    """Move the due time of running rows to the deadlines of the mechanism version each case
+    recorded (after a correction of the holiday list, or of the data). Enacting a new version
+    moves nothing: a case keeps the version it was registered under. Returns how many rows
+    moved."""
     from django.db import transaction
 
     qs = ClockRun.objects.running()
@@ -214,8 +231,9 @@ def recompute_running(kelurahan_ids=None) -> int:
         qs = qs.filter(kelurahan_id__in=kelurahan_ids)
     moved = 0
     with transaction.atomic():
-        rows = list(qs.select_for_update().select_related("case"))
-        hmap = hours_map({r.kelurahan_id for r in rows})
+        rows = list(qs.select_for_update().select_related("case", "kelurahan"))
+        dmap = deadline_map({r.case.mechanism_id for r in rows})
+        calendar = working.Calendar()
         for row in rows:
             clocks = presenter(row.key).clocks
             if row.key not in clocks:
@@ -225,8 +243,11 @@ def recompute_running(kelurahan_ids=None) -> int:
                 and row.referral_id is None
                 and (row.case.danger_now or row.case.injured_needs_care)
             )
-            hours = hours_for(hmap, row.kelurahan_id, row.key, emergency=emergency, clocks=clocks)
-            due = row.started_at + datetime.timedelta(hours=hours)
+            d = deadline_for(
+                dmap, row.case.mechanism_id, row.key, emergency=emergency, clocks=clocks
+            )
+            hours = d.nominal_hours
+            due = due_for(row.started_at, d, row, calendar)
             if (hours, due) != (row.hours, row.due_at):
                 # A new due time: its reminder and escalation are still to come.
                 row.hours, row.due_at = hours, due

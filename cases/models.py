@@ -73,6 +73,16 @@ class Case(models.Model):
     )
     received_at = models.DateTimeField(_("complaint received at"), default=timezone.now)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    # The mechanism version in force when the case was registered (mechanism.current): its
+    # deadlines are the case's for good, whatever is enacted later. None: PROCEDURE.md's defaults.
+    mechanism = models.ForeignKey(
+        "mechanism.Version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mechanism version"),
+    )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -586,24 +596,6 @@ class Visit(ImmutableModel):
 
     class Meta:
         ordering = ["-visited_on", "-pk"]
-
-
-class ClockSetting(models.Model):
-    """A kelurahan's deadline for one clock of cases/workflow.py (CLOCKS), in hours."""
-
-    kelurahan = models.ForeignKey(
-        Kelurahan, on_delete=models.PROTECT, related_name="clock_settings"
-    )
-    key = models.CharField(_("clock"), max_length=30)
-    hours = models.PositiveIntegerField(_("hours"))
-
-    class Meta:
-        verbose_name = _("deadline setting")
-        verbose_name_plural = _("deadline settings")
-        constraints = [models.UniqueConstraint(fields=["kelurahan", "key"], name="clock_unique")]
-
-    def __str__(self):
-        return f"{self.kelurahan} {self.key}: {self.hours}"
 
 
 class SubmittedForm(models.Model):

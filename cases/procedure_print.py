@@ -5,6 +5,7 @@ The chart uses SVG presentation attributes only (fill=, stroke=): the strict CSP
 """
 
 import math
+import re
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -17,7 +18,7 @@ from accounts.models import Membership, Role
 from lbk import pdf
 
 from . import assessment, engine, workflow
-from .clocks import hours_map
+from .clocks import deadline_for, deadline_map
 from .vocab import Status
 
 
@@ -34,22 +35,20 @@ def hours_in_words(hours):
     return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
-def _hours(hmap, kelurahan_id, clock, emergency=False):
-    settings_ = hmap.get(kelurahan_id, {})
-    if emergency:
-        return settings_.get(f"{clock.key}.emergency", clock.emergency_hours)
-    return settings_.get(clock.key, clock.default_hours)
+def deadline_in_words(deadline):
+    if deadline.unit == "working_days":
+        n = deadline.amount
+        return ngettext("%(n)d working day", "%(n)d working days", n) % {"n": n}
+    return hours_in_words(deadline.nominal_hours)
 
 
-def clock_deadline(hmap, kelurahan_id, clock):
-    text = hours_in_words(_hours(hmap, kelurahan_id, clock))
+def clock_deadline(dmap, version_id, clock):
+    """A clock's time limit in words, by the version's deadlines (defaults without one)."""
+    clocks = {clock.key: clock}
+    text = deadline_in_words(deadline_for(dmap, version_id, clock.key, clocks=clocks))
     if clock.emergency_hours is not None:
-        text += (
-            " ("
-            + _("emergency: %(t)s")
-            % {"t": hours_in_words(_hours(hmap, kelurahan_id, clock, emergency=True))}
-            + ")"
-        )
+        emergency = deadline_for(dmap, version_id, clock.key, emergency=True, clocks=clocks)
+        text += " (" + _("emergency: %(t)s") % {"t": deadline_in_words(emergency)} + ")"
     return text
 
 
@@ -71,9 +70,21 @@ def _target_words(step):
     return label_of(step.target)
 
 
-def procedure_rows(kelurahan):
-    """Every step (case, then referral) and every clock, with this kelurahan's deadlines."""
-    hmap = hours_map([kelurahan.pk])
+def head_words(text, kelurahan):
+    """The head's title of the place's kind (Lurah, or Kepala Desa for a desa) in a text."""
+    head = kelurahan.head_title
+    return text if head == "Lurah" else re.sub(r"\bLurah\b", head, text)
+
+
+def procedure_rows(kelurahan, version=None):
+    """Every step (case, then referral) and every clock, with the deadlines of the mechanism
+    version (the governing one by default; PROCEDURE.md's defaults without any)."""
+    import mechanism
+
+    if version is None:
+        version = mechanism.current(kelurahan)
+    vid = version.pk if version else None
+    dmap = deadline_map([vid])
     case_table, referral_table = engine.TABLES["case"], engine.TABLES["referral"]
     clocks = {c.key: c for table in engine.tables() for c in table.clocks}
 
@@ -85,12 +96,10 @@ def procedure_rows(kelurahan):
             "label": label_of(step.label),
             "from": ", ".join(label_of(s) for s in _sorted_states(step.source)),
             "to": _target_words(step),
-            "who": workflow.who_in_words(step.roles),
+            "who": head_words(workflow.who_in_words(step.roles), kelurahan),
             "requires": [str(r) for r in step.requires],
             "deadline": (
-                f"{label_of(clock.label)}: {clock_deadline(hmap, kelurahan.pk, clock)}"
-                if clock
-                else ""
+                f"{label_of(clock.label)}: {clock_deadline(dmap, vid, clock)}" if clock else ""
             ),
         }
 
@@ -103,7 +112,7 @@ def procedure_rows(kelurahan):
             "starts": label_of(c.starts),
             "stops": label_of(c.stops),
             "who": label_of(c.who),
-            "deadline": clock_deadline(hmap, kelurahan.pk, c),
+            "deadline": clock_deadline(dmap, vid, c),
         }
         for c in clocks.values()
     ]
@@ -267,29 +276,49 @@ def signer_of(kelurahan):
     return m
 
 
-def annex_context(kelurahan):
+def annex_context(kelurahan, version=None):
+    """The annex of the mechanism version (the governing one by default): the SK's number, date
+    and signer once it is enacted; marked DRAF on every page until then."""
+    import mechanism
+
+    if version is None:
+        version = mechanism.current(kelurahan)
+    enacted = version is not None and version.is_enacted
     signer = signer_of(kelurahan)
+    with translation.override("id"):
+        sk_date = date_format(version.sk_date, "j F Y") if enacted and version.sk_date else ""
     return {
         "kelurahan": kelurahan,
+        "version": version,
+        "draft": not enacted,
         "head": kelurahan.head_title.upper(),
-        "sk_number": kelurahan.sk_number or "." * 20,
-        "sk_date": date_format(kelurahan.sk_date, "j F Y") if kelurahan.sk_date else "." * 20,
+        "sk_number": version.sk_number if enacted else "." * 20,
+        "sk_date": sk_date or "." * 20,
+        "sk_title": (version.title if version else "").upper()
+        or "MEKANISME PENANGANAN KASUS KEKERASAN DAN PERLINDUNGAN SOSIAL PADA LBK-KK",
+        "signed_name": version.signer_name if enacted else "",
+        "local_rules": [
+            r for r in (version.local_rules if version else "").splitlines() if r.strip()
+        ],
+        "contact_points": [
+            r for r in (version.contact_points if version else "").splitlines() if r.strip()
+        ],
         "signer": signer,
-        "rows": procedure_rows(kelurahan),
+        "rows": procedure_rows(kelurahan, version),
         "chart": flow_chart_svg(),
         "risk_rule": [str(r) for r in assessment.RISK_RULE],
         "static": pdf.STATIC_PREFIX,
     }
 
 
-def render_procedure_pdf(kelurahan):
+def render_procedure_pdf(kelurahan, version=None):
     """The annex of the SK Lurah as PDF bytes, always in Indonesian. Takes no request."""
     with translation.override("id"):
-        html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan))
+        html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan, version))
     return pdf.render_pdf(html)
 
 
-def stored_procedure_pdf(kelurahan):
+def stored_procedure_pdf(kelurahan, version=None):
     """The printed procedure's PDF, rendered once per distinct content and kept through the
     storage API (local folder or object storage), so every web node serves the same file and
     WeasyPrint (seconds) runs only when the procedure, the SK or the signer changed."""
@@ -299,12 +328,12 @@ def stored_procedure_pdf(kelurahan):
     from django.core.files.storage import default_storage
 
     with translation.override("id"):
-        html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan))
+        html = render_to_string("cases/procedure/annex_pdf.html", annex_context(kelurahan, version))
     digest = hashlib.sha256(html.encode()).hexdigest()
     name = f"procedures/{kelurahan.code}/{digest[:40]}.pdf"
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as fh:
             return fh.read()
-    pdf = render_procedure_pdf(kelurahan)
+    pdf = render_procedure_pdf(kelurahan, version)
     default_storage.save(name, ContentFile(pdf))
     return pdf

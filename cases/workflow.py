@@ -815,7 +815,7 @@ def warnings(case):
 
 
 # ---------------------------------------------------------------------------------------------
-# Deadline clocks (defaults; each kelurahan may set its own hours in ClockSetting).
+# Deadline clocks (defaults; each place's mechanism version may set its own, mechanism/models.py).
 
 CLOCKS = (
     Clock(

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "referrals",
+    "mechanism",
     "attachments",
     "ops",
     "notifications",

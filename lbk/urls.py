@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("attachments.urls")),
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
+    path("mechanism/", include("mechanism.urls")),
     path("outreach/", include("outreach.urls")),
     path("places/", include("joining.urls")),
     path("", include("public_channel.urls")),

@@ -1,11 +1,11 @@
 """Deadline reminders and escalations, read from the clock rows (cases.models.ClockRun).
 
 For each running clock: one reminder, to whoever PROCEDURE.md names under "who acts", when the
-due time is nearer than the lead time (the kelurahan's "reminder_lead" deadline setting, else
-REMINDER_LEAD_HOURS, default 24 hours; never more than half the clock's length); and when the
-clock is overdue, one escalation: to the coordinator for assign, first contact, plan, visit and
-the agency's acknowledgement; to the lurah and the other kelurahan staff for the referral
-decision, the ratification and the closure decision.
+due time is nearer than the lead time (the reminder lead of the mechanism version the case
+recorded, else REMINDER_LEAD_HOURS, default 24 hours; never more than half the clock's length);
+and when the clock is overdue, one escalation: to the coordinator for assign, first contact,
+plan, visit and the agency's acknowledgement; to the lurah and the other kelurahan staff for the
+referral decision, the ratification and the closure decision.
 
 `schedule` (the periodic run, `manage.py run_periodic`) marks the clock row (reminded_at,
 escalated_at) and writes the outbox row in one transaction, with a conditional UPDATE, so two
@@ -27,7 +27,8 @@ from django.utils.translation import override
 
 from accounts.models import STAFF_ROLES, Role, active_members
 from cases import clocks
-from cases.models import ClockRun, ClockSetting
+from cases.models import ClockRun
+from mechanism.models import Version
 
 from . import services as outbox
 from .models import OutboxItem
@@ -36,25 +37,23 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 W = ClockRun.WaitsOn
-LEAD_KEY = "reminder_lead"
 # Escalated to the lurah and the other kelurahan staff; every other clock to the coordinator.
 STAFF_ESCALATED = frozenset({"referral_decision", "ratify", "closure_decision"})
 BATCH = 500
 
 
-def lead_hours(kelurahan_ids: set[int]) -> dict[int, int]:
-    """{kelurahan id: lead hours} for the kelurahan that set their own."""
-    return dict(
-        ClockSetting.objects.filter(kelurahan_id__in=kelurahan_ids, key=LEAD_KEY).values_list(
-            "kelurahan_id", "hours"
-        )
-    )
+def lead_hours(runs: list[ClockRun]) -> dict[int, int]:
+    """{run pk: lead hours} for the runs whose case's mechanism version sets its own."""
+    pairs = ClockRun.objects.filter(
+        pk__in=[r.pk for r in runs], case__mechanism__reminder_lead_hours__isnull=False
+    ).values_list("pk", "case__mechanism__reminder_lead_hours")
+    return dict(pairs)
 
 
 def remind_at(run: ClockRun, leads: dict[int, int]) -> datetime.datetime:
     """When the run's reminder is due: the lead time before its due time, at most half its
     length."""
-    lead = datetime.timedelta(hours=leads.get(run.kelurahan_id, settings.REMINDER_LEAD_HOURS))
+    lead = datetime.timedelta(hours=leads.get(run.pk, settings.REMINDER_LEAD_HOURS))
     half = (run.due_at - run.started_at) / 2
     return run.due_at - min(lead, half)
 
@@ -64,7 +63,11 @@ def schedule(now: datetime.datetime | None = None) -> tuple[int, int]:
     now = now or timezone.now()
     widest = max(
         [settings.REMINDER_LEAD_HOURS]
-        + list(ClockSetting.objects.filter(key=LEAD_KEY).values_list("hours", flat=True))
+        + list(
+            Version.objects.filter(reminder_lead_hours__isnull=False).values_list(
+                "reminder_lead_hours", flat=True
+            )
+        )
     )
     soon = list(
         ClockRun.objects.running()
@@ -75,7 +78,7 @@ def schedule(now: datetime.datetime | None = None) -> tuple[int, int]:
         )
         .order_by("due_at")[:BATCH]
     )
-    leads = lead_hours({r.kelurahan_id for r in soon})
+    leads = lead_hours(soon)
     reminders = sum(
         _mark(run, "reminded_at", OutboxItem.Kind.REMINDER, now)
         for run in soon

@@ -1,9 +1,9 @@
 """Service hours of a posko and "N working hours counted within service hours".
 
-ONE function gives a place's weekly hours: `service_hours(kelurahan)`. Until the mechanism
-record (issue: mechanism, `mechanism.service_hours(kelurahan)`) is merged it returns the default,
-Monday to Friday 08:00-16:00 in the place's own time zone (`kelurahan.tzinfo`). The integrator
-points it at the mechanism's function; nothing else here changes.
+ONE function gives a place's weekly hours: `service_hours(kelurahan)`, those of the governing
+mechanism version (`mechanism.service_hours`), or Monday to Friday 08:00-16:00 when no version
+sets any, in the place's own time zone (`kelurahan.tzinfo`). National holidays and cuti bersama
+(`mechanism.calendar`) are days without service.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ DEFAULT_HOURS: WeeklyHours = {
 
 
 def service_hours(kelurahan) -> WeeklyHours:
-    """The place's weekly service hours (default Monday-Friday 08:00-16:00 local time).
+    """The place's weekly service hours: the governing mechanism version's, else the default
+    (Monday-Friday 08:00-16:00 local time)."""
+    import mechanism
 
-    TODO(integrator): return mechanism.service_hours(kelurahan) once the mechanism app is merged.
-    """
-    return DEFAULT_HOURS
+    hours = mechanism.service_hours(kelurahan)
+    if not hours:
+        return DEFAULT_HOURS
+    return {day: [pair] for day, pair in hours.items()}
 
 
 def _local(kelurahan, dt: datetime.datetime) -> datetime.datetime:
@@ -33,8 +36,12 @@ def _local(kelurahan, dt: datetime.datetime) -> datetime.datetime:
 def within_service_hours(
     kelurahan, dt: datetime.datetime, hours: WeeklyHours | None = None
 ) -> bool:
+    from mechanism.calendar import Calendar
+
     hours = service_hours(kelurahan) if hours is None else hours
     local = _local(kelurahan, dt)
+    if local.date() in Calendar().days_off(local.year):
+        return False
     return any(opens <= local.time() < closes for opens, closes in hours.get(local.weekday(), []))
 
 
@@ -46,13 +53,18 @@ def add_service_hours(
     hours = service_hours(kelurahan) if hours is None else hours
     if not any(hours.values()):
         return start + datetime.timedelta(hours=amount)
+    from mechanism.calendar import Calendar
+
+    calendar = Calendar()
     tz = kelurahan.tzinfo
     left = datetime.timedelta(hours=amount)
     cursor = _local(kelurahan, start)
     day = cursor.date()
     # A year of days is more than enough for any weekly schedule with at least one window.
     for _ in range(400):
-        for opens, closes in sorted(hours.get(day.weekday(), [])):
+        # a holiday (libur nasional, cuti bersama) has no service, whatever the weekday
+        open_today = day not in calendar.days_off(day.year)
+        for opens, closes in sorted(hours.get(day.weekday(), []) if open_today else []):
             win_start = datetime.datetime.combine(day, opens, tzinfo=tz)
             win_end = datetime.datetime.combine(day, closes, tzinfo=tz)
             begin = max(win_start, cursor)

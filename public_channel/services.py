@@ -88,16 +88,26 @@ def settings_for(kelurahan) -> PublicSettings:
 
 
 def clock_for(kelurahan, received_at, danger_now) -> tuple[datetime.datetime, int]:
-    """(due, hours) of the verify_public clock: urgent = 2 hours within service hours; others
-    as the first-contact deadline (the kelurahan's setting for the clock, else its default)."""
-    from cases.clocks import hours_for, hours_map
+    """(due, hours) of the verify_public clock, from the governing mechanism version (else the
+    procedure's defaults): urgent = its emergency hours (2) within service hours; others its
+    deadline in clock time."""
+    import mechanism
+    from cases.clocks import deadline_for
 
-    hmap = hours_map([kelurahan.pk])
+    version = mechanism.current(kelurahan)
+    dmap = {version.pk: _deadlines(version)} if version is not None else {}
+    vid = version.pk if version is not None else None
     if danger_now:
-        hours = hours_for(hmap, kelurahan.pk, CLOCK_KEY, emergency=True)
+        hours = deadline_for(dmap, vid, CLOCK_KEY, emergency=True).nominal_hours
         return service_hours.add_service_hours(kelurahan, received_at, hours), hours
-    hours = hours_for(hmap, kelurahan.pk, CLOCK_KEY)
+    hours = deadline_for(dmap, vid, CLOCK_KEY).nominal_hours
     return received_at + datetime.timedelta(hours=hours), hours
+
+
+def _deadlines(version) -> dict:
+    from mechanism.models import Deadline
+
+    return {k: Deadline.from_json(v) for k, v in (version.deadlines or {}).items() if v}
 
 
 def submit(*, kelurahan, data: dict, nonce: str) -> tuple[Submission, str | None, str | None]:

@@ -5,8 +5,6 @@ companion without a deadline, are added to Tugas Saya as other tasks."""
 
 from __future__ import annotations
 
-import datetime
-
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -38,24 +36,25 @@ for _key, _label in TASK_LABELS.items():
     clocks.PRESENTERS[_key] = Presenter(_label, rwf.CLOCKS_BY_KEY, _referral_url)
 
 
-def wanted_for(referral, hmap) -> list[Wanted]:
+def wanted_for(referral, dmap) -> list[Wanted]:
     """The run that should exist on the referral now (at most one)."""
     running = rwf.running_clock(referral)
     if running is None:
         return []
     key, start = running
-    hours = clocks.hours_for(hmap, referral.kelurahan_id, key, clocks=rwf.CLOCKS_BY_KEY)
+    case = referral.case
+    d = clocks.deadline_for(dmap, case.mechanism_id, key, clocks=rwf.CLOCKS_BY_KEY)
     waits_on = WAITS_ON[key]
-    assignee = referral.case.companion_id if waits_on == W.AGENCY else None
-    due = start + datetime.timedelta(hours=hours)
-    return [Wanted(key, start, due, hours, waits_on, assignee)]
+    assignee = case.companion_id if waits_on == W.AGENCY else None
+    due = clocks.due_for(start, d, case)
+    return [Wanted(key, start, due, d.nominal_hours, waits_on, assignee)]
 
 
 def _case_synced(ctx, reason="") -> None:
     """After any step on a case or one of its referrals: the clock rows of its referrals (a
     reassignment changes who follows up an agency; a referral step starts or stops a clock)."""
     case = ctx.case
-    hmap = clocks.hours_map([case.kelurahan_id])
+    dmap = clocks.deadline_map([case.mechanism_id])
     running_ids = set(
         ClockRun.objects.running()
         .filter(case=case, referral_id__isnull=False)
@@ -66,7 +65,7 @@ def _case_synced(ctx, reason="") -> None:
     )
     for r in live.distinct():
         r.case = case
-        wanted = wanted_for(r, hmap)
+        wanted = wanted_for(r, dmap)
         clocks.sync_runs(case=case, referral_id=r.pk, wanted=wanted, now=ctx.now, reason=reason)
 
 

@@ -114,8 +114,24 @@ def letter_context(referral):
         "qr": qr_markup(verification_url(r)),
         "verify_url": verification_url(r),
         "is_roleplay": r.letter_roleplay,
-        "sk": kel.sk_number,
-        "sk_date": tanggal(kel.sk_date) if kel.sk_date else "",
+        **decree(kel),
+    }
+
+
+def decree(kel):
+    """What the letter's opening cites: the enacted mechanism's SK (number, date, title, the
+    head's title and name), or nothing while no version is enacted (the letter then cites no
+    decree, and carries no draft mark)."""
+    import mechanism
+
+    version = mechanism.enacted(kel)
+    if version is None or not version.is_enacted:
+        return {"sk": "", "sk_date": "", "sk_title": "", "sk_head": ""}
+    return {
+        "sk": version.sk_number,
+        "sk_date": tanggal(version.sk_date) if version.sk_date else "",
+        "sk_title": version.title,
+        "sk_head": f"{kel.head_title} {kel.name}",
     }
 
 

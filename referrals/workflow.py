@@ -5,8 +5,6 @@ the case page and the agency inbox draw their buttons from `available_steps`, an
 "Alur Penanganan" imports STEPS and CLOCKS.
 """
 
-from datetime import timedelta
-
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
@@ -54,6 +52,40 @@ def action_fits(ctx):
     if not r.services_list():
         reasons.append(_("List at least one service requested."))
     return reasons
+
+
+def _mechanism_of(case):
+    """The mechanism version the case recorded at registration (None: the defaults)."""
+    return case.mechanism if case.mechanism_id else None
+
+
+def handover_agency_allowed(ctx):
+    """A handover goes to an agency the case's mechanism lists (when it lists any)."""
+    r = ctx.referral
+    version = _mechanism_of(r.case) if r.kind == Kind.HANDOVER else None
+    if version is None:
+        return []
+    allowed = set(version.handover_agencies.values_list("pk", flat=True))
+    if allowed and r.agency_id not in allowed:
+        return [_("The mechanism of this kelurahan does not list this agency for handovers.")]
+    return []
+
+
+def approver_allowed(ctx):
+    """Who among the kelurahan staff approves: the head alone when the case's mechanism says
+    so; otherwise the head or the Kasi Kesra on the head's behalf (four eyes always hold)."""
+    from accounts.models import Role
+    from accounts.roles import roles_of
+
+    version = _mechanism_of(ctx.referral.case)
+    if version is None or version.approvers != "head":
+        return []
+    if Role.LURAH in roles_of(ctx.actor).at(ctx.referral.kelurahan_id):
+        return []
+    return [
+        _("Under the mechanism of this kelurahan only the %(head)s approves referrals.")
+        % {"head": ctx.referral.kelurahan.head_title}
+    ]
 
 
 def four_eyes(ctx):
@@ -242,7 +274,7 @@ STEPS = (
         action="request",
         label=_("Request approval"),
         roles=frozenset({COMPANION}),
-        guards=(case_allows_referral, action_fits),
+        guards=(case_allows_referral, action_fits, handover_agency_allowed),
         requires=(
             _("case in assessment, handling or monitoring"),
             _("the planned action's provider is the agency; at least one service requested"),
@@ -259,9 +291,10 @@ STEPS = (
         action="approve",
         label=_("Approve and issue the letter"),
         roles=frozenset({STAFF}),
-        guards=(four_eyes, case_allows_referral),
+        guards=(four_eyes, case_allows_referral, approver_allowed),
         requires=(
             _("not the requester (four eyes)"),
+            _("the head alone when the mechanism says so"),
             _("case in assessment, handling or monitoring"),
         ),
         clock="referral_decision",
@@ -313,7 +346,7 @@ STEPS = (
         action="ratify",
         label=_("Ratify the emergency referral"),
         roles=frozenset({STAFF}),
-        guards=(awaits_ratification, four_eyes_emergency),
+        guards=(awaits_ratification, four_eyes_emergency, approver_allowed),
         requires=(
             _("an emergency referral waiting for ratification; issues the letter"),
             _("not the person who made it (four eyes)"),
@@ -426,18 +459,6 @@ CLOCKS = (
 CLOCKS_BY_KEY = {c.key: c for c in CLOCKS}
 
 
-def clock_hours(kelurahan, key, settings_map=None):
-    """The kelurahan's deadline in hours (cases.models.ClockSetting), else the default."""
-    if settings_map is None:
-        from cases.models import ClockSetting
-
-        row = ClockSetting.objects.filter(kelurahan=kelurahan, key=key).first()
-        return row.hours if row else CLOCKS_BY_KEY[key].default_hours
-    return settings_map.get((kelurahan.pk if hasattr(kelurahan, "pk") else kelurahan, key)) or (
-        CLOCKS_BY_KEY[key].default_hours
-    )
-
-
 def running_clock(referral):
     """(key, started_at) of the clock running on the referral, or None."""
     if referral.state == State.REQUESTED and referral.requested_at:
@@ -449,12 +470,19 @@ def running_clock(referral):
     return None
 
 
-def due_at(referral, settings_map=None):
+def due_at(referral):
+    """When the referral's running clock runs out, by the mechanism version of its case."""
+    from cases import clocks
+
     running = running_clock(referral)
     if running is None:
         return None
     key, start = running
-    return start + timedelta(hours=clock_hours(referral.kelurahan_id, key, settings_map))
+    case = referral.case
+    d = clocks.deadline_for(
+        clocks.deadline_map([case.mechanism_id]), case.mechanism_id, key, clocks=CLOCKS_BY_KEY
+    )
+    return clocks.due_for(start, d, case)
 
 
 class ReferralTable(engine.Table[Referral]):

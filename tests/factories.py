@@ -242,3 +242,26 @@ def make_referral(
         officer=officer_of(provider),
     )
     return walk_referral(r, state, desk, letter=letter)
+
+
+def mechanism_version(kel="ws", state="trial", *, deadlines=None, **fields):
+    """A mechanism version of kelurahan `kel` written with the ORM in `state` (the pages and
+    services that make one are tested in tests/mechanism): deadlines as {clock key: hours} or
+    {clock key: (amount, unit)}; fields: reminder_lead_hours, sk_number, sk_date..."""
+    from mechanism.models import Version
+
+    place = get_kelurahan(kel) if isinstance(kel, str) else kel
+    number = (
+        Version.objects.filter(kelurahan=place)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+        or 0
+    ) + 1
+    spec = {}
+    for key, value in (deadlines or {}).items():
+        amount, unit = value if isinstance(value, tuple) else (value, "hours")
+        spec[key] = {"amount": amount, "unit": unit}
+    return Version.objects.create(
+        kelurahan=place, number=number, state=state, deadlines=spec, **fields
+    )

@@ -11,6 +11,7 @@ The walk also checks, for every URL and persona:
   content anywhere, the Django admin included).
 """
 
+import datetime
 import re
 
 import pytest
@@ -219,6 +220,20 @@ MATRIX = {
     "joining:emblem": row(
         default=404, ws_wide=200, admin=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}
     ),
+    # the mechanism (a WS draft): the kelurahan-wide roles of the place; only the head enacts
+    "mechanism:index": row(
+        default=404, ws_wide=REDIRECT, personas={f"wb.{r}": REDIRECT for r in WIDE_ROLES}
+    ),
+    "mechanism:versions": row(default=404, ws_wide=200),
+    "mechanism:detail": row(default=404, ws_wide=200),
+    "mechanism:edit": row(default=404, ws_wide=200),
+    "mechanism:enact": row(
+        default=404, ws_wide=200, personas={"ws.koordinator": REDIRECT, "ws.kasikesra": REDIRECT}
+    ),
+    "mechanism:procedure_pdf": row(default=404, ws_wide=200),
+    "mechanism:scan": row(default=404),  # the draft has no scan yet
+    "mechanism:new": POST_ONLY,
+    "mechanism:trial": POST_ONLY,
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -323,10 +338,13 @@ def build_data(personas, master, media):
     # One object of each model in the Django admin, so its change pages are really opened.
     from django.contrib.auth.models import Group
 
-    from cases.models import ClockSetting
+    from mechanism.models import Holiday
 
     Group.objects.create(name="Grup uji")
-    ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=24)
+    Holiday.objects.create(date=datetime.date(2026, 12, 31), name="Libur uji")
+    from tests.factories import mechanism_version
+
+    draft = mechanism_version("ws", state="draft")
     from notifications.models import Notification
     from outreach.models import Activity, Photo
 
@@ -380,6 +398,7 @@ def build_data(personas, master, media):
         "membership": membership,
         "referral": referral,
         "notification": Notification.objects.order_by("pk").first(),
+        "mechanism": draft,
     }
 
 
@@ -435,6 +454,8 @@ def _later_params(key, d):
         out["pk"] = 1  # POST only: the GET is refused before any lookup
     if key.startswith("public:"):
         out.update({"pk": d["submission"].pk, "code": "ws", "action": "read"})
+    if key.startswith("mechanism:"):
+        out["code"], out["number"] = "WS", d["mechanism"].number
     return out
 
 
@@ -512,7 +533,9 @@ def fast_pdfs(monkeypatch):
     in the view, so the walk replaces only the renderer (its content is tested in tests/cases)."""
     from cases import procedure_print
 
-    monkeypatch.setattr(procedure_print, "render_procedure_pdf", lambda kel: b"%PDF-1.7 stub")
+    monkeypatch.setattr(
+        procedure_print, "render_procedure_pdf", lambda kel, version=None: b"%PDF-1.7 stub"
+    )
     # The monthly report likewise (its text is read in tests/reports/test_monthly.py).
     from reports import monthly
 
@@ -580,8 +603,8 @@ def test_access_matrix(personas, master, media, shard):
 
 
 def test_no_case_data_model_in_django_admin():
-    """Only models without case content are in the Django admin (ClockSetting: deadlines)."""
-    allowed_case_models = {"cases.clocksetting"}
+    """Only models without case content are in the Django admin (none of the case apps)."""
+    allowed_case_models: set[str] = set()
     for model in admin.site._registry:
         label = model._meta.label_lower
         if model._meta.app_label in {"cases", "attachments", "referrals"}:
@@ -598,7 +621,7 @@ def test_admin_cannot_reach_case_content_by_search(personas, master, media):
         "/admin/accounts/user/?q=Sentinel",
         "/admin/accounts/kelurahan/?q=Sentinel",
         "/admin/accounts/membership/",
-        "/admin/cases/clocksetting/",
+        "/admin/mechanism/holiday/",
         "/admin/",
     ]:
         body = c.get(url).content.decode()

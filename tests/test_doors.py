@@ -73,6 +73,12 @@ SAFE = {
     "public:status": "checks a public submission's status with its code and PIN",
     "public:step": "the coordinator's step on a public submission (not a case); registering "
     "it goes through cases:create",
+    # The mechanism's own refusals (edits of trial and enacted versions, who enacts) are tried
+    # by hand-made POSTs in tests/mechanism/test_versions.py.
+    "mechanism:new": "makes a draft mechanism version (no case data)",
+    "mechanism:edit": "edits a draft mechanism version (no case data)",
+    "mechanism:trial": "starts the trial of a mechanism version (no case data)",
+    "mechanism:enact": "enacts a mechanism version (no case data)",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).
@@ -419,7 +425,8 @@ def accepts_post(client, route, worlds):
         "section": "victims",  # reports (GET only)
         "fmt": "csv",
         "user_id": worlds["closed"]["case"].registered_by_id,  # the people pages (GET only)
-        "code": "ws",  # a kelurahan's public page (public app)
+        "code": "WS",  # a kelurahan's public page, the mechanism's pages
+        "number": 1,
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+import mechanism
 from lbk.history import set_history_user
 
 from .. import numbering
@@ -205,6 +206,7 @@ def _register(
     seq = numbering.take_next(numbering.CASE, kelurahan.pk, year, is_roleplay)
     case = Case(
         kelurahan=kelurahan,
+        mechanism=mechanism.current(kelurahan, for_sim=is_roleplay),
         year=year,
         seq=seq,
         number=case_number(kelurahan, year, seq, is_roleplay),

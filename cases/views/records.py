@@ -549,7 +549,9 @@ def case_detail(request, pk):
         request,
         pk,
         action="view",
-        queryset=Case.objects.select_related("kelurahan", "registered_by", "companion"),
+        queryset=Case.objects.select_related(
+            "kelurahan", "registered_by", "companion", "mechanism"
+        ),
     )
     full = case.access_level == FULL
     # Everything the page's sections read, one query per relation, whatever the case holds.

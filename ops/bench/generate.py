@@ -55,8 +55,9 @@ class World:
         self.now = now
         self.places = places
         self.officers = officers
-        # The kelurahan's deadline settings (ClockSetting), as the engine reads them.
-        self.hmap = clocks.hours_map(places)
+        # Generated cases record no mechanism version: PROCEDURE.md's default deadlines, as
+        # the engine reads them.
+        self.hmap = clocks.deadline_map([])
         self._ids = {}
         for t in TABLES:
             model = t.model

@@ -8,10 +8,11 @@ import pytest
 import time_machine
 
 from cases import clocks
-from cases.models import ClockRun, ClockSetting
+from cases.models import ClockRun
 from cases.services.procedure import case_advance
+from mechanism.models import Version
 from tests.clock_tasks import tasks_for
-from tests.factories import assess_and_plan, assign, make_case
+from tests.factories import assess_and_plan, assign, make_case, mechanism_version
 
 pytestmark = pytest.mark.django_db
 T0 = datetime.datetime(2026, 11, 2, 8, 0, tzinfo=ZoneInfo("Asia/Makassar"))
@@ -104,8 +105,7 @@ def test_not_pursued_stops_every_clock(personas, master):
 
 def test_kelurahan_settings_override_defaults(personas, master):
     p = personas
-    ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=6)
-    ClockSetting.objects.create(kelurahan=master["ws"], key="first_contact.emergency", hours=1)
+    mechanism_version("ws", deadlines={"assign": 6, "first_contact.emergency": 1})
     with time_machine.travel(T0, tick=False):
         ws = make_case(p, danger_now=True)
         wb = make_case(p, kel="wb")
@@ -152,20 +152,8 @@ def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
     admin = personas["admin"]
     admin.is_staff = True
     admin.save()
-    c = personas.client("admin")
-    r = c.get("/admin/cases/clocksetting/add/")
-    assert r.status_code == 200 and "first_contact.emergency" in r.content.decode()
-    r = c.post(
-        "/admin/cases/clocksetting/add/",
-        {"kelurahan": master["wb"].pk, "key": "nonsense", "hours": 5},
-    )
-    assert r.status_code == 200 and not ClockSetting.objects.exists()
-    r = c.post(
-        "/admin/cases/clocksetting/add/",
-        {"kelurahan": master["wb"].pk, "key": "visit", "hours": 240},
-    )
-    assert r.status_code == 302
-    assert clocks.hours_for(clocks.hours_map([master["wb"].pk]), master["wb"].pk, "visit") == 240
+    # The admin no longer keeps deadlines (ROLES.md: the mechanism record does).
+    assert personas.client("admin").get("/admin/cases/clocksetting/").status_code == 404
 
 
 def test_rows_follow_the_steps_and_are_kept_after_they_stop(personas, master):
@@ -208,9 +196,11 @@ def test_registration_starts_the_first_clocks(personas, master):
 
 
 def test_recompute_moves_running_rows_after_a_settings_change(personas, master):
+    version = mechanism_version("ws")
     with time_machine.travel(T0, tick=False):
         case = make_case(personas)
-    ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=6)
+    # The case's version corrected with the ORM (the app edits drafts only).
+    Version.objects.filter(pk=version.pk).update(deadlines={"assign": {"amount": 6}})
     assert ClockRun.objects.get(case=case).due_at == T0 + 24 * H  # fixed when it started
     from django.core.management import call_command
 

@@ -339,8 +339,9 @@ def test_procedure_pdf_lists_every_step_and_clock(personas, master):
     from pypdf import PdfReader
 
     ws = master["ws"]
-    ClockSetting = __import__("cases.models", fromlist=["ClockSetting"]).ClockSetting
-    ClockSetting.objects.create(kelurahan=ws, key="plan", hours=10 * 24)
+    from tests.factories import mechanism_version
+
+    version = mechanism_version(ws, deadlines={"plan": 10 * 24})
     with translation.override("en"):
         r = personas.client("ws.lurah").get("/cases/procedure/pdf/")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
@@ -349,12 +350,12 @@ def test_procedure_pdf_lists_every_step_and_clock(personas, master):
     for t in steps + clocks:
         assert t in text, t
     assert "LAMPIRAN" in text and "KEPUTUSAN LURAH WATANG SOREANG" in text
-    assert "TENTANG MEKANISME PENANGANAN KASUS KEKERASAN DAN PERLINDUNGAN SOSIAL PADA LBK" in text
+    assert "TENTANG MEKANISME PENANGANAN KASUS KEKERASAN DAN PERLINDUNGAN SOSIAL PADA" in text
     assert "NOMOR ......" in text  # not signed yet
     assert "10 hari" in text  # this kelurahan's own deadline
     assert "ROSMINI TAHIR" in text and "197908232005022003" in text
-    ws.sk_number = "12 TAHUN 2026"
-    ws.save()
+    version.state, version.sk_number = "enacted", "12 TAHUN 2026"
+    version.save()
     from cases.procedure_print import render_procedure_pdf
 
     text = squash(

@@ -124,9 +124,9 @@ def test_printed_procedure_rendered_once_and_kept_in_storage(
     calls = []
     real = procedure_print.render_procedure_pdf
 
-    def counting(kel):
+    def counting(kel, version=None):
         calls.append(kel.pk)
-        return real(kel)
+        return real(kel, version)
 
     monkeypatch.setattr(procedure_print, "render_procedure_pdf", counting)
     c = personas.client("ws.koordinator")

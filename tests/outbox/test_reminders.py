@@ -8,12 +8,13 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from cases.models import ClockRun, ClockSetting
+from cases.models import ClockRun
 from cases.services.procedure import case_advance
+from mechanism.models import Version
 from notifications.models import Notification
 from outbox import reminders
 from outbox.models import OutboxItem
-from tests.factories import make_case, make_referral, worked
+from tests.factories import make_case, make_referral, mechanism_version, worked
 
 H = datetime.timedelta(hours=1)
 
@@ -100,7 +101,7 @@ def test_the_agency_receipt_reminds_the_companion_who_follows_it_up(master, pers
 
 
 def test_the_kelurahan_lead_time_setting(master, personas):
-    ClockSetting.objects.create(kelurahan=master["ws"], key="reminder_lead", hours=2)
+    mechanism_version("ws", reminder_lead_hours=2)
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         make_case(personas)
@@ -154,11 +155,15 @@ def test_a_moved_due_time_is_reminded_again(master, personas):
     from cases.clocks import recompute_running
 
     start = timezone.now()
+    version = mechanism_version("ws")
     with time_machine.travel(start, tick=False) as clock:
         case = make_case(personas)
         clock.move_to(start + 12 * H)
         assert reminders.schedule() == (1, 0)
-        ClockSetting.objects.create(kelurahan=master["ws"], key="assign", hours=48)
+        # The case's version corrected with the ORM (the app edits drafts only).
+        Version.objects.filter(pk=version.pk).update(
+            deadlines={"assign": {"amount": 48, "unit": "hours"}}
+        )
         assert recompute_running([master["ws"].pk]) >= 1
         run = ClockRun.objects.running().get(case=case, key="assign")
         assert run.reminded_at is None

@@ -25,6 +25,23 @@ def at(y, m, d, hh, mm=0):
     return datetime.datetime(y, m, d, hh, mm, tzinfo=WITA)
 
 
+def test_service_hours_from_the_mechanism_and_holidays(master):
+    """The governing mechanism version's hours count, and a holiday (Christmas 2026, with the
+    cuti bersama of 24 December) is a day without service."""
+    from tests.factories import mechanism_version
+
+    kel = master["wb"]
+    mechanism_version(
+        kel, "trial", service_hours={"5": ["09:00", "12:00"], "0": ["08:00", "16:00"]}
+    )
+    assert hours.within_service_hours(kel, at(2026, 12, 5, 10))  # Saturday, open in this version
+    assert not hours.within_service_hours(kel, at(2026, 12, 4, 10))  # Friday: closed here
+    # Wednesday 23 December 15:00, closed until Saturday 26 (Thursday-Friday are days off,
+    # Wednesday has no hours in this version): Saturday 09:00 + 2 hours.
+    assert not hours.within_service_hours(kel, at(2026, 12, 24, 10))
+    assert hours.add_service_hours(kel, at(2026, 12, 23, 15), 2) == at(2026, 12, 26, 11)
+
+
 def test_service_hours_arithmetic(master):
     kel = master["wb"]
     assert kel.time_zone == "Asia/Makassar"
@@ -50,9 +67,9 @@ def test_clock_urgent_within_service_hours_others_as_first_contact(master, time_
     assert urgent.due_at == at(2026, 12, 7, 9) and urgent.clock_hours == 2
     assert other.due_at == at(2026, 12, 4, 15) + timedelta(hours=72)
     # The queue: urgent first.
-    from cases.models import ClockSetting
+    from tests.factories import mechanism_version
 
-    ClockSetting.objects.create(kelurahan=master["wb"], key="verify_public", hours=24)
+    mechanism_version(master["wb"], "trial", deadlines={"verify_public": 24})
     send(danger_now="no")
     newest = Submission.objects.order_by("-pk").first()
     assert newest.due_at == at(2026, 12, 5, 15)

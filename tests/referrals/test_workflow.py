@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import vocab
 from cases.engine import AGENCY, COMPANION, STAFF, SYSTEM
-from cases.models import CaseEvent, ClockSetting
+from cases.models import Case, CaseEvent
 from cases.services.procedure import case_advance
 from notifications.models import Notification
 from referrals import services
@@ -354,9 +354,14 @@ def test_ratify_deadline_and_overdue(master, personas):
         r = emergency(personas)
     assert wf.running_clock(r)[0] == "ratify"
     assert wf.due_at(r) == r.emergency_at + datetime.timedelta(hours=24)
-    ClockSetting.objects.create(kelurahan=master["ws"], key="ratify", hours=12)
+    # The case's mechanism version corrected with the ORM (versions on trial are not edited
+    # through the app): due_at reads it at once, the running row when recomputed.
+    from tests.factories import mechanism_version
+
+    v = mechanism_version("ws", deadlines={"ratify": 12})
+    Case.objects.filter(pk=r.case_id).update(mechanism=v)
+    r = Referral.objects.get(pk=r.pk)
     assert wf.due_at(r) == r.emergency_at + datetime.timedelta(hours=12)
-    # The running clock row keeps the deadline of its start until the settings are recomputed.
     from cases.clocks import recompute_running
     from referrals.clocks import mark_due_one
 

@@ -1,7 +1,8 @@
-"""Deadline clock rows (cases.models.ClockRun) after a change of settings or an upgrade.
+"""Deadline clock rows (cases.models.ClockRun) after a correction or an upgrade.
 
-manage.py recompute_clocks              # move the due time of running rows to the
-                                        # kelurahan's deadlines in force now
+manage.py recompute_clocks              # move the due time of running rows to the deadlines
+                                        # of their case's mechanism version (after the
+                                        # holiday list was corrected)
 manage.py recompute_clocks --rebuild    # (re)start the rows of every open case and
                                         # referral from their fields (an upgrade)
 """
@@ -15,7 +16,7 @@ from cases.models import Case
 
 
 class Command(BaseCommand):
-    help = "Recompute the running deadline clock rows (after deadline settings changed)."
+    help = "Recompute the running deadline clock rows (after the holiday list was corrected)."
 
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="sync every open case")
