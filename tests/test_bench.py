@@ -285,3 +285,29 @@ def test_bare_view_renders_a_fixed_kilobyte_without_queries(db):
     assert response.status_code == 200
     assert 900 <= len(response.content) <= 1200
     assert len(q) == 0
+
+
+@pytest.mark.django_db
+def test_report_figures_are_what_the_engine_would_keep(bench_data):
+    """The generator writes each case's figures from its rows in memory and sums the monthly rows
+    in SQL: the same rows as reports.figures.rebuild() reading the cases back."""
+    from reports import figures
+    from reports.models import CaseFigure, MonthlyCount
+
+    def snapshot():
+        per_case = sorted(
+            CaseFigure.objects.values_list(
+                "case_id", "kelurahan_id", "month", "metric", "category", "agency_key", "n"
+            )
+        )
+        monthly = sorted(
+            MonthlyCount.objects.values_list(
+                "kelurahan_id", "is_roleplay", "month", "metric", "category", "agency_key", "n"
+            )
+        )
+        return per_case, monthly
+
+    generated = snapshot()
+    assert len(generated[0]) > N and len(generated[1]) > 10
+    figures.rebuild()
+    assert snapshot() == generated

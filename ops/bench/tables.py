@@ -154,6 +154,79 @@ def clock_runs(stories):
     return _each(stories, "clock_runs")
 
 
+@table(lambda: __import__("reports.models", fromlist=["CaseFigure"]).CaseFigure)
+def case_figures(stories):
+    """What each case counts for in the reports (reports.figures.contributions, the engine's
+    own function), computed from the rows in memory instead of read back and recomputed after
+    the load; the MonthlyCount rows are then summed from these in SQL (generate.py)."""
+    from reports.figures import contributions
+
+    shapes = _Shapes()
+    for s in stories:
+        case = shapes.case(s)
+        kel = case.kelurahan_id
+        for (month, metric, category, agency), n in contributions(case).items():
+            yield {
+                "case_id": case.pk,
+                "kelurahan_id": kel,
+                "month": month,
+                "metric": metric,
+                "category": category,
+                "agency_key": agency,
+                "n": n,
+            }
+
+
+class _Shapes:
+    """Unsaved model instances of a story's rows, with the related rows contributions() reads
+    put where a prefetch would (no query)."""
+
+    def __init__(self):
+        from accounts.models import Agency
+        from cases import models as m
+        from referrals.models import Referral
+
+        self.models = {
+            "case": m.Case,
+            "victim": m.Victim,
+            "perp": m.Perpetrator,
+            "link": m.PerpetratorLink,
+            "action": m.PlannedAction,
+            "referral": Referral,
+        }
+        self.names = {
+            k: {f.attname for f in model._meta.concrete_fields} for k, model in self.models.items()
+        }
+        self.agencies = {a.pk: a for a in Agency.objects.all()}
+
+    def make(self, kind, row):
+        names = self.names[kind]
+        return self.models[kind](**{k: v for k, v in row.items() if k in names})
+
+    def case(self, s):
+        case = self.make("case", s.case)
+        victims = []
+        links = {}
+        for row in s.links:
+            links.setdefault(row["victim_id"], []).append(self.make("link", row))
+        for row in s.victims:
+            v = self.make("victim", row)
+            v._prefetched_objects_cache = {"perpetrator_links": links.get(v.pk, [])}
+            victims.append(v)
+        referrals = []
+        for row in s.referrals:
+            r = self.make("referral", row)
+            r.agency = self.agencies[r.agency_id]
+            referrals.append(r)
+        case._prefetched_objects_cache = {
+            "victims": victims,
+            "perpetrators": [self.make("perp", row) for row in s.perpetrators],
+            "actions": [self.make("action", row) for row in s.actions],
+            "referrals": referrals,
+        }
+        return case
+
+
 # ---------------------------------------------------------------------------------------------
 # Writers
 
