@@ -415,7 +415,7 @@ def _write_chunks(
         t1 = time.monotonic()
         with transaction.atomic():
             for t in TABLES:
-                counts[t.name] += writer.write(t.model, t.rows(stories))
+                counts[t.name] += writer.write(t.model, t.rows(stories), t.auto_id)
         writer.commit_chunk()
         t2 = time.monotonic()
         simulating += t1 - t0

@@ -19,6 +19,8 @@ class Table:
     name: str
     get_model: object  # a function returning the model (models load after the app registry)
     rows: object  # function(stories) -> iterable of dicts
+    # The rows carry no id: the database numbers them (derived rows nothing else points at).
+    auto_id: bool = False
 
     @property
     def model(self):
@@ -28,9 +30,9 @@ class Table:
 TABLES = []
 
 
-def table(get_model):
+def table(get_model, *, auto_id=False):
     def register(fn):
-        TABLES.append(Table(fn.__name__, get_model, fn))
+        TABLES.append(Table(fn.__name__, get_model, fn, auto_id))
         return fn
 
     return register
@@ -154,7 +156,7 @@ def clock_runs(stories):
     return _each(stories, "clock_runs")
 
 
-@table(lambda: __import__("reports.models", fromlist=["CaseFigure"]).CaseFigure)
+@table(lambda: __import__("reports.models", fromlist=["CaseFigure"]).CaseFigure, auto_id=True)
 def case_figures(stories):
     """What each case counts for in the reports (reports.figures.contributions, the engine's
     own function), computed from the rows in memory instead of read back and recomputed after
@@ -268,12 +270,13 @@ def _formatter(field):
     return _text
 
 
-def _line_function(model):
+def _line_function(model, auto_id=False):
     """A compiled function row dict -> one COPY text line, for speed (millions of rows).
+    auto_id: without the primary key column (the database numbers the rows).
 
     A value that is the very object of the previous row (history rows copy the row they
     snapshot) reuses its formatted text."""
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if not (auto_id and f.primary_key)]
     env = {"L": [object()] * len(fields), "S": [None] * len(fields)}
     body = ["def line(row):", "    g = row.get"]
     for i, f in enumerate(fields):
@@ -325,10 +328,10 @@ class CopyWriter:
         self._pool = None
         self._pending = None
 
-    def _format(self, model, rows):
+    def _format(self, model, rows, auto_id):
         spec = self._lines.get(model)
         if spec is None:
-            spec = self._lines[model] = _line_function(model)
+            spec = self._lines[model] = _line_function(model, auto_id)
         columns, line = spec
         quote = self.connection.ops.quote_name
         sql = "COPY {} ({}) FROM STDIN".format(
@@ -337,8 +340,8 @@ class CopyWriter:
         lines = [line(row) for row in rows]
         return sql, "".join(lines), len(lines)
 
-    def write(self, model, rows):
-        sql, text, n = self._format(model, rows)
+    def write(self, model, rows, auto_id=False):
+        sql, text, n = self._format(model, rows, auto_id)
         if self.background:
             self._parts.append((sql, text))
             return n
@@ -404,7 +407,7 @@ class OrmWriter:
         self.connection = connection
         self._names = {}
 
-    def write(self, model, rows):
+    def write(self, model, rows, auto_id=False):
         names = self._names.get(model)
         if names is None:
             names = self._names[model] = [f.attname for f in model._meta.concrete_fields]
