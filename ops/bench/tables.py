@@ -195,6 +195,7 @@ class _Shapes:
             "link": m.PerpetratorLink,
             "action": m.PlannedAction,
             "referral": Referral,
+            "clock": m.ClockRun,
         }
         self.names = {
             k: {f.attname for f in model._meta.concrete_fields} for k, model in self.models.items()
@@ -225,6 +226,7 @@ class _Shapes:
             "perpetrators": [self.make("perp", row) for row in s.perpetrators],
             "actions": [self.make("action", row) for row in s.actions],
             "referrals": referrals,
+            "clock_runs": [self.make("clock", row) for row in s.clock_runs],
         }
         return case
 
