@@ -26,8 +26,8 @@ FIELD_TEMPLATE = TEMPLATES / "bootstrap5" / "field.html"
 # the fields for their errors only.
 HAND_RENDERED = {
     "cases/case_list.html",
-    # The case list's choice fields, rendered once per selection (cases/views/filters.py).
-    "cases/_case_filter_selects.html",
+    # The case list's filter fields, rendered once per selection (cases/views/filters.py).
+    "cases/_case_filter_fields.html",
     "_partials/form_errors.html",
 }
 

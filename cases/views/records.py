@@ -46,7 +46,7 @@ from ..models import (
 from ..search import normalize_number, search_condition
 from ..services.intake import StaleEdit, case_register, case_update
 from ..workflow import CASE, actor_roles
-from .filters import filter_selects
+from .filters import filter_fields
 from .rows import Words, case_row
 
 SEARCH_COUNT_LIMIT = 100
@@ -424,7 +424,7 @@ def case_list(request):
         "cases/case_list.html",
         {
             "form": form,
-            "filter_selects": filter_selects(form),
+            "filter_fields": filter_fields(form),
             "page_obj": page_obj,
             "rows": rows,
             "found": found,
