@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
+from django.db import connection
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -372,11 +373,27 @@ def _services(b: Builder, r: Report) -> None:
     )
 
 
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval column (the mean of the two middle values)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
 def _median(b: Builder, qs, start: str, end: str) -> object:
-    """The median of end - start over the rows (two queries: count, then the middle rows);
-    for protected readers only over 5 or more rows."""
+    """The median of end - start over the rows; for protected readers only over 5 or more rows.
+    PostgreSQL: count and median in one aggregate query (no rows sent back); elsewhere two
+    queries (count, then the middle rows)."""
     d = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    qs = qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).annotate(d=d)
+    qs = qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
+    if connection.vendor == "postgresql":
+        got = qs.aggregate(n=Count("pk"), median=_Median(d))
+        n, value = got["n"], got["median"]
+        if n == 0 or value is None or (b.protected and n < 5):
+            return "–"
+        return _duration(value)
+    qs = qs.annotate(d=d)
     n = qs.count()
     # The middle rows are read even when none is shown: the page's queries never depend on data.
     mid = list(qs.order_by("d").values_list("d", flat=True)[max(n - 1, 0) // 2 : n // 2 + 1])
