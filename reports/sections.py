@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -295,18 +295,23 @@ def _victims(b: Builder, r: Report) -> None:
 
 
 def _open_at_end(b: Builder) -> int:
-    """Cases registered before the end of the period and not closed (or not pursued) by then,
-    counted in SQL on the cases (the kelurahan and registration index)."""
-    end = b.period.end_dt()
-    return (
-        Case.objects.filter(
+    """Cases registered before the end of the period and not closed (or not pursued) by then:
+    the monthly rows up to the period's last month (new cases minus closed and not pursued; a
+    case counts in the month of its registration and of its closed_at), so the work grows with
+    the months, not with the cases."""
+    rows = (
+        MonthlyCount.objects.filter(
             kelurahan_id__in=b.place.kelurahan_ids,
             is_roleplay=b.roleplay,
-            registered_at__lt=end,
+            month__lte=b.period.last,
+            metric__in=["case.new", "case.closed", "case.not_pursued"],
         )
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
-        .count()
+        .values_list("metric")
+        .annotate(n=Sum("n"))
+        .order_by()
     )
+    got = dict(rows)
+    return got.get("case.new", 0) - got.get("case.closed", 0) - got.get("case.not_pursued", 0)
 
 
 def _violence(b: Builder, r: Report) -> None:

@@ -311,3 +311,43 @@ def test_report_figures_are_what_the_engine_would_keep(bench_data):
     assert len(generated[0]) > N and len(generated[1]) > 10
     figures.rebuild()
     assert snapshot() == generated
+
+
+@pytest.mark.django_db
+def test_open_cases_at_the_end_of_a_period_from_the_monthly_rows(bench_data):
+    """The victims report's "open at the end of the period" sums the monthly rows up to the
+    period's last month: the same number as counting the cases (registered before the end, not
+    closed by then), for months, quarters and years over the generated years."""
+    from django.db.models import Q
+
+    from reports.periods import Period, add_months
+    from reports.scope import Place, Scope
+    from reports.sections import Builder, _open_at_end
+
+    scope = Scope(protected=False, custom_periods=True, roleplay_switch=True, sections=())
+    newest = Case.objects.order_by("-registered_at").first().registered_at
+    last = timezone_month(newest)
+    periods = [Period("month", add_months(last, -k), add_months(last, -k)) for k in (0, 1, 7)]
+    periods += [Period("quarter", add_months(last, -5), add_months(last, -3))]
+    periods += [Period("year", add_months(last, -23), add_months(last, -12))]
+    checked = 0
+    for kel in Kelurahan.objects.filter(cases__isnull=False).distinct():
+        place = Place(f"kel:{kel.pk}", "kelurahan", kel.name, [kel.pk])
+        for roleplay in (False, True):
+            for period in periods:
+                end = period.end_dt()
+                counted = (
+                    Case.objects.filter(kelurahan=kel, is_roleplay=roleplay, registered_at__lt=end)
+                    .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+                    .count()
+                )
+                b = Builder(scope, period, place, roleplay=roleplay)
+                assert _open_at_end(b) == counted, (kel.code, roleplay, period)
+                checked += counted
+    assert checked > 0
+
+
+def timezone_month(dt):
+    from django.utils import timezone
+
+    return timezone.localdate(dt).replace(day=1)
