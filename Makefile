@@ -56,17 +56,20 @@ migrate: setup
 
 demo: migrate
 	DEBUG=true $(PY) manage.py loaddata fixtures/master.json
+	# Sulawesi Selatan's places, so a newcomer can add a kelurahan or desa there (the whole
+	# country: `manage.py load_places`, a few seconds).
+	DEBUG=true $(PY) manage.py load_places --province 73
 	DEBUG=true $(PY) manage.py seed_demo
 
 # The whole suite; honours DATABASE_URL (SQLite in memory by default).
 # Two workers: the machine has two cores (JOBS=0 runs in one process).
 JOBS ?= 2
 test: setup-test
-	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 # The suite without the browser tests (tests/e2e), for quick local runs; CI runs `make test`.
 test-fast: setup-test
-	$(PY) -m pytest -n $(JOBS) --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup --ignore=tests/e2e $(PYTEST_ARGS)
 
 # The topology test: PostgreSQL primary + streaming standby, Redis, S3 (moto), an SMTP sink,
 # two gunicorn nodes behind nginx, all on loopback in a temporary folder; a journey through the

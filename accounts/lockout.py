@@ -14,6 +14,10 @@ Per address: failures on ADDRESS_USERNAMES (10) different usernames within an ho
 address wait ADDRESS_WAIT_SECONDS (15 minutes), but only for usernames that have never signed in
 from that address: a posko's or a mobile carrier's address is shared by many honest people.
 
+Every count is an atomic increment of the shared cache (count(): cache.add, then cache.incr,
+atomic in Redis and in the database cache of lbk/cache.py), never a read-then-write, so failures
+arriving at the same moment all count. The address's hour starts at its first failure.
+
 An attempt made while waiting is refused before the password is checked and is not counted.
 Nothing here tells whether a username exists: an unknown name is counted and slowed like any
 other. The cache holds keyed hashes and counts, never a typed username.
@@ -153,7 +157,7 @@ def check(request, username: str) -> Wait | None:
     key = account_key(username)
     device = read_device(request)
     t = now()
-    state = cache.get(_account_counter_key(key, device))
+    state = _account_state(cache, _account_counter_key(key, device))
     if state:
         until = state["last"] + delay_after(state["n"])
         if until > t:
@@ -170,8 +174,35 @@ def check(request, username: str) -> Wait | None:
     return None
 
 
+def count(key: str, seconds: int, *, refresh: bool = False) -> int:
+    """Adds one to a counter of the shared cache and returns the new count, atomically: add()
+    makes the key only when it is missing, incr() is atomic in Redis and in our database cache
+    (lbk/cache.py), so two requests counting at the same moment both count. The counter lasts
+    `seconds` from its first count (from the last with `refresh`)."""
+    cache = _cache()
+    for _attempt in range(3):
+        cache.add(key, 0, seconds)
+        try:
+            n = cache.incr(key)
+        except ValueError:  # it expired between add() and incr()
+            continue
+        if refresh:
+            cache.touch(key, seconds)
+        return n
+    return 1
+
+
+def _account_state(cache, ckey: str) -> dict | None:
+    got = cache.get_many([f"{ckey}:n", f"{ckey}:last"])
+    n = got.get(f"{ckey}:n")
+    if not n:
+        return None
+    return {"n": n, "last": got.get(f"{ckey}:last") or now()}
+
+
 def record_failure(request, username: str) -> Wait | None:
-    """Counts a failed attempt; returns the wait that now applies (None if none yet)."""
+    """Counts a failed attempt; returns the wait that now applies (None if none yet).
+    Every count is an atomic increment (count()), never a read-then-write."""
     if not settings.LOCKOUT_ENABLED:
         return None
     cache = _cache()
@@ -179,21 +210,18 @@ def record_failure(request, username: str) -> Wait | None:
     device = read_device(request)
     t = now()
     ckey = _account_counter_key(key, device)
-    state = cache.get(ckey) or {"n": 0, "last": t, "first": t}
-    state = {"n": state["n"] + 1, "last": t, "first": state.get("first", t)}
-    cache.set(ckey, state, COUNTER_SECONDS)
+    count(f"{ckey}:n", COUNTER_SECONDS, refresh=True)
+    # The time of the last failure: whichever of two simultaneous failures writes last, the
+    # delay counts from about the same moment.
+    cache.set(f"{ckey}:last", t, COUNTER_SECONDS)
 
+    # Per address: the distinct usernames that failed from it within the window. add() is true
+    # once per username and window, so each counts once.
     ip_key = _address_key(_address(request))
-    fkey = f"lockout:addr-fail:{ip_key}"
-    failed = {k: v for k, v in (cache.get(fkey) or {}).items() if v > t - ADDRESS_WINDOW_SECONDS}
-    failed[key] = t
-    if len(failed) > 1000:  # bounded: the oldest go first
-        failed = dict(sorted(failed.items(), key=lambda kv: kv[1])[-1000:])
-    cache.set(fkey, failed, ADDRESS_WINDOW_SECONDS)
-    if len(failed) >= ADDRESS_USERNAMES:
-        wkey = f"lockout:addr-wait:{ip_key}"
-        if not (cache.get(wkey) or 0) > t:
-            cache.set(wkey, t + ADDRESS_WAIT_SECONDS, ADDRESS_WAIT_SECONDS)
+    if cache.add(f"lockout:addr-fail:{ip_key}:{key}", 1, ADDRESS_WINDOW_SECONDS):
+        distinct = count(f"lockout:addr-fail:{ip_key}", ADDRESS_WINDOW_SECONDS)
+        if distinct >= ADDRESS_USERNAMES:
+            cache.add(f"lockout:addr-wait:{ip_key}", t + ADDRESS_WAIT_SECONDS, ADDRESS_WAIT_SECONDS)
     return check(request, username)
 
 
@@ -202,9 +230,10 @@ def record_success(request, username: str) -> None:
     cache = _cache()
     key = account_key(username)
     device = read_device(request)
-    cache.delete(_account_counter_key(key, device))
+    ckey = _account_counter_key(key, device)
+    cache.delete_many([f"{ckey}:n", f"{ckey}:last"])
     if device is None or not device.knows(key):
-        cache.delete(f"lockout:acct:{key}")
+        cache.delete_many([f"lockout:acct:{key}:n", f"lockout:acct:{key}:last"])
     ip_key = _address_key(_address(request))
     kkey = f"lockout:addr-known:{ip_key}"
     known = [k for k in (cache.get(kkey) or []) if k != key]
@@ -215,11 +244,12 @@ def status_of(usernames: list[str]) -> dict[str, dict]:
     """For the coordinator's page: the account counters (any browser) of these usernames that
     are slowed now or were attacked today: {username: {"failures", "until", "last"}}."""
     keys = {f"lockout:acct:{account_key(u)}": u for u in usernames}
-    found = _cache().get_many(list(keys))
+    found = _cache().get_many([f"{k}:{part}" for k in keys for part in ("n", "last")])
     out = {}
-    for ckey, state in found.items():
-        if state and state["n"] >= ACCOUNT_FREE_FAILURES:
-            out[keys[ckey]] = {
+    for ckey, username in keys.items():
+        state = {"n": found.get(f"{ckey}:n") or 0, "last": found.get(f"{ckey}:last") or 0}
+        if state["n"] >= ACCOUNT_FREE_FAILURES:
+            out[username] = {
                 "failures": state["n"],
                 "until": state["last"] + delay_after(state["n"]),
                 "last": state["last"],
@@ -250,4 +280,5 @@ class LockoutBackend:
 def reset(username: str) -> None:
     """Clears the account's counter (any browser without a device cookie): `manage.py
     lockout_reset`, and a password reset."""
-    _cache().delete(f"lockout:acct:{account_key(username)}")
+    key = account_key(username)
+    _cache().delete_many([f"lockout:acct:{key}:n", f"lockout:acct:{key}:last"])

@@ -332,3 +332,30 @@ class DefaultLanguageMiddleware(LocaleMiddleware):
 def preferred_language(request):
     lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     return lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+class PlaceTimeZoneMiddleware:
+    """Pages show times and dates (due dates, overdue marks, "today") in the zone of the user's
+    place (WIB, WITA or WIT: Kelurahan.time_zone; an agency's or a kota's by its province), when
+    every place they hold is in one zone; otherwise, and for the anonymous, the application's
+    default (TIME_ZONE, Asia/Makassar). Storage stays UTC."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        from .roles import roles_of
+
+        zone = None
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            zone = roles_of(user).time_zone
+        if zone:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            if zone:
+                timezone.deactivate()

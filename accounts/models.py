@@ -26,15 +26,19 @@ class Role(models.TextChoices):
     KASI_KESRA = "kasi_kesra", _("Kasi Kesra")
     LURAH = "lurah", _("Lurah")
     PETUGAS = "petugas", _("Agency officer")
+    ADMIN_INSTANSI = "admin_instansi", _("Agency admin")
     ANALIS_KOTA = "analis_kota", _("Kota analyst (DP3A or Dinas Sosial)")
+    FASILITATOR = "fasilitator", _("Role-play facilitator")
 
 
 KELURAHAN_ROLES = frozenset(
     {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH}
 )
-AGENCY_ROLES = frozenset({Role.PETUGAS})
-# Roles held at kota level (a membership by the kota's region code): aggregates only.
-KOTA_ROLES = frozenset({Role.ANALIS_KOTA})
+# The agency admin invites and ends their agency's officers; sees no case content.
+AGENCY_ROLES = frozenset({Role.PETUGAS, Role.ADMIN_INSTANSI})
+# Roles held at kota level (a membership by the kota's region code): aggregates only (the
+# analyst), or the role-play sessions a trainer of several kelurahan runs (the facilitator).
+KOTA_ROLES = frozenset({Role.ANALIS_KOTA, Role.FASILITATOR})
 # "Kelurahan staff" in PROCEDURE.md.
 STAFF_ROLES = frozenset({Role.KASI_KESRA, Role.LURAH})
 # Roles that see every case of their kelurahan.
@@ -184,6 +188,18 @@ class Kelurahan(models.Model):
     @property
     def head_title(self):
         return "Lurah" if self.kind == self.Kind.KELURAHAN else "Kepala Desa"
+
+    @property
+    def emblem_src(self):
+        """The letterhead's emblem for the PDF renderer: the kota's uploaded one (read from
+        storage by its id, lbk/pdf.py), else the static file of `logo` (the pilots')."""
+        from lbk import pdf
+        from places.models import KotaEmblem
+
+        row = KotaEmblem.objects.filter(kota_id=self.kota_code).values_list("pk", "sha256").first()
+        if row is not None:
+            return pdf.emblem_url(*row)
+        return f"{pdf.STATIC_PREFIX}{self.logo}"
 
 
 class Agency(models.Model):
@@ -373,6 +389,13 @@ class AccountAudit(models.Model):
         SECOND_FACTOR_ENROLLED = "2fa_enrolled", _("Second factor set up")
         SECOND_FACTOR_EXEMPTED = "2fa_exempted", _("Exempted from the second factor")
         RECOVERY_CODE_USED = "2fa_recovery_used", _("Signed in with a recovery code")
+        INVITED = "invited", _("Person invited")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation withdrawn")
+        MEMBERSHIP_GIVEN = "membership_given", _("Membership given")
+        MEMBERSHIP_ENDED = "membership_ended", _("Membership ended")
+        ALL_MEMBERSHIPS_ENDED = "memberships_all_ended", _("All memberships in the place ended")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
@@ -502,3 +525,59 @@ class RecoveryCode(models.Model):
 
     def __str__(self):
         return f"recovery code {self.pk}"
+
+
+class Invitation(models.Model):
+    """An invitation to join a place with one role (accounts/people_service.py): sent by e-mail
+    (the link's secret derived from SECRET_KEY and `nonce` when the outbox sends it, like a reset
+    link) or handed over in person as a code (or the link that carries it). Only a SHA-256 of
+    the secret is stored. It lasts 72 hours and works once; when it is accepted, the role is
+    checked against the grant table again (the inviter may have lost the right meanwhile)."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("link by e-mail")
+        CODE = "code", _("code or link handed over in person")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    email = models.EmailField(_("e-mail"), blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kota = models.ForeignKey(
+        "places.Kota", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    nonce = models.CharField(max_length=64, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="invitation_exactly_one_place",
+                condition=(
+                    Q(kelurahan__isnull=False, agency__isnull=True, kota__isnull=True)
+                    | Q(kelurahan__isnull=True, agency__isnull=False, kota__isnull=True)
+                    | Q(kelurahan__isnull=True, agency__isnull=True, kota__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"invitation {self.pk}"
+
+    @property
+    def place(self):
+        return self.kelurahan or self.agency or self.kota

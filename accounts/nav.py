@@ -14,6 +14,7 @@ NAV_ITEMS = [
     ("cases:create", _("New complaint"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:list", _("Cases"), {Role.RELAWAN, Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:tasks", _("My tasks"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
+    ("public:queue", _("From the public"), {Role.KOORDINATOR}),
     ("referrals:queue", _("Approval queue"), set(STAFF_ROLES)),
     ("referrals:register", _("Referral register"), set(KELURAHAN_WIDE_ROLES)),
     ("cases:dashboard", _("Dashboard"), set(KELURAHAN_WIDE_ROLES)),
@@ -26,10 +27,12 @@ NAV_ITEMS = [
     ),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
-    ("people", _("People"), set(KELURAHAN_WIDE_ROLES)),
+    ("joining:setup_home", _("Setup"), set(KELURAHAN_WIDE_ROLES)),
+    ("people", _("People"), {*KELURAHAN_WIDE_ROLES, Role.ADMIN_INSTANSI}),
     ("account_audit", _("Account audit log"), set(KELURAHAN_WIDE_ROLES)),
     ("lockouts", _("Login lockouts"), set(KELURAHAN_WIDE_ROLES)),
     ("notifications:list", _("Notifications"), None, "notifications.services.unread_count"),
+    ("joining:join", _("Places"), "admin"),
     ("admin:index", _("Administration"), "admin"),
 ]
 

@@ -80,9 +80,26 @@ def _void_open_tokens(user) -> None:
     ResetToken.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
 
 
+# Rate limit of e-mail reset requests, per hour: per client address and per target (the account
+# the address belongs to, or the typed address when none does). Counted in the shared cache with
+# atomic increments (lockout.count). Over the limit the request does nothing, and the answer is
+# the same page as always: nobody learns from it whether an address has an account.
+RESET_LIMIT_SECONDS = 60 * 60
+RESET_PER_ADDRESS = 10
+RESET_PER_TARGET = 3
+
+
+def _over_reset_limit(user, email: str, ip: str | None) -> bool:
+    target = f"u{user.pk}" if user is not None else "e" + _hash(email.lower())[:32]
+    by_ip = lockout.count(f"reset:ip:{_hash(ip or '-')[:24]}", RESET_LIMIT_SECONDS)
+    by_target = lockout.count(f"reset:to:{target}", RESET_LIMIT_SECONDS)
+    return by_ip > RESET_PER_ADDRESS or by_target > RESET_PER_TARGET
+
+
 @transaction.atomic
-def request_by_email(email: str, *, ip: str | None = None) -> ResetToken:
-    """The same work whatever the address: a token row, an outbox row, a task."""
+def request_by_email(email: str, *, ip: str | None = None) -> ResetToken | None:
+    """The same work whatever the address: a token row, an outbox row, a task; nothing at all
+    (None) over the rate limit, whatever the address."""
     from outbox import services as outbox
 
     email = (email or "").strip()
@@ -91,6 +108,9 @@ def request_by_email(email: str, *, ip: str | None = None) -> ResetToken:
         if email
         else None
     )
+    if _over_reset_limit(user, email, ip):
+        log.warning("password reset request over the rate limit")
+        return None
     nonce = secrets.token_hex(16)
     now = timezone.now()
     token = ResetToken.objects.create(

@@ -30,7 +30,15 @@ class UserRoles:
     # kota region code -> set of roles held there today (the kota analyst: aggregates only)
     by_kota: dict[str, set[str]] = field(default_factory=dict)
     kota_names: dict[str, str] = field(default_factory=dict)
+    # The time zones (IANA names) of the places held: a kelurahan's own, an agency's or a kota's
+    # by its province (places.loader.zone_of).
+    zones: set[str] = field(default_factory=set)
     is_admin: bool = False
+
+    @property
+    def time_zone(self) -> str | None:
+        """The one zone of every place held, or None (none held, or places in several zones)."""
+        return next(iter(self.zones)) if len(self.zones) == 1 else None
 
     def at(self, kelurahan_id: int) -> set[str]:
         return self.by_kelurahan.get(kelurahan_id, set())
@@ -69,16 +77,23 @@ def roles_of(user: RequestUser | None) -> UserRoles:
     cached: UserRoles | None = getattr(user, "_lbk_roles", None)
     if cached is not None:
         return cached
+    from places.loader import PROVINCE_ZONES
+
     roles = UserRoles(is_admin=user.is_lbk_admin)
     for m in user.active_memberships():
         if m.kelurahan_id and m.kelurahan.is_active:
             roles.by_kelurahan.setdefault(m.kelurahan_id, set()).add(m.role)
             roles.kelurahan_names[m.kelurahan_id] = m.kelurahan.name
+            roles.zones.add(m.kelurahan.time_zone)
         elif m.agency_id and m.agency.is_active:
             roles.by_agency.setdefault(m.agency_id, set()).add(m.role)
             roles.agency_names[m.agency_id] = m.agency.name
+            if m.agency.kota_code[:2] in PROVINCE_ZONES:
+                roles.zones.add(PROVINCE_ZONES[m.agency.kota_code[:2]])
         elif m.kota_id:
             roles.by_kota.setdefault(m.kota_id, set()).add(m.role)
             roles.kota_names[m.kota_id] = str(m.kota)
+            if m.kota_id[:2] in PROVINCE_ZONES:
+                roles.zones.add(PROVINCE_ZONES[m.kota_id[:2]])
     user._lbk_roles = roles
     return roles

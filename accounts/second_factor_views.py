@@ -64,18 +64,18 @@ def verify(request):
 
 
 def _subject(request, user_id):
-    kelurahan_ids = grants.managed_kelurahan(request.user)
-    if not kelurahan_ids:
+    from .people import _at_managed
+
+    managed = grants.managed_places(request.user)
+    if not managed:
         raise Http404
     subject = get_object_or_404(
         User.objects.filter(
-            pk__in=Membership.objects.active()
-            .filter(kelurahan_id__in=kelurahan_ids)
-            .values("user_id")
+            pk__in=Membership.objects.active().filter(_at_managed(managed)).values("user_id")
         ),
         pk=user_id,
     )
-    return subject, kelurahan_ids
+    return subject, managed.kelurahan
 
 
 @require_POST

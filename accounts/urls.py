@@ -10,6 +10,19 @@ urlpatterns = [
     path("people/lockouts/", views.lockouts, name="lockouts"),
     path("people/", people.people, name="people"),
     path("people/audit/", people.audit_log, name="account_audit"),
+    path("people/invite/", people.invite, name="people_invite"),
+    path("people/<int:user_id>/", people.person, name="people_person"),
+    path("people/<int:user_id>/give/", people.give, name="people_give"),
+    path("people/<int:user_id>/end-all/", people.end_all, name="people_end_all"),
+    path("people/<int:user_id>/deactivate/", people.deactivate, name="people_deactivate"),
+    path("people/memberships/<int:pk>/end/", people.end, name="people_end_membership"),
+    path(
+        "people/invitations/<int:pk>/withdraw/",
+        people.withdraw_invitation,
+        name="people_withdraw_invitation",
+    ),
+    path("invitation/", views.invitation_code, name="invitation_code"),
+    path("invitation/<str:secret>/", views.invitation_accept, name="invitation_accept"),
     path(
         "people/<int:user_id>/reset-password/", people.reset_password, name="people_reset_password"
     ),

@@ -295,3 +295,57 @@ def password_reset_code(request):
 @require_GET
 def password_reset_complete(request):
     return render(request, "registration/password_reset_complete.html")
+
+
+# Invitations (accounts/people_service.py): public pages, like the password reset.
+
+
+@login_not_required
+def invitation_code(request):
+    """The code handed over in person: typed here, it leads to the acceptance page."""
+    from .forms import InvitationCodeForm
+    from .people_service import invitation_for, normalize_code
+
+    form = InvitationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = normalize_code(form.cleaned_data["code"])
+        if invitation_for(code) is not None:
+            return redirect("invitation_accept", secret=code)
+        from django.utils.translation import gettext as _
+
+        form.add_error("code", _("This code is wrong, or it has expired or was already used."))
+    return render(request, "registration/invitation_code.html", {"form": form})
+
+
+@login_not_required
+def invitation_accept(request, secret):
+    """A new account from an invitation: the person chooses their username and password."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from .forms import AcceptInvitationForm
+    from .people_service import Refused, accept, invitation_for
+
+    inv = invitation_for(secret)
+    if inv is None:
+        return render(request, "registration/invitation_invalid.html", status=404)
+    form = AcceptInvitationForm(request.POST or None, invitation=inv)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            accept(
+                inv,
+                username=data["username"],
+                password=data["new_password1"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+        except Refused as e:
+            for reason in e.reasons:
+                form.add_error(None, reason)
+        else:
+            messages.success(
+                request, _("Your account is ready. Sign in with your username and password.")
+            )
+            return redirect("login")
+    return render(request, "registration/invitation_accept.html", {"form": form, "inv": inv})

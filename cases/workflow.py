@@ -864,6 +864,23 @@ CLOCKS = (
         default_hours=72,
         extra={"roles": DECIDERS},
     ),
+    # A public submission (public app) is not a case: this clock runs on the submission row
+    # itself (public.Submission.due_at, public_channel/services.py), listed here for the printed
+    # procedure and the deadline settings. Urgent (someone in danger now): 2 hours counted
+    # within service hours.
+    Clock(
+        key="verify_public",
+        label=_("Verify a public submission"),
+        starts=_("Public submission received"),
+        stops=_(
+            "Registered as a case or declined (urgent, someone in danger now: 2 hours counted "
+            "within service hours)"
+        ),
+        who=_("Coordinator"),
+        default_hours=72,
+        emergency_hours=2,
+        extra={"roles": frozenset({Role.KOORDINATOR})},
+    ),
 )
 CLOCKS_BY_KEY = {c.key: c for c in CLOCKS}
 CASE.clocks = CLOCKS

@@ -1,7 +1,9 @@
 """The one way this project renders a PDF (referral letters, the printed procedure; later the
 monthly report and the poster): WeasyPrint, through a URL fetcher that reads only our own
-static files, so text in a case (a narrative naming a URL or a local file) can never make the
-renderer fetch anything. Security-sensitive: there must be no second fetcher.
+static files and the kota emblems uploaded by a place's setup (places.KotaEmblem, read from the
+default storage by the row's id, never from a URL), so text in a case (a narrative naming a URL
+or a local file) can never make the renderer fetch anything. Security-sensitive: there must be
+no second fetcher.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 # The only URLs the renderer may load: our static files under this prefix. Templates name them
 # as `{{ static }}fonts/...` (the context gives STATIC_PREFIX as `static`).
 STATIC_PREFIX = "https://static.posko-lbk.invalid/"
+# A kota's uploaded emblem: `{EMBLEM_PREFIX}<KotaEmblem id>` (emblem_url), read from storage.
+EMBLEM_PREFIX = "https://emblem.posko-lbk.invalid/"
 MIME = {
     ".ttf": "font/ttf",
     ".svg": "image/svg+xml",
@@ -53,6 +57,29 @@ def static_bytes(url: str) -> tuple[bytes, str]:
         return fh.read(), MIME.get(suffix, "application/octet-stream")
 
 
+def emblem_url(emblem_id: int, sha256: str = "") -> str:
+    """The id names the row; the content's hash only makes a replaced emblem a new URL for the
+    renderer's resource cache."""
+    return f"{EMBLEM_PREFIX}{int(emblem_id)}-{sha256[:16]}"
+
+
+def emblem_bytes(url: str) -> tuple[bytes, str]:
+    """The bytes of an uploaded kota emblem named by its id: the row says which stored file, and
+    only the default storage is read (a stored PNG or JPEG, checked when uploaded)."""
+    from django.core.files.storage import default_storage
+
+    from places.models import KotaEmblem
+
+    rest = url[len(EMBLEM_PREFIX) :].split("-", 1)[0]
+    if not rest.isdigit():
+        raise FetchRefused("refused emblem")
+    emblem = KotaEmblem.objects.filter(pk=int(rest)).first()
+    if emblem is None or emblem.content_type not in ("image/png", "image/jpeg"):
+        raise FetchRefused("no such emblem")
+    with default_storage.open(emblem.file.name, "rb") as fh:
+        return fh.read(), emblem.content_type
+
+
 class StaticOnlyFetcher(URLFetcher):
     """WeasyPrint's fetcher restricted to our own static files. `log`, if a list, collects
     every URL the renderer asked for."""
@@ -64,7 +91,10 @@ class StaticOnlyFetcher(URLFetcher):
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
         if self.log is not None:
             self.log.append(url)
-        data, mime = static_bytes(url)
+        if url.startswith(EMBLEM_PREFIX):
+            data, mime = emblem_bytes(url)
+        else:
+            data, mime = static_bytes(url)
         return URLFetcherResponse(url, data, {"Content-Type": mime})
 
 

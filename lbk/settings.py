@@ -79,12 +79,19 @@ INSTALLED_APPS = [
     "outbox",
     "reports",
     "outreach",
+    "joining",
+    # The public complaint channel (app label "public"; the package is public_channel because
+    # a module named `public` is taken by atpublic, which aiosmtpd imports).
+    "public_channel",
 ]
 
 MIDDLEWARE = [
     # HTML compressed (Django's GZipMiddleware has a BREACH mitigation since 4.2); static files
     # come compressed from whitenoise. Outermost, so it sees the finished response.
     "django.middleware.gzip.GZipMiddleware",
+    # The public complaint pages (/layanan/...) leave no trace: no cookie at all from any
+    # middleware below, Cache-Control: no-store, no referrer (public_channel/middleware.py).
+    "public_channel.middleware.NoTraceMiddleware",
     # A request id on every log line and in the X-Request-ID response header (lbk/logs.py).
     "lbk.logs.RequestIdMiddleware",
     # Behind a reverse proxy: the visitor's address from X-Forwarded-For (TRUSTED_PROXY_COUNT).
@@ -106,6 +113,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionLimitsMiddleware",
     # The second factor: asked after the password, set up once the grace period is over.
     "accounts.second_factor.SecondFactorMiddleware",
+    # Dates and times on pages in the zone of the user's place (WIB, WITA or WIT).
+    "accounts.middleware.PlaceTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -206,7 +215,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "lbk.cache.DatabaseCache",
             "LOCATION": "lbk_cache",
         }
     }
@@ -380,6 +389,14 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# The public complaint channel (public app): "Quick exit" leads to this neutral site, the only
+# external URL its pages name.
+PUBLIC_EXIT_URL = env("PUBLIC_EXIT_URL", default="https://www.google.com/")
+# The public form's signed token is the time check: sent sooner than this after the page was
+# drawn (a robot), or later than the maximum, the form comes back with what was typed.
+PUBLIC_FORM_MIN_SECONDS = env.int("PUBLIC_FORM_MIN_SECONDS", default=3)
+PUBLIC_FORM_MAX_SECONDS = env.int("PUBLIC_FORM_MAX_SECONDS", default=4 * 60 * 60)
 
 # Login lockout (accounts/lockout.py): per account (progressive delay after 5 failures, except
 # from a browser that signed in to it before) and per address (failures on 10 usernames within

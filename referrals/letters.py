@@ -19,11 +19,11 @@ from cases.invariants import shown_to_agency
 from lbk import pdf
 
 
-def tanggal(value):
+def tanggal(value, tz=None):
     """Indonesian long date (28 November 2026), whatever the user's language; a datetime is read
-    in the local time zone."""
+    in `tz` (the place's zone), else the current time zone."""
     if hasattr(value, "hour"):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, tz)
     with translation.override("id"):
         return date_format(value, "j F Y")
 
@@ -56,7 +56,8 @@ def identity_rows(referral, shown=None):
     r = referral
     victim = r.victim
     shown = set(r.letter_shared_fields or []) if shown is None else set(shown)
-    on_day = timezone.localdate(r.issued_at) if r.issued_at else timezone.localdate()
+    tz = r.kelurahan.tzinfo
+    on_day = timezone.localdate(r.issued_at or timezone.now(), tz)
     age = victim.age_on(on_day)
     with translation.override("id"):
         sex = victim.get_sex_display() if victim.sex else "-"
@@ -87,6 +88,7 @@ def letter_context(referral):
     identity = identity_rows(r)
     companion = r.case.companion or r.requested_by or r.created_by
     head = kel.head_title.upper()
+    tz = kel.tzinfo
     return {
         "r": r,
         "kel": kel,
@@ -94,7 +96,7 @@ def letter_context(referral):
         "kop_kota": f"PEMERINTAH {kel.kota.upper()}",
         "kop_kecamatan": f"KECAMATAN {kel.kecamatan.upper()}",
         "kop_kelurahan": f"{kel.get_kind_display().upper()} {kel.name.upper()}",
-        "place_date": f"{kota_short(kel.kota)}, {tanggal(r.issued_at or timezone.now())}",
+        "place_date": f"{kota_short(kel.kota)}, {tanggal(r.issued_at or timezone.now(), tz)}",
         "hal": "Pelimpahan Penanganan Kasus" if r.kind == "pelimpahan" else "Rujukan Kasus",
         "is_handover": r.kind == "pelimpahan",
         "identity": identity,
@@ -103,9 +105,10 @@ def letter_context(referral):
         "companion_name": companion.get_full_name() or companion.username,
         "companion_phone": companion.phone,
         "is_emergency": r.is_emergency and r.ratified_at is not None,
-        "emergency_date": tanggal(r.emergency_at) if r.emergency_at else "",
+        "emergency_date": tanggal(r.emergency_at, tz) if r.emergency_at else "",
         "office_head": f"{head} {kel.name.upper()}",
         "on_behalf": r.signer_on_behalf,
+        "acting": {"plh": "Plh.", "plt": "Plt."}.get(r.signer_acting, ""),
         "signer_office": (r.signer_title or "Kasi Kesra").upper(),
         "copies": [c.strip() for c in (kel.letter_copies or "Arsip").splitlines() if c.strip()],
         "qr": qr_markup(verification_url(r)),

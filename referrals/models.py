@@ -153,6 +153,9 @@ class Referral(models.Model):
     signer_rank = models.CharField(max_length=120, blank=True)
     signer_nip = models.CharField(max_length=18, blank=True)
     signer_on_behalf = models.BooleanField(default=False)
+    # "plh" or "plt" when the signer was the head's acting official that day (joining.ActingHead):
+    # the block then reads "Plh. LURAH ...".
+    signer_acting = models.CharField(max_length=3, blank=True, default="")
     letter_shared_fields = models.JSONField(default=list, blank=True)
     # Whether consent in force covered the letter when it was issued (cases/invariants.py): if it
     # did and is later withdrawn, the agency can no longer download it.

@@ -197,8 +197,10 @@ def format_letter_number(kelurahan: Kelurahan, seq: int, day: datetime.date, rol
     )
 
 
-def _signer_membership(actor: User, kelurahan_id: int) -> Membership | None:
-    today = timezone.localdate()
+def _signer_membership(
+    actor: User, kelurahan_id: int, today: datetime.date | None = None
+) -> Membership | None:
+    today = today or timezone.localdate()
     ms = [
         m
         for m in actor.active_memberships(today)
@@ -209,13 +211,19 @@ def _signer_membership(actor: User, kelurahan_id: int) -> Membership | None:
 
 
 def _issue_letter(referral: Referral, actor: User) -> None:
+    from joining.models import ActingHead
+
     from . import letters
 
     now = timezone.now()
-    day = timezone.localdate(now)
+    # The letter's day (its number's month and year, its date) is the place's own (WIB, WITA
+    # or WIT).
+    day = timezone.localdate(now, referral.kelurahan.tzinfo)
     roleplay = referral.case.is_roleplay
     seq = numbering.take_next(numbering.LETTER, referral.kelurahan_id, day.year, roleplay)
-    m = _signer_membership(actor, referral.kelurahan_id)
+    m = _signer_membership(actor, referral.kelurahan_id, day)
+    # The head's acting official (Plh./Plt.) that day signs in the head's name, not "a.n.".
+    acting = ActingHead.in_force(referral.kelurahan_id, day, user_id=actor.pk)
     referral.letter_seq = seq
     referral.letter_year = day.year
     referral.letter_roleplay = roleplay
@@ -227,6 +235,12 @@ def _issue_letter(referral: Referral, actor: User) -> None:
     referral.signer_rank = (m.rank if m else "") or ""
     referral.signer_nip = (m.nip if m else "") or ""
     referral.signer_on_behalf = bool(m and m.role != Role.LURAH)
+    referral.signer_acting = ""
+    if acting is not None and not (m and m.role == Role.LURAH):
+        referral.signer_acting = acting.kind
+        referral.signer_rank = acting.rank or referral.signer_rank
+        referral.signer_nip = acting.nip or referral.signer_nip
+        referral.signer_on_behalf = False
     # What the letter may show is frozen now: the fields consent in force allows, and whether
     # consent covered it at all (a ratified emergency letter may be issued without consent).
     referral.letter_shared_fields = letters.effective_shared_fields(referral)
@@ -248,6 +262,7 @@ def _issue_letter(referral: Referral, actor: User) -> None:
         "signer_rank",
         "signer_nip",
         "signer_on_behalf",
+        "signer_acting",
         "letter_shared_fields",
         "letter_with_consent",
         "verify_token",

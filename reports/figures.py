@@ -52,10 +52,13 @@ def is_sensitive(metric: str, category: str) -> bool:
     return cats is None or category in cats
 
 
-def month_of(dt: datetime.datetime | None) -> datetime.date | None:
+def _month_of(
+    dt: datetime.datetime | None, tz: datetime.tzinfo | None = None
+) -> datetime.date | None:
+    """The first day of the month of `dt` in `tz` (the case's place's zone)."""
     if dt is None:
         return None
-    return timezone.localdate(dt).replace(day=1)
+    return timezone.localdate(dt, tz).replace(day=1)
 
 
 def wg_threshold(v: Any) -> str:
@@ -69,6 +72,12 @@ def contributions(case: Case) -> Counter[Key]:
     """What the case counts for, from its rows (a few queries: victims, perpetrators, links,
     planned actions, referrals)."""
     out: Counter[Key] = Counter()
+    # The place's own months (WIB, WITA or WIT).
+    tz = case.kelurahan.tzinfo
+
+    def month_of(dt: datetime.datetime | None) -> datetime.date | None:
+        return _month_of(dt, tz)
+
     reg = month_of(case.registered_at)
     assert reg is not None
 
@@ -92,13 +101,13 @@ def contributions(case: Case) -> Counter[Key]:
     if case.is_social_protection:
         for t in case.social_problems or []:
             add(reg, "social.problem", t)
-    _services(case, add)
-    _referrals(case, add)
-    _clocks(case, add)
+    _services(case, add, month_of)
+    _referrals(case, add, month_of)
+    _clocks(case, add, month_of)
     return out
 
 
-def _clocks(case: Case, add: Any) -> None:
+def _clocks(case: Case, add: Any, month_of: Any) -> None:
     for run in case.clock_runs.all():
         if run.stopped_at is None:
             continue
@@ -106,7 +115,7 @@ def _clocks(case: Case, add: Any) -> None:
         add(month_of(run.stopped_at), "clock.met" if met else "clock.missed", run.key)
 
 
-def _services(case: Case, add: Any) -> None:
+def _services(case: Case, add: Any, month_of: Any) -> None:
     for a in case.actions.all():
         add(month_of(a.created_at), "service.planned", a.service_type)
         if a.status == vocab.ActionStatus.DONE:
@@ -149,7 +158,7 @@ def _violence(case: Case, reg: datetime.date, add: Any) -> None:
             add(reg, "violence.relation", link.relation)
 
 
-def _referrals(case: Case, add: Any) -> None:
+def _referrals(case: Case, add: Any, month_of: Any) -> None:
     from referrals.models import State
 
     for r in case.referrals.all():
@@ -165,7 +174,7 @@ def _referrals(case: Case, add: Any) -> None:
 
 def with_rows(qs):
     """The cases with every row contributions() reads, prefetched (a query per relation)."""
-    return qs.prefetch_related(
+    return qs.select_related("kelurahan").prefetch_related(
         "victims__perpetrator_links", "perpetrators", "actions", "referrals__agency", "clock_runs"
     )
 

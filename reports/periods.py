@@ -1,5 +1,6 @@
 """The period of a report: a month, a quarter, a year, or (kelurahan users only) a custom run
-of months. Months are those of the monthly figures (WITA)."""
+of months. Months are those of the monthly figures: each place's own (WIB, WITA or WIT, from
+its province; Kelurahan.time_zone), so a month's bounds are the place's local midnights."""
 
 from __future__ import annotations
 
@@ -29,11 +30,12 @@ class Period:
         """The day after the period."""
         return add_months(self.last, 1)
 
-    def start_dt(self) -> datetime.datetime:
-        return _local_midnight(self.first)
+    def start_dt(self, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+        """The first instant of the period in `tz` (the place's zone; the current one if None)."""
+        return _local_midnight(self.first, tz)
 
-    def end_dt(self) -> datetime.datetime:
-        return _local_midnight(self.end)
+    def end_dt(self, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+        return _local_midnight(self.end, tz)
 
     def label(self) -> str:
         from django.utils.formats import date_format
@@ -47,8 +49,8 @@ class Period:
         return f"{date_format(self.first, 'F Y')} – {date_format(self.last, 'F Y')}"
 
 
-def _local_midnight(d: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(d.year, d.month, d.day))
+def _local_midnight(d: datetime.date, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(d.year, d.month, d.day), tz)
 
 
 def add_months(d: datetime.date, n: int) -> datetime.date:

@@ -26,6 +26,14 @@ class Place:
     level: str  # kelurahan, kecamatan, kota
     label: str
     kelurahan_ids: list[int]
+    # The zone the place's months are reckoned in (a kota lies in one province: one zone).
+    time_zone: str = "Asia/Makassar"
+
+    @property
+    def tzinfo(self):
+        import zoneinfo
+
+        return zoneinfo.ZoneInfo(self.time_zone)
 
 
 @dataclass
@@ -59,7 +67,7 @@ def scope_for(user) -> Scope:
             custom_periods=True,
             roleplay_switch=coordinator,
             sections=ALL_SECTIONS,
-            places=[Place(f"kel:{k.pk}", "kelurahan", str(k), [k.pk]) for k in kels],
+            places=[Place(f"kel:{k.pk}", "kelurahan", str(k), [k.pk], k.time_zone) for k in kels],
         )
     if roles.kota_codes:
         return _kota_scope(roles.kota_codes, sections=ALL_SECTIONS)
@@ -79,6 +87,8 @@ def _kota_scope(codes: list[str], *, sections: tuple[str, ...]) -> Scope:
         .select_related("region__kecamatan__kota")
         .order_by("region_id")
     )
+    from places.loader import zone_of
+
     places: list[Place] = []
     for kota in Kota.objects.filter(code__in=codes):
         places.append(
@@ -87,13 +97,14 @@ def _kota_scope(codes: list[str], *, sections: tuple[str, ...]) -> Scope:
                 "kota",
                 str(kota),
                 [k.pk for k in kels if k.region.kecamatan.kota_id == kota.code],
+                zone_of(kota.code),
             )
         )
     for kec in Kecamatan.objects.filter(kota_id__in=codes):
         ids = [k.pk for k in kels if k.region.kecamatan_id == kec.code]
-        places.append(Place(f"kec:{kec.code}", "kecamatan", str(kec), ids))
+        places.append(Place(f"kec:{kec.code}", "kecamatan", str(kec), ids, zone_of(kec.code)))
     for k in kels:
-        places.append(Place(f"kel:{k.pk}", "kelurahan", str(k), [k.pk]))
+        places.append(Place(f"kel:{k.pk}", "kelurahan", str(k), [k.pk], k.time_zone))
     return Scope(
         protected=True,
         custom_periods=False,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -20,7 +21,7 @@ from cases.models import Case, ClockRun
 from . import charts
 from .figures import is_sensitive
 from .models import MonthlyCount
-from .periods import Period
+from .periods import Period, add_months
 from .protect import shown
 from .scope import Place, Scope
 
@@ -225,6 +226,46 @@ class Builder:
         t.chart = charts.bar_chart(t.id + "-chart", title, t.summary, pairs)
         return t
 
+    def trend(self) -> Table:
+        """New cases and victims month by month over the twelve months that end with the
+        period (a longer period: its own months), one query; a line chart beside the table."""
+        first = min(self.period.first, add_months(self.period.last, -11))
+        months = []
+        m = first
+        while m <= self.period.last:
+            months.append(m)
+            m = add_months(m, 1)
+        qs = MonthlyCount.objects.filter(
+            kelurahan_id__in=self.place.kelurahan_ids,
+            month__gte=first,
+            month__lte=self.period.last,
+            is_roleplay=self.roleplay,
+            metric__in=["case.new", "victim.all"],
+            category="all",
+        )
+        if self.scope.agency_id is not None:
+            qs = qs.filter(agency_key=self.scope.agency_id)
+        got = {
+            (metric, month): n
+            for metric, month, n in qs.values_list("metric", "month")
+            .annotate(n=Sum("n"))
+            .order_by()
+        }
+        labels = [date_format(m, "M y") for m in months]
+        new = [self.v(got.get(("case.new", m), 0)) for m in months]
+        victims = [self.v(got.get(("victim.all", m), 0)) for m in months]
+        title = _("New cases and victims by month")
+        series = [(_("New cases"), new), (_("Victims"), victims)]
+        t = Table(
+            id="trend",
+            title=title,
+            columns=[name for name, _v in series],
+            rows=[(label, [new[i], victims[i]]) for i, label in enumerate(labels)],
+        )
+        t.summary = charts.trend_summary(title, labels, series)
+        t.chart = charts.line_chart("trend-chart", title, t.summary, labels, series)
+        return t
+
     notes: list[str]
 
 
@@ -279,6 +320,7 @@ def _victims(b: Builder, r: Report) -> None:
         ],
     )
     r.tables.append(cases)
+    r.tables.append(b.trend())
     r.tables.append(b.one("victim.sex", _("Victims by sex"), total_metric="victim.all"))
     r.tables.append(b.one("victim.age", _("Victims by age group (SIMFONI)")))
     r.tables.append(b.age_by_sex())
@@ -361,8 +403,8 @@ def _services(b: Builder, r: Report) -> None:
         kelurahan_id__in=b.place.kelurahan_ids,
         is_roleplay=b.roleplay,
         key="agency_ack",
-        stopped_at__gte=b.period.start_dt(),
-        stopped_at__lt=b.period.end_dt(),
+        stopped_at__gte=b.period.start_dt(b.place.tzinfo),
+        stopped_at__lt=b.period.end_dt(b.place.tzinfo),
     )
     if b.scope.agency_id is not None:
         from referrals.models import Referral
@@ -447,8 +489,8 @@ def _quality(b: Builder, r: Report) -> None:
     cases = Case.objects.filter(
         kelurahan_id__in=b.place.kelurahan_ids,
         is_roleplay=b.roleplay,
-        registered_at__gte=b.period.start_dt(),
-        registered_at__lt=b.period.end_dt(),
+        registered_at__gte=b.period.start_dt(b.place.tzinfo),
+        registered_at__lt=b.period.end_dt(b.place.tzinfo),
     )
     r.figures.append(
         (

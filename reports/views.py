@@ -118,8 +118,8 @@ def simfoni(request, fmt: str):
         Victim.objects.filter(
             kelurahan_id__in=[k for k in place.kelurahan_ids if k in kel_ids],
             case__is_roleplay=False,
-            case__registered_at__gte=period.start_dt(),
-            case__registered_at__lt=period.end_dt(),
+            case__registered_at__gte=period.start_dt(place.tzinfo),
+            case__registered_at__lt=period.end_dt(place.tzinfo),
         )
         .exclude(Q(pk__in=withdrawn) & ~Q(pk__in=in_force))
         .select_related("case__kelurahan")

@@ -49,6 +49,14 @@ SAFE = {
     "people_reset_password": "resets a person's password by the grant table (no case data)",
     "people_reset_second_factor": "resets a person's second factor by the grant table",
     "people_exempt": "exempts a volunteer from two-factor sign-in (no case data)",
+    "people_invite": "invites a person by the grant table (no case data)",
+    "people_give": "gives a membership by the grant table (accounts/people_service.py)",
+    "people_end_membership": "ends a membership by the grant table",
+    "people_end_all": "ends a person's memberships in a place, and their sessions",
+    "people_deactivate": "deactivates an account (an application admin within scope)",
+    "people_withdraw_invitation": "withdraws an open invitation (no case data)",
+    "invitation_code": "finds an invitation by its code (no case data)",
+    "invitation_accept": "makes an account from an invitation (no case data)",
     "two_factor_setup": "sets up the user's own second factor",
     "two_factor_verify": "checks the user's own second-factor code",
     "resubmit": "drops or shows the user's own kept form (its fields go to their own door)",
@@ -56,6 +64,15 @@ SAFE = {
     "notifications:read_all": "marks the user's own notifications read",
     "outreach:new": "records an outreach activity (no case data)",
     "outreach:photo_add": "adds a photo to an outreach activity (no case data)",
+    "joining:join": "an admin adds a kelurahan or desa by its region code (no case data)",
+    "joining:setup_home": "GET only: sends the setup people to their place's setup",
+    "joining:setup": "GET only: the setup's progress list",
+    "joining:step": "saves a step of a place's setup (letterhead, signers, numbering...)",
+    "joining:emblem": "uploads a kota's emblem (no case data)",
+    "public:form": "a public submission: not a case (DATA.md), writes no case data",
+    "public:status": "checks a public submission's status with its code and PIN",
+    "public:step": "the coordinator's step on a public submission (not a case); registering "
+    "it goes through cases:create",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).
@@ -401,6 +418,8 @@ def accepts_post(client, route, worlds):
         "token": "x",
         "section": "victims",  # reports (GET only)
         "fmt": "csv",
+        "user_id": worlds["closed"]["case"].registered_by_id,  # the people pages (GET only)
+        "code": "ws",  # a kelurahan's public page (public app)
     }
     if route.key.startswith("referrals:") or route.key.startswith("notifications:"):
         params["pk"] = worlds["closed"]["referral"].pk

@@ -200,7 +200,8 @@ def _register(
     ip: str | None,
 ) -> Case:
     now = timezone.now()
-    year = timezone.localtime(now).year
+    # The year of the number is the place's own (WIB, WITA or WIT).
+    year = timezone.localtime(now, kelurahan.tzinfo).year
     seq = numbering.take_next(numbering.CASE, kelurahan.pk, year, is_roleplay)
     case = Case(
         kelurahan=kelurahan,

@@ -194,6 +194,20 @@ def _form_page(request, template, case_form, victims, perps, status=200, **extra
 # --------------------------------------------------------------------------------------------
 
 
+# Other apps start an intake from their own record (the public channel: a submission the
+# coordinator registers): starter(request, places) -> the form's initial values, or None. The
+# record is linked when the case is saved (the "case.registered" reaction), never here.
+INTAKE_STARTERS: list = []
+
+
+def _intake_initial(request, places):
+    for starter in INTAKE_STARTERS:
+        found = starter(request, places)
+        if found:
+            return found
+    return {"intake_token": uuid.uuid4()}
+
+
 @require_http_methods(["GET", "POST"])
 def case_create(request):
     places = intake_kelurahan(request.user)
@@ -201,7 +215,7 @@ def case_create(request):
         raise Http404
     if request.method == "GET":
         case_form, victims, perps = _build_forms(
-            None, kelurahan_choices=places, initial={"intake_token": uuid.uuid4()}
+            None, kelurahan_choices=places, initial=_intake_initial(request, places)
         )
         return _form_page(request, "cases/intake_form.html", case_form, victims, perps)
 

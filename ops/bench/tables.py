@@ -184,7 +184,7 @@ class _Shapes:
     put where a prefetch would (no query)."""
 
     def __init__(self):
-        from accounts.models import Agency
+        from accounts.models import Agency, Kelurahan
         from cases import models as m
         from referrals.models import Referral
 
@@ -201,6 +201,8 @@ class _Shapes:
             k: {f.attname for f in model._meta.concrete_fields} for k, model in self.models.items()
         }
         self.agencies = {a.pk: a for a in Agency.objects.all()}
+        # contributions() reckons months in the case's kelurahan's zone (case.kelurahan.tzinfo).
+        self.kelurahan = {k.pk: k for k in Kelurahan.objects.all()}
 
     def make(self, kind, row):
         names = self.names[kind]
@@ -208,6 +210,7 @@ class _Shapes:
 
     def case(self, s):
         case = self.make("case", s.case)
+        case.kelurahan = self.kelurahan[case.kelurahan_id]
         victims = []
         links = {}
         for row in s.links:

@@ -16,6 +16,7 @@ import contextlib
 import email
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -87,26 +88,65 @@ class HoldingSink:
         return "250 OK"
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """A database of the test's own that separate processes can share."""
+def _migrate(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "REPLICA_DATABASE_URL": ""}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """One migrated database for the module (a SQLite file, or a PostgreSQL template): each
+    test copies it instead of running every migration again."""
     db = settings.DATABASES["default"]
     if "sqlite" in db["ENGINE"]:
-        yield f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+        path = tmp_path_factory.mktemp("worker") / "template.sqlite3"
+        _migrate(f"sqlite:///{path}")
+        yield ("sqlite", str(path))
         return
     import psycopg
 
-    name = f"posko_kill_{uuid.uuid4().hex[:8]}"
     server = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    name = f"posko_kill_tpl_{uuid.uuid4().hex[:8]}"
     admin = psycopg.connect(f"{server}/postgres", autocommit=True)
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"{server}/{name}"
+        _migrate(f"{server}/{name}")
+        yield ("postgres", (server, name, admin))
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 
+@pytest.fixture
+def database_url(tmp_path, migrated):
+    """A database of the test's own that separate processes can share, copied from the
+    module's migrated one."""
+    kind, where = migrated
+    if kind == "sqlite":
+        path = tmp_path / "worker.sqlite3"
+        shutil.copyfile(where, path)
+        yield f"sqlite:///{path}"
+        return
+    server, template, admin = where
+    name = f"posko_kill_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Both backends on one test worker (make test runs xdist with --dist loadgroup), so the migrated
+# database is made once.
+@pytest.mark.xdist_group("outbox_worker_kill")
 @pytest.mark.parametrize("backend", ["db", "rq"])
 def test_a_killed_workers_row_is_done_once_after_its_lease_expires(
     backend, database_url, tmp_path, request
@@ -142,7 +182,6 @@ def test_a_killed_workers_row_is_done_once_after_its_lease_expires(
 
     worker = None
     try:
-        run("migrate", "--noinput", "-v", "0", timeout=600)
         run("shell", "-c", SETUP)
         before = rows()
         assert [r["kind"] for r in before] == ["email"] * 3

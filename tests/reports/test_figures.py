@@ -252,3 +252,25 @@ def test_agency_officer_sees_only_referrals_to_their_agency(personas):
         personas.client("uptdppa.petugas").get(page.replace("services", "victims")).status_code
         == 404
     )
+
+
+def test_trend_line_chart_with_its_table(data):
+    """The twelve months ending with the period, as a table and a line chart that carries a
+    title, a text summary and every value; the kota analyst's months are protected too."""
+    import re
+
+    html = data.client("ws.koordinator").get(PAGE.format(section="victims")).content.decode()
+    section = html.split('id="trend-h"', 1)[1].split("</section>", 1)[0]
+    months = re.findall(r'<th scope="row">(.*?)</th>', section)
+    assert len(months) == 12 and months[-1] == "Des 26" and months[-2] == "Nov 26"
+    cells = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", section)
+    by_month = {m: re.findall(r"<td[^>]*>(.*?)</td>", rest) for m, rest in cells}
+    assert by_month["Des 26"] == ["3", "3"] and by_month["Nov 26"] == ["1", "1"]
+    assert by_month["Jan 26"] == ["0", "0"]
+    assert section.count("<polyline") == 2
+    assert '<title id="trend-chart-t">Kasus baru dan korban per bulan</title>' in section
+    assert "tertinggi 3 (Des 26)" in section  # the summary names the peak month
+    kota = data.client("kota.analis").get(PAGE.format(section="victims")).content.decode()
+    ksection = kota.split('id="trend-h"', 1)[1].split("</section>", 1)[0]
+    assert '<td class="text-end">&lt;5</td>' in ksection
+    assert not re.search(r'<td class="text-end">[1-4]</td>', ksection)

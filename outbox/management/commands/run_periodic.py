@@ -1,6 +1,7 @@
 """The periodic run (a systemd timer or cron every few minutes in production; `make run` runs
 it every 30 seconds): deadline reminders and escalations from the clock rows, and the outbox
-rows the queue lost handed to it again (an expired lease: a killed worker; a retry due). Safe
+rows the queue lost handed to it again (an expired lease: a killed worker; a retry due), and the
+public submissions' reminders and 90-day erasure. Safe
 to run on several machines at once: each reminder is claimed by a conditional UPDATE."""
 
 import time
@@ -27,6 +28,10 @@ class Command(BaseCommand):
         while True:
             reminded, escalated = reminders.schedule()
             handed = services.requeue()
+            # The public submissions' reminders, and the 90-day erasure of declined ones.
+            from public_channel.services import periodic
+
+            periodic()
             done = services.work_due() if opts["work"] else 0
             if opts["verbosity"] > 1 or reminded or escalated or handed or done:
                 self.stdout.write(
