@@ -448,7 +448,7 @@ def overdue_marks(cases, now=None) -> dict[int, list[ClockRun]]:
     rows = ClockRun.objects.running().filter(
         case_id__in=ids, referral_id__isnull=True, due_at__lt=now
     )
-    for r in rows.order_by("due_at"):
+    for r in rows.only("id", "case_id", "key", "due_at").order_by("due_at"):
         r.label = presenter(r.key).label
         out.setdefault(r.case_id, []).append(r)
     return out

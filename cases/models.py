@@ -176,6 +176,14 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["kelurahan", "status"]),
             models.Index(fields=["kelurahan", "-registered_at"]),
+            # The case list filtered by state (issue 12): newest first and its bounded count
+            # read only the rows they need, the count from the index alone (the kind and
+            # series filters are in the index on PostgreSQL).
+            models.Index(
+                fields=["kelurahan", "status", "-registered_at", "-id"],
+                include=["is_violence", "is_social_protection", "is_roleplay"],
+                name="case_list_by_status",
+            ),
         ]
 
     def __str__(self):
