@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.test import RequestFactory
 
+from accounts.models import Kelurahan
 from cases import clocks, numbering, vocab
 from cases.models import Case, CaseEvent, ClockRun, Consent, PlannedAction, Victim
 from cases.search import normalize_name

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0009_kelurahan_time_zone'),
-        ('cases', '0011_victim_age_group'),
+        ('cases', '0012_case_mechanism_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
