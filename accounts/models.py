@@ -27,10 +27,12 @@ class Role(models.TextChoices):
     LURAH = "lurah", _("Lurah")
     PETUGAS = "petugas", _("Agency officer")
     ANALIS_KOTA = "analis_kota", _("Kota analyst (DP3A or Dinas Sosial)")
+    # Runs role-play sessions (roleplay app): sees only the SIM cases of their own sessions.
+    FASILITATOR = "fasilitator", _("Role-play facilitator")
 
 
 KELURAHAN_ROLES = frozenset(
-    {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH}
+    {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH, Role.FASILITATOR}
 )
 AGENCY_ROLES = frozenset({Role.PETUGAS})
 # Roles held at kota level (a membership by the kota's region code): aggregates only.

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "outbox",
     "reports",
     "outreach",
+    "roleplay",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("mechanism/", include("mechanism.urls")),
     path("outreach/", include("outreach.urls")),
+    path("simulasi/", include("roleplay.urls")),
     path("admin/", admin.site.urls),
 ]
 
