@@ -69,7 +69,12 @@ class ParticipantForm(NoNullCharacters, forms.Form):
 
     def __init__(self, *args, kelurahan, **kwargs):
         super().__init__(*args, **kwargs)
-        ids = Membership.objects.active().filter(kelurahan=kelurahan).values("user_id")
+        # People of the kota's kelurahan (a trainer mixes places) and agency officers.
+        ids = (
+            Membership.objects.active()
+            .filter(kelurahan__kota_code=kelurahan.kota_code)
+            .values("user_id")
+        )
         agency_ids = Membership.objects.active().filter(agency__isnull=False).values("user_id")
         self.fields["user"].queryset = (
             User.objects.filter(is_active=True)
