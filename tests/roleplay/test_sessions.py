@@ -163,9 +163,10 @@ def test_session_played_through_debrief_and_apply(personas):
     assert "Penugasan dalam 24 jam terlalu singkat" in text
     assert "Formulir rujukan terlalu panjang" in text
     # One deadline missed (the second card's assignment), the first met.
-    assert ClockRun.objects.get(case=lansia, key="assign").stopped_at > ClockRun.objects.get(
-        case=lansia, key="assign"
-    ).due_at
+    assert (
+        ClockRun.objects.get(case=lansia, key="assign").stopped_at
+        > ClockRun.objects.get(case=lansia, key="assign").due_at
+    )
     # Apply: a new draft version when none is open, the change logged with the note.
     draft.state = Version.State.TRIAL
     draft.save()
@@ -234,8 +235,9 @@ def test_sim_isolated_and_roles_end_with_the_session(personas):
     assert client_for(koord).get(f"/cases/{case.pk}/").status_code == 404
     assert off.get(f"/referrals/{r.pk}/").status_code == 404
     assert client_for(pendamping).get(f"/simulasi/{s.pk}/").status_code == 404
+    fresh = type(pendamping).objects.get(pk=pendamping.pk)  # a new request's user
     with pytest.raises(engine.TransitionRefused):
-        engine.fire(workflow.CASE, case, "assess", pendamping, {"victim": victim})
+        engine.fire(workflow.CASE, case, "assess", fresh, {"victim": victim})
     s.refresh_from_db()
     a = Activity.objects.get(pk=s.activity_id)
     assert (a.kind, a.women, a.men, a.with_disability) == ("simulasi", 3, 2, 0)
