@@ -6,7 +6,7 @@ Every permission check of the app starts from here (cases/access.py, referrals/a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .models import STAFF_ROLES, Role
 
@@ -55,7 +55,7 @@ class UserRoles:
         """The agencies the user plays (as an agency officer) on a SIM case."""
         return self._sim_rows()[1].get(case_id, set())
 
-    def on(self, case) -> set[str]:
+    def on(self, case: Any) -> set[str]:
         """The roles held on one case: the kelurahan roles for a real case (or a SIM case made
         outside any session), the session roles for a case of a role-play session."""
         if getattr(case, "roleplay_session_id", None):

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
     from accounts.models import Kelurahan, User
+    from roleplay.models import Session as RoleplaySession
 
     from ..engine import Ctx
 
@@ -151,7 +152,7 @@ def case_register(
     token: uuid.UUID | None = None,
     is_roleplay: bool = False,
     ip: str | None = None,
-    session=None,
+    session: RoleplaySession | None = None,
     scenario: str = "",
 ) -> Registered:
     """Register a complaint as a Case in state `received`.
@@ -203,7 +204,7 @@ def _register(
     token: uuid.UUID | None,
     is_roleplay: bool,
     ip: str | None,
-    session=None,
+    session: RoleplaySession | None = None,
     scenario: str = "",
 ) -> Case:
     now = timezone.now()
