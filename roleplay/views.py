@@ -6,6 +6,7 @@ what is allowed in which state is roleplay/services.py."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -47,9 +48,7 @@ def index(request):
         user=request.user, session__state=Session.State.RUNNING
     ).values("session_id")
     rows = list(
-        Session.objects.filter(kelurahan_id__in=ids)
-        .union(Session.objects.filter(pk__in=part))
-        .order_by("-held_on", "-pk")
+        Session.objects.filter(Q(kelurahan_id__in=ids) | Q(pk__in=part)).order_by("-held_on", "-pk")
     )
     if not ids and not rows:
         raise Http404

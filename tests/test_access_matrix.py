@@ -192,6 +192,19 @@ MATRIX = {
     "mechanism:scan": row(default=404),  # the draft has no scan yet
     "mechanism:new": POST_ONLY,
     "mechanism:trial": POST_ONLY,
+    # role-play sessions (a planned WS session, no participant yet): who runs sessions of the
+    # place (the kelurahan-wide roles, a facilitator); participants only while it runs
+    "roleplay:index": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
+    "roleplay:new": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
+    "roleplay:detail": row(default=404, ws_wide=200),
+    "roleplay:debrief": row(default=404, ws_wide=200),
+    "roleplay:debrief_pdf": row(default=404, ws_wide=200),
+    "roleplay:participants": POST_ONLY,
+    "roleplay:start": POST_ONLY,
+    "roleplay:open": POST_ONLY,
+    "roleplay:end": POST_ONLY,
+    "roleplay:note": POST_ONLY,
+    "roleplay:apply": POST_ONLY,
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -303,6 +316,15 @@ def build_data(personas, master, media):
     from tests.factories import mechanism_version
 
     draft = mechanism_version("ws", state="draft")
+    from roleplay.models import Session
+
+    session = Session.objects.create(
+        kelurahan=master["ws"],
+        version=draft,
+        title="Simulasi uji",
+        place="Aula",
+        facilitator=personas["ws.koordinator"],
+    )
     from notifications.models import Notification
     from outreach.models import Activity, Photo
 
@@ -339,6 +361,7 @@ def build_data(personas, master, media):
         "referral": referral,
         "notification": Notification.objects.order_by("pk").first(),
         "mechanism": draft,
+        "session": session,
     }
 
 
@@ -369,6 +392,8 @@ def params_for(route, data, personas):
         values["pk"] = d["notification"].pk
     if key.startswith("mechanism:"):
         values["code"], values["number"] = "WS", d["mechanism"].number
+    if key.startswith("roleplay:"):
+        values["pk"], values["note_id"] = d["session"].pk, 1
     if key == "attachments:download":
         values["pk"] = d["attachment"].pk
     if key == "admin:view_on_site":
