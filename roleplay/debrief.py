@@ -40,6 +40,18 @@ class Scenario:
         return sum(d.met is False for d in self.deadlines)
 
 
+def step_labels() -> dict[str, str]:
+    """{"assign": "Tetapkan pendamping", "referral.send": "...", ...}: the steps' own labels."""
+    from cases.engine import tables
+
+    out: dict[str, str] = {"registered": str(CaseEvent.Kind.REGISTERED.label)}
+    for table in tables():
+        prefix = "" if table.key == "case" else f"{table.key}."
+        for step in table.steps:
+            out.setdefault(f"{prefix}{step.action}", str(step.label))
+    return out
+
+
 def step_of(event: CaseEvent) -> str:
     if event.kind == CaseEvent.Kind.REFERRAL:
         return f"referral.{event.action}"
@@ -58,23 +70,26 @@ def build(session: Session, now=None) -> dict:
     for e in CaseEvent.objects.filter(case_id__in=ids).order_by("at", "pk"):
         events.setdefault(e.case_id, []).append(e)
     refusals: dict[int, list[Refusal]] = {}
+    names_ = step_labels()
     for r in Refusal.objects.filter(session=session).order_by("at", "pk"):
+        r.label = names_.get(r.action, r.action)
         refusals.setdefault(r.case_id, []).append(r)
     runs: dict[int, list[ClockRun]] = {}
     for run in ClockRun.objects.filter(case_id__in=ids).order_by("started_at", "pk"):
         runs.setdefault(run.case_id, []).append(run)
+    names = step_labels()
     out = []
     for case in cases:
         card = scenarios.card(case.scenario)
         taken = [step_of(e) for e in events.get(case.pk, []) if e.action]
         s = Scenario(case=case, card=card, refusals=refusals.get(case.pk, []))
         expected = list(card.expected) if card else []
-        s.expected = [(step, step in taken) for step in expected]
-        s.unexpected = [t for t in dict.fromkeys(taken) if t not in expected]
+        s.expected = [(names.get(step, step), step in taken) for step in expected]
+        s.unexpected = [names.get(t, t) for t in dict.fromkeys(taken) if t not in expected]
         for e in events.get(case.pk, []):
             who = roles_by_user.get(e.actor_id)
             label = ", ".join(sorted(who)) if who else facilitator
-            s.acts.append((e.at, step_of(e) or e.kind, label))
+            s.acts.append((e.at, names.get(step_of(e) or e.kind, step_of(e) or e.kind), label))
         for run in runs.get(case.pk, []):
             end = run.stopped_at
             met = end <= run.due_at if end is not None else False if now > run.due_at else None

@@ -198,6 +198,30 @@ class Note(models.Model):
     def in_mechanism(self) -> bool:
         return self.target != self.Target.OUTSIDE
 
+    @property
+    def proposed_display(self) -> str:
+        """The proposed value in words (the debrief reads it out)."""
+        value = self.proposed
+        if value in (None, "", [], {}):
+            return ""
+        if self.target == self.Target.DEADLINE:
+            from cases.procedure_print import deadline_in_words
+            from mechanism.forms import clock_keys
+            from mechanism.models import Deadline
+
+            clock = dict(clock_keys()).get(self.clock_key, self.clock_key)
+            return f"{clock}: {deadline_in_words(Deadline.from_json(value))}"
+        if self.target == self.Target.APPROVERS:
+            from mechanism.models import Version
+
+            return str(Version.Approvers(value).label)
+        if self.target == self.Target.HANDOVER_AGENCIES:
+            names = Agency.objects.filter(pk__in=value).order_by("name")
+            return ", ".join(a.name for a in names)
+        if self.target == self.Target.SERVICE_HOURS:
+            return "; ".join(f"{d}={a}-{b}" for d, (a, b) in sorted(value.items()))
+        return str(value)
+
 
 class Refusal(models.Model):
     """A step refused on a session's case: the guard messages the participant saw (for the
