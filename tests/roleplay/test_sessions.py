@@ -93,7 +93,7 @@ def test_session_played_through_debrief_and_apply(personas):
             assert fac.post(f"/simulasi/{s.pk}/open/", {"card": key}).status_code == 302
         # The same card twice is refused.
         r = fac.post(f"/simulasi/{s.pk}/open/", {"card": "kdrt-dewasa"}, follow=True)
-        assert "sudah dimainkan" in r.content.decode() or "already played" in r.content.decode()
+        assert "Kartu ini sudah dimainkan dalam sesi." in r.content.decode()
     kdrt, lansia = Case.objects.filter(roleplay_session=s).order_by("pk")
     assert kdrt.is_roleplay and "-SIM-" in kdrt.number and kdrt.mechanism_id == draft.pk
     assert kdrt.registered_by == relawan
