@@ -19,23 +19,9 @@ from .vocab import Status
 
 
 def _session_q(roles, user, *, intake: bool) -> models.Q:
-    """The cases of running role-play sessions the user reaches by session role, by the same
-    rule as a membership (the facilitator reads them all)."""
-    wide, companion, registrar = [], [], []
-    for case_id, held in roles.sim_cases.items():
-        if held & (KELURAHAN_WIDE_ROLES | {Role.FASILITATOR}):
-            wide.append(case_id)
-            continue
-        if Role.PENDAMPING in held:
-            companion.append(case_id)
-        if intake and held & {Role.RELAWAN, Role.PENDAMPING}:
-            registrar.append(case_id)
-    q = models.Q(pk__in=wide)
-    if companion:
-        q |= models.Q(pk__in=companion, companion_id=user.pk)
-    if registrar:
-        q |= models.Q(pk__in=registrar, registered_by_id=user.pk)
-    return q
+    from roleplay.roles import case_q
+
+    return case_q(roles.user_id, intake=intake)
 
 
 class CaseQuerySet(models.QuerySet):

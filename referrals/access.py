@@ -14,8 +14,9 @@ from django.http import Http404, HttpRequest
 
 from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import RequestUser, UserRoles, roles_of
-from cases.access import SIM_READERS, acts_as_companion, log_access, sees_in_full
+from cases.access import acts_as_companion, log_access, sees_in_full
 from cases.engine import AGENCY, COMPANION, STAFF
+from roleplay.roles import agency_q, case_q
 
 from .models import Referral
 
@@ -34,20 +35,12 @@ def _kelurahan_q(roles: UserRoles, user: RequestUser) -> Q:
             q |= Q(kelurahan_id=kel_id, case__companion_id=user.pk)
     # A role-play session's referrals: by session role only (never by a real membership).
     q &= Q(case__roleplay_session__isnull=True)
-    wide = [c for c, held in roles.sim_cases.items() if held & SIM_READERS]
-    mine = [c for c, held in roles.sim_cases.items() if Role.PENDAMPING in held]
-    q |= Q(case_id__in=wide) | Q(case_id__in=mine, case__companion_id=user.pk)
-    return q
+    return q | case_q(roles.user_id, intake=False, prefix="case__")
 
 
 def _sim_agency_q(roles: UserRoles) -> Q:
     """The SIM referrals an officer's session role reaches, once sent (the session's list)."""
-    q = Q(pk__in=[])
-    for case_id in roles.sim_cases:
-        agencies = roles.sim_agencies(case_id)
-        if agencies:
-            q |= Q(case_id=case_id, agency_id__in=sorted(agencies), sent_at__isnull=False)
-    return q
+    return agency_q(roles.user_id)
 
 
 def visible_referrals(user: RequestUser, qs: ReferralQuerySet | None = None) -> ReferralQuerySet:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from accounts.models import Role
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from accounts.models import KELURAHAN_WIDE_ROLES, Role
 
 
 def session_roles(user_id: int) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
@@ -61,3 +65,62 @@ def members(roles, *, case, agency_id: int | None = None):
     if agency_id is not None:
         rows = rows.filter(agency_id=agency_id)
     return User.objects.filter(pk__in=rows.values("user_id"), is_active=True)
+
+
+def _sessions(user_id: int, roles) -> Any:
+    from .models import Participant
+
+    return Participant.objects.filter(
+        user_id=user_id, session__state="running", role__in=list(roles)
+    ).values("session_id")
+
+
+def _led(user_id: int) -> Any:
+    from .models import Session
+
+    return (
+        Session.objects.filter(facilitator_id=user_id)
+        .exclude(state=Session.State.PLANNED)
+        .values("pk")
+    )
+
+
+def case_q(user_id: int | None, *, intake: bool, prefix: str = "") -> Q:
+    """The cases of role-play sessions the user reaches by session role, by the same rule as a
+    membership (the facilitator reads them all), as SQL subqueries: no query of its own."""
+    if not user_id:
+        return Q(pk__in=[])
+    p = prefix
+    wide = KELURAHAN_WIDE_ROLES
+    q = Q(**{f"{p}roleplay_session__in": _sessions(user_id, wide)})
+    q |= Q(**{f"{p}roleplay_session__in": _led(user_id)})
+    q |= Q(
+        **{
+            f"{p}roleplay_session__in": _sessions(user_id, [Role.PENDAMPING]),
+            f"{p}companion_id": user_id,
+        }
+    )
+    if intake:
+        q |= Q(
+            **{
+                f"{p}roleplay_session__in": _sessions(user_id, [Role.RELAWAN, Role.PENDAMPING]),
+                f"{p}registered_by_id": user_id,
+            }
+        )
+    return q
+
+
+def agency_q(user_id: int | None) -> Q:
+    """The sent referrals of running sessions to the agencies the user plays."""
+    from .models import Participant
+
+    if not user_id:
+        return Q(pk__in=[])
+    played = Participant.objects.filter(
+        user_id=user_id,
+        session__state="running",
+        role=Role.PETUGAS,
+        session_id=OuterRef("case__roleplay_session_id"),
+        agency_id=OuterRef("agency_id"),
+    )
+    return Q(Exists(played), sent_at__isnull=False, case__roleplay_session__isnull=False)
