@@ -295,3 +295,26 @@ def test_cards_and_the_one_time_code(personas):
     for card in scenarios.CARDS:
         assert card.title in page
     assert timezone.now()
+
+
+def test_session_pages_queries_constant(personas):
+    from tests.queries import assert_queries_constant, count_get
+
+    s, fac, _draft = make_session(personas)
+    fac.post(f"/simulasi/{s.pk}/start/")
+    fac.post(f"/simulasi/{s.pk}/open/", {"card": "kdrt-dewasa"})
+    urls = ("/simulasi/", f"/simulasi/{s.pk}/", f"/simulasi/{s.pk}/debrief/")
+
+    def measure():
+        return tuple(count_get(fac, url) for url in urls)
+
+    def grow():
+        for key in ("lansia-terlantar", "pengaduan-ganda"):
+            fac.post(f"/simulasi/{s.pk}/open/", {"card": key})
+        for case in s.cases.all():
+            fac.post(
+                f"/simulasi/{s.pk}/notes/",
+                {"case": case.pk, "step": "x", "target": "outside", "text": "Catatan"},
+            )
+
+    assert_queries_constant(measure, grow)
