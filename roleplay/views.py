@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Kelurahan
+from accounts.roles import roles_of
 from referrals.access import sim_referrals
 
 from . import access, scenarios, services
@@ -42,7 +43,11 @@ def _place(request) -> Kelurahan:
 
 @require_GET
 def index(request):
-    """The sessions the user runs (their kelurahan's) or takes part in."""
+    """The sessions the user runs (their kelurahan's) or takes part in (while they run): for
+    whoever may be cast, a kelurahan member or an agency officer."""
+    roles = roles_of(request.user)
+    if not roles.by_kelurahan and not roles.agency_ids:
+        raise Http404
     ids = access.places(request.user)
     part = Participant.objects.filter(
         user=request.user, session__state=Session.State.RUNNING
@@ -50,8 +55,6 @@ def index(request):
     rows = list(
         Session.objects.filter(Q(kelurahan_id__in=ids) | Q(pk__in=part)).order_by("-held_on", "-pk")
     )
-    if not ids and not rows:
-        raise Http404
     return render(request, "roleplay/index.html", {"rows": rows, "may_create": bool(ids)})
 
 

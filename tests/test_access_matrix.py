@@ -194,7 +194,7 @@ MATRIX = {
     "mechanism:trial": POST_ONLY,
     # role-play sessions (a planned WS session, no participant yet): who runs sessions of the
     # place (the kelurahan-wide roles, a facilitator); participants only while it runs
-    "roleplay:index": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
+    "roleplay:index": row(default=200, kota=404, admin=404),  # who may be cast
     "roleplay:new": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
     "roleplay:detail": row(default=404, ws_wide=200),
     "roleplay:debrief": row(default=404, ws_wide=200),

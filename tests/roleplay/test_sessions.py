@@ -190,12 +190,23 @@ def test_session_played_through_debrief_and_apply(personas):
 
 
 def test_sim_isolated_and_roles_end_with_the_session(personas):
+    from cases.models import StateCount
+    from reports.models import MonthlyCount
+
     s, fac, _draft = make_session(personas)
     pendamping, koord = personas["ws.pendamping"], personas["wb.koordinator"]
     kasi, officer = personas["ws.kasikesra"], personas["dp3a.petugas"]
     fac.post(f"/simulasi/{s.pk}/start/")
+    real_figures = list(MonthlyCount.objects.filter(is_roleplay=False).values_list("n"))
+    real_states = list(StateCount.objects.filter(is_roleplay=False).values_list("status", "n"))
     fac.post(f"/simulasi/{s.pk}/open/", {"card": "kdrt-dewasa"})
     case = Case.objects.get(roleplay_session=s)
+    # Statistics and the dashboard's counts: the real series does not move.
+    assert list(MonthlyCount.objects.filter(is_roleplay=False).values_list("n")) == real_figures
+    assert (
+        list(StateCount.objects.filter(is_roleplay=False).values_list("status", "n")) == real_states
+    )
+    assert StateCount.objects.filter(is_roleplay=True, status="received", n=1).exists()
     # Session roles: the WB coordinator reaches the WS case only by the session role; the
     # lurah of WS (no session role) does not, though it is a case of their kelurahan.
     assert client_for(koord).get(f"/cases/{case.pk}/").status_code == 200
@@ -211,6 +222,7 @@ def test_sim_isolated_and_roles_end_with_the_session(personas):
     # The officer's real inbox, its count and the register know nothing of it; the session's
     # simulation list shows it; no e-mail about role play.
     off = client_for(officer)
+    assert 'href="/simulasi/"' in off.get("/home/").content.decode()  # the nav leads there
     inbox = off.get("/referrals/inbox/").content.decode()
     assert r.letter_number not in inbox and case.number not in inbox
     assert r.letter_number in off.get(f"/simulasi/{s.pk}/").content.decode()
