@@ -99,7 +99,8 @@ def detail(request, pk):
         "note_form": NoteForm(session=session) if session.state == Session.State.RUNNING else None,
         "now": timezone.now(),
     }
-    return render(request, "roleplay/detail.html", ctx)
+    with timezone.override(session.kelurahan.tzinfo):
+        return render(request, "roleplay/detail.html", ctx)
 
 
 @require_POST
@@ -219,7 +220,9 @@ def _debrief_ctx(session):
 @require_GET
 def debrief(request, pk):
     session = access.session_or_404(request.user, pk, run=True)
-    return render(request, "roleplay/debrief.html", _debrief_ctx(session))
+    # Times in the place's own zone (WIB, WITA or WIT), as read out in the room.
+    with timezone.override(session.kelurahan.tzinfo):
+        return render(request, "roleplay/debrief.html", _debrief_ctx(session))
 
 
 @require_GET
@@ -227,7 +230,8 @@ def debrief_pdf(request, pk):
     from lbk import pdf
 
     session = access.session_or_404(request.user, pk, run=True)
-    html = render_to_string("roleplay/debrief_pdf.html", _debrief_ctx(session))
+    with timezone.override(session.kelurahan.tzinfo):
+        html = render_to_string("roleplay/debrief_pdf.html", _debrief_ctx(session))
     response = HttpResponse(pdf.render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="evaluasi-simulasi-{session.pk}.pdf"'
     return response
