@@ -106,6 +106,20 @@ def invite(*, actor, session_id, full_name, **participant) -> tuple[Participant,
             created_by=actor,
         )
         p = add_participant(actor=actor, session_id=session.pk, user=user, **participant)
+        # In the account audit log the lurah reads, like every invitation (accounts issue): a
+        # session participant, whose roles hold only on the session's SIM cases.
+        from accounts.models import AccountAudit
+        from accounts.people_service import _audit
+
+        _audit(
+            AccountAudit.Action.INVITED,
+            actor=actor,
+            subject=user,
+            place=session.kelurahan,
+            role=str(p.role),
+            session=session.pk,
+            kind="roleplay_code",
+        )
     return p, format_code(code)
 
 

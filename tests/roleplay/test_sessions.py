@@ -268,6 +268,11 @@ def test_cards_and_the_one_time_code(personas):
         follow=True,
     )
     p = Participant.objects.get(session=s, user__first_name="Pak")
+    from accounts.models import AccountAudit
+
+    row = AccountAudit.objects.get(subject=p.user, action=AccountAudit.Action.INVITED)
+    assert row.actor == s.facilitator and row.kelurahan_id == s.kelurahan_id
+    assert row.detail["session"] == s.pk and row.detail["kind"] == "roleplay_code"
     page = r.content.decode()
     import re
 
