@@ -659,10 +659,10 @@ class ClockRunQuerySet(models.QuerySet):
 class ClockRun(models.Model):
     """One run of a deadline clock (cases/workflow.py CLOCKS, referrals/workflow.py CLOCKS) on a
     case, one of its referrals, or a public submission (the verify_public clock, which has no
-    case: exactly one of case / submission is set): started, due, stopped, written by the engine in the same
-    transaction as the step that starts or stops it (cases/clocks.py sync) and kept after it
-    stops. "Overdue", "most urgent first", Tugas Saya and the dashboard are SQL over the running
-    rows; reports read met and missed deadlines from the stopped ones."""
+    case: exactly one of case / submission is set): started, due, stopped, written by the
+    engine in the same transaction as the step that starts or stops it (cases/clocks.py sync)
+    and kept after it stops. "Overdue", "most urgent first", Tugas Saya and the dashboard are
+    SQL over the running rows; reports read met and missed deadlines from the stopped ones."""
 
     class WaitsOn(models.TextChoices):
         DECIDERS = "deciders", _("Coordinator, kelurahan staff")
@@ -769,7 +769,8 @@ class ClockRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.case_id or f'public #{self.submission_id}'} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"
+        on = self.case_id or f"public #{self.submission_id}"
+        return f"{on} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"
 
     @property
     def running(self):
