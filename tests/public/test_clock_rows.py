@@ -37,7 +37,7 @@ def test_in_the_coordinators_tasks_only_without_content(master, personas):
         assert not clocks.clock_tasks(personas[name], now).filter(submission__isnull=False)
     with time_machine.travel(now, tick=False):
         page = personas.client("wb.koordinator").get("/cases/tasks/").content.decode()
-        assert f'href="/publik/{urgent.pk}/"' in page and f"#{urgent.pk}" in page
+        assert f'href="/publik/{urgent.pk}/"' in page and f"Laporan publik #{urgent.pk}" in page
         for field in ("text", "place", "contact_value", "contact_when"):
             assert GOOD[field] not in page
         other = personas.client("wb.lurah").get("/cases/tasks/").content.decode()

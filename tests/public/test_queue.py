@@ -309,7 +309,7 @@ def test_coordinators_told_on_receipt_before_the_due_time_and_when_overdue(
     for kind in ("reminder", "escalation"):
         n = told.get(kind=kind)
         assert n.user.username == "wb.koordinator" and n.url == f"/publik/{sub.pk}/"
-        assert f"#{sub.pk}" in n.text and "Verifikasi laporan publik" in n.text
+        assert f"(Laporan publik #{sub.pk})" in n.text and "Verifikasi laporan publik" in n.text
         for field in ("text", "place", "contact_value", "contact_when"):
             assert GOOD[field] not in n.text
     assert {m.to[0] for m in mail.outbox} == {"wb.koordinator@example.org"}
