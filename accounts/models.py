@@ -28,11 +28,12 @@ class Role(models.TextChoices):
     PETUGAS = "petugas", _("Agency officer")
     ADMIN_INSTANSI = "admin_instansi", _("Agency admin")
     ANALIS_KOTA = "analis_kota", _("Kota analyst (DP3A or Dinas Sosial)")
+    # Runs role-play sessions (roleplay app): sees only the SIM cases of their own sessions.
     FASILITATOR = "fasilitator", _("Role-play facilitator")
 
 
 KELURAHAN_ROLES = frozenset(
-    {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH}
+    {Role.RELAWAN, Role.PENDAMPING, Role.KOORDINATOR, Role.KASI_KESRA, Role.LURAH, Role.FASILITATOR}
 )
 # The agency admin invites and ends their agency's officers; sees no case content.
 AGENCY_ROLES = frozenset({Role.PETUGAS, Role.ADMIN_INSTANSI})

@@ -27,6 +27,12 @@ NAV_ITEMS = [
     ),
     ("cases:procedure", _("Procedure"), {Role.PENDAMPING, *KELURAHAN_WIDE_ROLES}),
     ("mechanism:index", _("Mechanism (SK)"), set(KELURAHAN_WIDE_ROLES)),
+    # Who may run or take part in role-play sessions (roleplay app).
+    (
+        "roleplay:index",
+        _("Role-play sessions"),
+        {Role.RELAWAN, Role.PENDAMPING, Role.FASILITATOR, Role.PETUGAS, *KELURAHAN_WIDE_ROLES},
+    ),
     ("cases:access_log", _("Access log"), set(KELURAHAN_WIDE_ROLES)),
     ("joining:setup_home", _("Setup"), set(KELURAHAN_WIDE_ROLES)),
     ("people", _("People"), {*KELURAHAN_WIDE_ROLES, Role.ADMIN_INSTANSI}),

@@ -6,7 +6,7 @@ Every permission check of the app starts from here (cases/access.py, referrals/a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .models import STAFF_ROLES, Role
 
@@ -34,6 +34,10 @@ class UserRoles:
     # by its province (places.loader.zone_of).
     zones: set[str] = field(default_factory=set)
     is_admin: bool = False
+    user_id: int | None = None
+    # Session roles (roleplay app), read on first use: {case id: roles} and {case id: agency
+    # ids played} for the SIM cases of the running sessions the user takes part in.
+    _sim: tuple[dict[int, set[str]], dict[int, set[int]]] | None = None
 
     @property
     def time_zone(self) -> str | None:
@@ -42,6 +46,29 @@ class UserRoles:
 
     def at(self, kelurahan_id: int) -> set[str]:
         return self.by_kelurahan.get(kelurahan_id, set())
+
+    def _sim_rows(self) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
+        if self._sim is None:
+            from roleplay.roles import session_roles
+
+            self._sim = session_roles(self.user_id) if self.user_id else ({}, {})
+        return self._sim
+
+    @property
+    def sim_cases(self) -> dict[int, set[str]]:
+        """{SIM case id: the session roles held on it} (running sessions only)."""
+        return self._sim_rows()[0]
+
+    def sim_agencies(self, case_id: int) -> set[int]:
+        """The agencies the user plays (as an agency officer) on a SIM case."""
+        return self._sim_rows()[1].get(case_id, set())
+
+    def on(self, case: Any) -> set[str]:
+        """The roles held on one case: the kelurahan roles for a real case (or a SIM case made
+        outside any session), the session roles for a case of a role-play session."""
+        if getattr(case, "roleplay_session_id", None):
+            return self.sim_cases.get(case.pk, set())
+        return self.at(case.kelurahan_id)
 
     def kelurahan_with(self, *roles: str) -> list[int]:
         wanted = set(roles)
@@ -79,7 +106,7 @@ def roles_of(user: RequestUser | None) -> UserRoles:
         return cached
     from places.loader import PROVINCE_ZONES
 
-    roles = UserRoles(is_admin=user.is_lbk_admin)
+    roles = UserRoles(is_admin=user.is_lbk_admin, user_id=user.pk)
     for m in user.active_memberships():
         if m.kelurahan_id and m.kelurahan.is_active:
             roles.by_kelurahan.setdefault(m.kelurahan_id, set()).add(m.role)

@@ -70,7 +70,11 @@ def needs_second_factor(user) -> bool:
 
 
 def due_date(user) -> dt.date:
-    p = policy()
+    # The policy row read once per request (the user object lives for one request), as
+    # roles_of keeps the roles: state() and the home page's notice both need it.
+    p = getattr(user, "_lbk_sf_policy", None)
+    if p is None:
+        p = user._lbk_sf_policy = policy()
     joined = timezone.localdate(user.date_joined) if user.date_joined else p.since
     return max(p.since, joined) + dt.timedelta(days=min(p.grace_days, 30))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404, HttpRequest
 
-from accounts.models import KELURAHAN_WIDE_ROLES, Role, active_members
+from accounts.models import KELURAHAN_WIDE_ROLES, Role
 from accounts.roles import RequestUser, roles_of
 from accounts.security import client_ip
 
@@ -21,12 +21,16 @@ if TYPE_CHECKING:
 
     from .models import AccessLog, Case, CaseQuerySet
 
+# Who reads a case in full: the kelurahan-wide roles; on a role-play session's case also its
+# facilitator (a session role only: a real facilitator membership reaches no case).
+SIM_READERS = KELURAHAN_WIDE_ROLES | {Role.FASILITATOR}
+
 FULL = "full"  # the whole record
 INTAKE = "intake"  # the intake data and status (the volunteer who registered it)
 
 
 def _held(user: RequestUser, case: Case, held: set[str] | None) -> set[str]:
-    return held if held is not None else roles_of(user).at(case.kelurahan_id)
+    return held if held is not None else roles_of(user).on(case)
 
 
 def is_assigned_companion(user: RequestUser, case: Case, held: set[str] | None = None) -> bool:
@@ -56,8 +60,8 @@ def companion_work_waits_on(user: RequestUser, case: Case, held: set[str] | None
 
 def access_level(user: RequestUser, case: Case) -> str | None:
     """FULL, INTAKE or None for this user on this case."""
-    held = roles_of(user).at(case.kelurahan_id)
-    if held & KELURAHAN_WIDE_ROLES or is_assigned_companion(user, case, held):
+    held = roles_of(user).on(case)
+    if held & SIM_READERS or is_assigned_companion(user, case, held):
         return FULL
     if held & {Role.RELAWAN, Role.PENDAMPING} and case.registered_by_id == user.pk:
         return INTAKE
@@ -75,7 +79,9 @@ def can_see_confidential(user: RequestUser, case: Case) -> bool:
 
 def companion_and_coordinators(case: Case) -> list[User]:
     """Who is told about the companion's work: the assigned companion and the coordinators."""
-    users = list(active_members([Role.KOORDINATOR], kelurahan_id=case.kelurahan_id))
+    from roleplay.roles import members
+
+    users = list(members([Role.KOORDINATOR], case=case))
     if case.companion_id and all(u.pk != case.companion_id for u in users):
         users.append(case.companion)
     return users

@@ -96,9 +96,13 @@ def deadline_for(dmap, version_id, key, *, emergency=False, clocks=None) -> Dead
     return settings.get(key) or Deadline(clock.default_hours)
 
 
-def due_for(start, deadline: Deadline, holder, calendar=None) -> datetime.datetime:
+def due_for(start, deadline: Deadline, holder, calendar=None, session=None) -> datetime.datetime:
     """The due time of a run started at `start`; working days are counted in the zone of
-    `holder.kelurahan` (a case or a clock row), read only then."""
+    `holder.kelurahan` (a case or a clock row), read only then. A case of a role-play session
+    runs on the session's compressed time (every day, working or not, lasts the session's
+    minutes per day)."""
+    if session is not None:
+        return start + session.compressed(deadline.nominal_hours)
     if deadline.unit != Unit.WORKING_DAYS:
         return start + datetime.timedelta(hours=deadline.nominal_hours)
     return working.due_at(start, deadline, holder.kelurahan.tzinfo, calendar)
@@ -113,13 +117,14 @@ def running_clocks(case, dmap=None, now=None) -> list[Running]:
     if dmap is None:
         dmap = deadline_map([case.mechanism_id])
     emergency = case.danger_now or case.injured_needs_care
+    session = case.roleplay_session if case.roleplay_session_id else None
     out = []
 
     def add(key, start, waits_on, emergency_deadline=False):
         if start is None:
             return
         d = deadline_for(dmap, case.mechanism_id, key, emergency=emergency_deadline)
-        due = due_for(start, d, case)
+        due = due_for(start, d, case, session=session)
         out.append(Running(key, case, start, due, d.nominal_hours, now, waits_on))
 
     if case.status == S.RECEIVED:
@@ -235,7 +240,8 @@ def recompute_running(kelurahan_ids=None) -> int:
     moved."""
     from django.db import transaction
 
-    qs = ClockRun.objects.running()
+    # A role-play session's rows keep their compressed time.
+    qs = ClockRun.objects.running().filter(case__roleplay_session__isnull=True)
     if kelurahan_ids is not None:
         qs = qs.filter(kelurahan_id__in=kelurahan_ids)
     moved = 0
@@ -323,7 +329,8 @@ def waiting_on(user, now) -> Q:
     and an agency's overdue receipt on the companion who follows it up."""
     q = Q(pk__in=[])
     for kel_id, held in roles_of(user).by_kelurahan.items():
-        mine = Q(kelurahan_id=kel_id)
+        # Role-play session rows wait on session roles, on the session's page only.
+        mine = Q(kelurahan_id=kel_id, case__roleplay_session__isnull=True)
         if held & KELURAHAN_WIDE_ROLES:
             q |= mine & Q(waits_on=W.DECIDERS)
         if Role.KOORDINATOR in held:
@@ -470,7 +477,7 @@ def overdue_marks(cases, now=None) -> dict[int, list[ClockRun]]:
     rows = ClockRun.objects.running().filter(
         case_id__in=ids, referral_id__isnull=True, due_at__lt=now
     )
-    for r in rows.order_by("due_at"):
+    for r in rows.only("id", "case_id", "key", "due_at").order_by("due_at"):
         r.label = presenter(r.key).label
         out.setdefault(r.case_id, []).append(r)
     return out

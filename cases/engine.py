@@ -511,6 +511,19 @@ def fire(
         try:
             with transaction.atomic():
                 return _fire(table, subject, action, actor, data, system, token)
+        except TransitionRefused as e:
+            if depth == 0:
+                # Nothing was written; who listens (the role-play debrief) keeps the messages.
+                emit(
+                    "refused",
+                    None,  # type: ignore[arg-type]
+                    table=table,
+                    subject=subject,
+                    action=action,
+                    actor=actor,
+                    e=e,
+                )
+            raise
         except IntegrityError:
             # A concurrent twin of the same form won the token: give its result.
             if token:

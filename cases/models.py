@@ -18,6 +18,12 @@ from . import vocab
 from .vocab import Status
 
 
+def _session_q(roles, user, *, intake: bool) -> models.Q:
+    from roleplay.roles import case_q
+
+    return case_q(roles.user_id, intake=intake)
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The cases the user may open at all (ROLES.md): every case of a kelurahan where they
@@ -25,7 +31,8 @@ class CaseQuerySet(models.QuerySet):
         or pendamping the cases they registered (intake data only: cases.access.access_level).
         The one statement of this rule: every list, search, export and fetch starts here."""
         q = models.Q(pk__in=[])
-        for kel_id, held in roles_of(user).by_kelurahan.items():
+        roles = roles_of(user)
+        for kel_id, held in roles.by_kelurahan.items():
             if held & KELURAHAN_WIDE_ROLES:
                 q |= models.Q(kelurahan_id=kel_id)
                 continue
@@ -33,17 +40,26 @@ class CaseQuerySet(models.QuerySet):
                 q |= models.Q(kelurahan_id=kel_id, companion_id=user.pk)
             if held & {Role.RELAWAN, Role.PENDAMPING}:
                 q |= models.Q(kelurahan_id=kel_id, registered_by_id=user.pk)
-        return self.filter(q)
+        # Real memberships never reach a role-play session's cases; session roles reach only
+        # those (accounts.roles.UserRoles.on).
+        q &= models.Q(roleplay_session__isnull=True)
+        return self.filter(q | _session_q(roles, user, intake=True))
 
     def in_full_to(self, user):
         """The cases the user sees in full (not the volunteer's intake-only view)."""
         q = models.Q(pk__in=[])
-        for kel_id, held in roles_of(user).by_kelurahan.items():
+        roles = roles_of(user)
+        for kel_id, held in roles.by_kelurahan.items():
             if held & KELURAHAN_WIDE_ROLES:
                 q |= models.Q(kelurahan_id=kel_id)
             elif Role.PENDAMPING in held:
                 q |= models.Q(kelurahan_id=kel_id, companion_id=user.pk)
-        return self.filter(q)
+        q &= models.Q(roleplay_session__isnull=True)
+        return self.filter(q | _session_q(roles, user, intake=False))
+
+    def outside_sessions(self):
+        """Real lists, dashboards, statistics, registers and exports: no role-play case."""
+        return self.filter(is_roleplay=False)
 
     def real(self):
         return self.filter(is_roleplay=False)
@@ -83,6 +99,17 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("mechanism version"),
     )
+    # A role-play case opened from a scenario card in a session (roleplay app): only the
+    # session's participants, in their session roles, reach it (accounts.roles.UserRoles.on).
+    roleplay_session = models.ForeignKey(
+        "roleplay.Session",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        editable=False,
+    )
+    scenario = models.CharField(_("scenario card"), max_length=40, blank=True, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -176,6 +203,14 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["kelurahan", "status"]),
             models.Index(fields=["kelurahan", "-registered_at"]),
+            # The case list filtered by state (issue 12): newest first and its bounded count
+            # read only the rows they need, the count from the index alone (the kind and
+            # series filters are in the index on PostgreSQL).
+            models.Index(
+                fields=["kelurahan", "status", "-registered_at", "-id"],
+                include=["is_violence", "is_social_protection", "is_roleplay"],
+                name="case_list_by_status",
+            ),
         ]
 
     def __str__(self):

@@ -64,9 +64,7 @@ def companion_eligible(ctx):
     companion = ctx.data.get("companion")
     if companion is None:
         return [_("Choose the companion.")]
-    if not companion.is_active or Role.PENDAMPING not in roles_of(companion).at(
-        ctx.case.kelurahan_id
-    ):
+    if not companion.is_active or Role.PENDAMPING not in roles_of(companion).on(ctx.case):
         return [_("The companion must be an active pendamping of this kelurahan.")]
     return []
 
@@ -651,7 +649,7 @@ EVENTS = tuple(s for s in STEPS if s not in TRANSITIONS)
 
 def actor_roles(case, user):
     """The roles and pseudo-roles the user holds on this case."""
-    held = set(roles_of(user).at(case.kelurahan_id))
+    held = set(roles_of(user).on(case))
     out = set(held)
     if held & STAFF_ROLES:
         out.add(STAFF)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     # The public complaint channel (app label "public"; the package is public_channel because
     # a module named `public` is taken by atpublic, which aiosmtpd imports).
     "public_channel",
+    "roleplay",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("outreach/", include("outreach.urls")),
     path("places/", include("joining.urls")),
     path("", include("public_channel.urls")),
+    path("simulasi/", include("roleplay.urls")),
     path("admin/", admin.site.urls),
 ]
 

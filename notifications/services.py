@@ -77,6 +77,9 @@ def notify(
     seen = set()
     made = []
     label = subject._meta.label_lower
+    # Role play never leaves the app: no e-mail about a SIM case or referral.
+    if getattr(subject, "is_roleplay", False):
+        email = False
     for user in users:
         if user is None or user.pk in seen:
             continue

@@ -82,8 +82,10 @@ def schedule(now: datetime.datetime | None = None) -> tuple[int, int]:
             )
         )
     )
+    # Role-play session rows: reminded on the session's page when it loads, never by e-mail.
     soon = list(
         ClockRun.objects.running()
+        .filter(case__roleplay_session__isnull=True)
         .filter(
             reminded_at__isnull=True,
             due_at__gt=now,
@@ -97,7 +99,9 @@ def schedule(now: datetime.datetime | None = None) -> tuple[int, int]:
         for run in soon
         if now >= remind_at(run, leads)
     )
-    late = ClockRun.objects.running().filter(escalated_at__isnull=True, due_at__lte=now)
+    late = ClockRun.objects.running().filter(
+        escalated_at__isnull=True, due_at__lte=now, case__roleplay_session__isnull=True
+    )
     escalations = sum(
         _mark(run, "escalated_at", OutboxItem.Kind.ESCALATION, now)
         for run in late.order_by("due_at")[:BATCH]

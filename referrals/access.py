@@ -16,6 +16,7 @@ from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from accounts.roles import RequestUser, UserRoles, roles_of
 from cases.access import acts_as_companion, log_access, sees_in_full
 from cases.engine import AGENCY, COMPANION, STAFF
+from roleplay.roles import agency_q, case_q
 
 from .models import Referral
 
@@ -32,37 +33,66 @@ def _kelurahan_q(roles: UserRoles, user: RequestUser) -> Q:
             q |= Q(kelurahan_id=kel_id)
         elif Role.PENDAMPING in held:
             q |= Q(kelurahan_id=kel_id, case__companion_id=user.pk)
-    return q
+    # A role-play session's referrals: by session role only (never by a real membership).
+    q &= Q(case__roleplay_session__isnull=True)
+    return q | case_q(roles.user_id, intake=False, prefix="case__")
+
+
+def _sim_agency_q(roles: UserRoles) -> Q:
+    """The SIM referrals an officer's session role reaches, once sent (the session's list)."""
+    return agency_q(roles.user_id)
 
 
 def visible_referrals(user: RequestUser, qs: ReferralQuerySet | None = None) -> ReferralQuerySet:
     qs = qs if qs is not None else Referral.objects.all()
     roles = roles_of(user)
-    q = _kelurahan_q(roles, user)
+    q = _kelurahan_q(roles, user) | _sim_agency_q(roles)
     if roles.agency_ids:
-        q |= Q(agency_id__in=roles.agency_ids, sent_at__isnull=False)
+        q |= Q(
+            agency_id__in=roles.agency_ids,
+            sent_at__isnull=False,
+            case__roleplay_session__isnull=True,
+        )
     return qs.filter(q)
 
 
 def agency_referrals(user: RequestUser, qs: ReferralQuerySet | None = None) -> ReferralQuerySet:
-    """The referrals of the officer's own agencies, once sent (the inbox)."""
+    """The real referrals of the officer's own agencies, once sent (the inbox, its counts and
+    CSV): role-play referrals live in their session's simulation list only (sim_referrals)."""
     qs = qs if qs is not None else Referral.objects.all()
     ids = roles_of(user).agency_ids
-    return qs.filter(agency_id__in=ids, sent_at__isnull=False)
+    return qs.filter(agency_id__in=ids, sent_at__isnull=False, case__is_roleplay=False)
+
+
+def sim_referrals(user: RequestUser, session_id: int) -> ReferralQuerySet:
+    """The sent referrals of one session the user reaches as an agency officer (session role)."""
+    return Referral.objects.filter(
+        _sim_agency_q(roles_of(user)), case__roleplay_session_id=session_id
+    )
 
 
 def roles_for(user: RequestUser, referral: Referral) -> frozenset[str]:
     """The pseudo-roles of cases.engine the user holds on this referral."""
     roles = roles_of(user)
-    held = roles.at(referral.kelurahan_id)
+    case = referral.case
+    held = roles.on(case)
     out: set[str] = set()
-    if acts_as_companion(user, referral.case, held):
+    if acts_as_companion(user, case, held):
         out.add(COMPANION)
     if held & STAFF_ROLES:
         out.add(STAFF)
-    if referral.agency_id in roles.agency_ids:
+    if _plays_agency(roles, referral):
         out.add(AGENCY)
     return frozenset(out)
+
+
+def _plays_agency(roles: UserRoles, referral: Referral) -> bool:
+    """An officer of the referral's agency: by membership for a real referral, by session role
+    for a role-play session's."""
+    case = referral.case
+    if getattr(case, "roleplay_session_id", None):
+        return referral.agency_id in roles.sim_agencies(case.pk)
+    return referral.agency_id in roles.agency_ids
 
 
 def may_make_emergency(user: RequestUser, case: Case) -> bool:
@@ -73,7 +103,7 @@ def may_make_emergency(user: RequestUser, case: Case) -> bool:
 def may_see_referral(user: RequestUser, referral: Referral) -> bool:
     """The rule of visible_referrals for one referral in hand (no query): kelurahan users who
     see its case in full; officers of its agency once it was sent."""
-    if referral.sent_at and referral.agency_id in roles_of(user).agency_ids:
+    if referral.sent_at and _plays_agency(roles_of(user), referral):
         return True
     return sees_in_full(user, referral.case)
 

@@ -46,7 +46,8 @@ def wanted_for(referral, dmap) -> list[Wanted]:
     d = clocks.deadline_for(dmap, case.mechanism_id, key, clocks=rwf.CLOCKS_BY_KEY)
     waits_on = WAITS_ON[key]
     assignee = case.companion_id if waits_on == W.AGENCY else None
-    due = clocks.due_for(start, d, case)
+    session = case.roleplay_session if case.roleplay_session_id else None
+    due = clocks.due_for(start, d, case, session=session)
     return [Wanted(key, start, due, d.nominal_hours, waits_on, assignee)]
 
 

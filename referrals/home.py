@@ -14,7 +14,7 @@ def referral_panels(request):
     panels = []
     staff_at = [k for k in roles.by_kelurahan if roles.is_staff_at(k)]
     if staff_at:
-        qs = Referral.objects.filter(kelurahan_id__in=staff_at).filter(
+        qs = Referral.objects.filter(kelurahan_id__in=staff_at, case__is_roleplay=False).filter(
             Q(state=State.REQUESTED)
             | Q(is_emergency=True, state=State.SENT, ratified_at__isnull=True)
         )
@@ -30,7 +30,7 @@ def referral_panels(request):
             }
         )
     if roles.agency_ids:
-        qs = agency_referrals(request.user).filter(state=State.SENT, case__is_roleplay=False)
+        qs = agency_referrals(request.user).filter(state=State.SENT)
         panels.append(
             {
                 "title": _("New referrals to your agency"),

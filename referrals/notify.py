@@ -6,16 +6,17 @@ Texts name the case and agency, never the victim; e-mails say even less (notific
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from accounts.models import STAFF_ROLES, Role, active_members
+from accounts.models import STAFF_ROLES, Role
 from notifications.services import notify
+from roleplay.roles import members
 
 
 def staff(referral):
-    return list(active_members(STAFF_ROLES, kelurahan_id=referral.kelurahan_id))
+    return list(members(STAFF_ROLES, case=referral.case))
 
 
 def coordinators(referral):
-    return list(active_members([Role.KOORDINATOR], kelurahan_id=referral.kelurahan_id))
+    return list(members([Role.KOORDINATOR], case=referral.case))
 
 
 def companion(referral):
@@ -28,7 +29,7 @@ def companion(referral):
 
 
 def officers(referral):
-    return list(active_members([Role.PETUGAS], agency_id=referral.agency_id))
+    return list(members([Role.PETUGAS], case=referral.case, agency_id=referral.agency_id))
 
 
 def _send(users, kind, text, referral):

@@ -287,7 +287,7 @@ def queue(request):
     if not kel_ids:
         raise Http404
     qs = clocks.with_due(
-        Referral.objects.filter(kelurahan_id__in=kel_ids)
+        Referral.objects.filter(kelurahan_id__in=kel_ids, case__is_roleplay=False)
         .filter(
             Q(state=State.REQUESTED)
             | Q(is_emergency=True, state=State.SENT, ratified_at__isnull=True)
@@ -313,14 +313,14 @@ def queue(request):
 
 @require_GET
 def inbox(request):
-    """The agency officer's inbox: every referral addressed to their agency, newest first, a
-    page at a time; role-play referrals on their own pages (?sim=1)."""
+    """The agency officer's inbox: every real referral addressed to their agency, newest first,
+    a page at a time; role-play referrals are only in their session's simulation list."""
     roles = roles_of(request.user)
     if not roles.agency_ids:
         raise Http404
     q = (request.GET.get("q") or "").strip()[:80]
-    sim = request.GET.get("sim") == "1"
-    qs = agency_referrals(request.user).filter(case__is_roleplay=sim)
+    sim = False
+    qs = agency_referrals(request.user)
     if q:
         qs = qs.filter(letter_number__contains=normalize_number(q))
     qs = clocks.with_due(qs.select_related("kelurahan", "agency", "case", "victim"))
@@ -336,8 +336,7 @@ def inbox(request):
             "items": clocks.mark_due(page.object_list, timezone.now()),
             "page_obj": page,
             "querystring": params.urlencode(),
-            "has_simulations": not sim
-            and agency_referrals(request.user).filter(case__is_roleplay=True).exists(),
+            "has_simulations": False,
         },
     )
 
@@ -361,7 +360,12 @@ def _register_rows(request):
         kel_ids = [int(kel)]
     qs = (
         visible_referrals(request.user)
-        .filter(kelurahan_id__in=kel_ids, letter_year=year, letter_seq__isnull=False)
+        .filter(
+            kelurahan_id__in=kel_ids,
+            letter_year=year,
+            letter_seq__isnull=False,
+            letter_roleplay=False,
+        )
         .select_related("kelurahan", "agency", "case", "signer")
         .order_by("kelurahan_id", "letter_roleplay", "letter_seq")
     )

@@ -80,7 +80,7 @@ def approver_allowed(ctx):
     version = _mechanism_of(ctx.referral.case)
     if version is None or version.approvers != "head":
         return []
-    if Role.LURAH in roles_of(ctx.actor).at(ctx.referral.kelurahan_id):
+    if Role.LURAH in roles_of(ctx.actor).on(ctx.referral.case):
         return []
     return [
         _("Under the mechanism of this kelurahan only the %(head)s approves referrals.")

@@ -11,7 +11,9 @@ What is counted, and in which month (WITA):
   victim, perpetrators by sex and age group; social-protection problems;
 - at closure: cases closed, not pursued (closed_at);
 - planned services by type (created), services done;
-- referrals (issued, or made in an emergency) by agency kind, kind and outcome, per agency.
+- referrals (issued, or made in an emergency) by agency kind, kind and outcome, per agency;
+- deadline clocks (the case's and its referrals' ClockRun rows) met or missed, per clock key, in
+  the month the run stopped (issue 15's procedure-quality table reads these rows, not the runs).
 """
 
 from __future__ import annotations
@@ -101,7 +103,16 @@ def contributions(case: Case) -> Counter[Key]:
             add(reg, "social.problem", t)
     _services(case, add, month_of)
     _referrals(case, add, month_of)
+    _clocks(case, add, month_of)
     return out
+
+
+def _clocks(case: Case, add: Any, month_of: Any) -> None:
+    for run in case.clock_runs.all():
+        if run.stopped_at is None:
+            continue
+        met = run.stopped_at <= run.due_at
+        add(month_of(run.stopped_at), "clock.met" if met else "clock.missed", run.key)
 
 
 def _services(case: Case, add: Any, month_of: Any) -> None:
@@ -164,7 +175,7 @@ def _referrals(case: Case, add: Any, month_of: Any) -> None:
 def with_rows(qs):
     """The cases with every row contributions() reads, prefetched (a query per relation)."""
     return qs.select_related("kelurahan").prefetch_related(
-        "victims__perpetrator_links", "perpetrators", "actions", "referrals__agency"
+        "victims__perpetrator_links", "perpetrators", "actions", "referrals__agency", "clock_runs"
     )
 
 

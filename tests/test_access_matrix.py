@@ -234,6 +234,19 @@ MATRIX = {
     "mechanism:scan": row(default=404),  # the draft has no scan yet
     "mechanism:new": POST_ONLY,
     "mechanism:trial": POST_ONLY,
+    # role-play sessions (a planned WS session, no participant yet): who runs sessions of the
+    # place (the kelurahan-wide roles, a facilitator); participants only while it runs
+    "roleplay:index": row(default=200, kota=404, admin=404),  # who may be cast
+    "roleplay:new": row(default=404, ws_wide=200, personas={f"wb.{r}": 200 for r in WIDE_ROLES}),
+    "roleplay:detail": row(default=404, ws_wide=200),
+    "roleplay:debrief": row(default=404, ws_wide=200),
+    "roleplay:debrief_pdf": row(default=404, ws_wide=200),
+    "roleplay:participants": POST_ONLY,
+    "roleplay:start": POST_ONLY,
+    "roleplay:open": POST_ONLY,
+    "roleplay:end": POST_ONLY,
+    "roleplay:note": POST_ONLY,
+    "roleplay:apply": POST_ONLY,
     # notifications (each user's own)
     "notifications:list": LOGGED_IN,
     "notifications:open": POST_ONLY,
@@ -345,6 +358,15 @@ def build_data(personas, master, media):
     from tests.factories import mechanism_version
 
     draft = mechanism_version("ws", state="draft")
+    from roleplay.models import Session
+
+    session = Session.objects.create(
+        kelurahan=master["ws"],
+        version=draft,
+        title="Simulasi uji",
+        place="Aula",
+        facilitator=personas["ws.koordinator"],
+    )
     from notifications.models import Notification
     from outreach.models import Activity, Photo
 
@@ -399,6 +421,7 @@ def build_data(personas, master, media):
         "referral": referral,
         "notification": Notification.objects.order_by("pk").first(),
         "mechanism": draft,
+        "session": session,
     }
 
 
@@ -456,6 +479,8 @@ def _later_params(key, d):
         out.update({"pk": d["submission"].pk, "code": "ws", "action": "read"})
     if key.startswith("mechanism:"):
         out["code"], out["number"] = "WS", d["mechanism"].number
+    if key.startswith("roleplay:"):
+        out["pk"], out["note_id"] = d["session"].pk, 1
     return out
 
 

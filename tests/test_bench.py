@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import F, Max
 from django.test import RequestFactory
 
+from accounts.models import Kelurahan
 from cases import clocks, numbering, vocab
 from cases.models import Case, CaseEvent, ClockRun, Consent, PlannedAction, Victim
 from cases.search import normalize_name
@@ -286,3 +287,69 @@ def test_bare_view_renders_a_fixed_kilobyte_without_queries(db):
     assert response.status_code == 200
     assert 900 <= len(response.content) <= 1200
     assert len(q) == 0
+
+
+@pytest.mark.django_db
+def test_report_figures_are_what_the_engine_would_keep(bench_data):
+    """The generator writes each case's figures from its rows in memory and sums the monthly rows
+    in SQL: the same rows as reports.figures.rebuild() reading the cases back."""
+    from reports import figures
+    from reports.models import CaseFigure, MonthlyCount
+
+    def snapshot():
+        per_case = sorted(
+            CaseFigure.objects.values_list(
+                "case_id", "kelurahan_id", "month", "metric", "category", "agency_key", "n"
+            )
+        )
+        monthly = sorted(
+            MonthlyCount.objects.values_list(
+                "kelurahan_id", "is_roleplay", "month", "metric", "category", "agency_key", "n"
+            )
+        )
+        return per_case, monthly
+
+    generated = snapshot()
+    assert len(generated[0]) > N and len(generated[1]) > 10
+    figures.rebuild()
+    assert snapshot() == generated
+
+
+@pytest.mark.django_db
+def test_open_cases_at_the_end_of_a_period_from_the_monthly_rows(bench_data):
+    """The victims report's "open at the end of the period" sums the monthly rows up to the
+    period's last month: the same number as counting the cases (registered before the end, not
+    closed by then), for months, quarters and years over the generated years."""
+    from django.db.models import Q
+
+    from reports.periods import Period, add_months
+    from reports.scope import Place, Scope
+    from reports.sections import Builder, _open_at_end
+
+    scope = Scope(protected=False, custom_periods=True, roleplay_switch=True, sections=())
+    newest = Case.objects.order_by("-registered_at").first().registered_at
+    last = timezone_month(newest)
+    periods = [Period("month", add_months(last, -k), add_months(last, -k)) for k in (0, 1, 7)]
+    periods += [Period("quarter", add_months(last, -5), add_months(last, -3))]
+    periods += [Period("year", add_months(last, -23), add_months(last, -12))]
+    checked = 0
+    for kel in Kelurahan.objects.filter(cases__isnull=False).distinct():
+        place = Place(f"kel:{kel.pk}", "kelurahan", kel.name, [kel.pk])
+        for roleplay in (False, True):
+            for period in periods:
+                end = period.end_dt()
+                counted = (
+                    Case.objects.filter(kelurahan=kel, is_roleplay=roleplay, registered_at__lt=end)
+                    .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+                    .count()
+                )
+                b = Builder(scope, period, place, roleplay=roleplay)
+                assert _open_at_end(b) == counted, (kel.code, roleplay, period)
+                checked += counted
+    assert checked > 0
+
+
+def timezone_month(dt):
+    from django.utils import timezone
+
+    return timezone.localdate(dt).replace(day=1)

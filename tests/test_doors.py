@@ -79,6 +79,15 @@ SAFE = {
     "mechanism:edit": "edits a draft mechanism version (no case data)",
     "mechanism:trial": "starts the trial of a mechanism version (no case data)",
     "mechanism:enact": "enacts a mechanism version (no case data)",
+    # Role-play sessions: their refusals (who runs, which state, twice) are tried by hand-made
+    # POSTs in tests/roleplay/test_sessions.py.
+    "roleplay:new": "makes a role-play session (no case data)",
+    "roleplay:participants": "adds a participant in a session role (no case data)",
+    "roleplay:start": "starts a role-play session (no case data)",
+    "roleplay:open": "opens a SIM case from a shipped scenario card (nothing posted but the card)",
+    "roleplay:end": "ends a role-play session and its session roles (no case data)",
+    "roleplay:note": "records a correction note on the mechanism (no case data)",
+    "roleplay:apply": "copies a note's proposed value into the draft mechanism (no case data)",
 }
 
 # Who the procedure authorises, as WS personas (the case is assigned to ws.pendamping).

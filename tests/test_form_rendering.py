@@ -24,7 +24,12 @@ TEMPLATES = Path(settings.BASE_DIR) / "templates"
 FIELD_TEMPLATE = TEMPLATES / "bootstrap5" / "field.html"
 # The one form still rendered field by field: the case list's filters. The error summary walks
 # the fields for their errors only.
-HAND_RENDERED = {"cases/case_list.html", "_partials/form_errors.html"}
+HAND_RENDERED = {
+    "cases/case_list.html",
+    # The case list's filter fields, rendered once per selection (cases/views/filters.py).
+    "cases/_case_filter_fields.html",
+    "_partials/form_errors.html",
+}
 
 # What renders a field by hand: a loop over a form's fields, a field printed or passed to a
 # filter ({{ form.name }}, {{ form.name|as_crispy_field }}), Django's own field renderings, the

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.models import Agency, Role, active_members
+from accounts.models import Agency, Role
 from lbk.forms import DateField, DateTimeField, NoNullCharacters, ObjectChoiceField, form_helper
 
 from .. import vocab
@@ -84,9 +84,9 @@ class ProcedureForm(NoNullCharacters, forms.Form):
 
 
 def companions_of(case):
-    return active_members([Role.PENDAMPING], kelurahan_id=case.kelurahan_id).order_by(
-        "first_name", "username"
-    )
+    from roleplay.roles import members
+
+    return members([Role.PENDAMPING], case=case).order_by("first_name", "username")
 
 
 NO_CONFLICT_MSG = _("Record that the companion declared no conflict of interest.")

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
 
     from accounts.models import Kelurahan, User
+    from roleplay.models import Session as RoleplaySession
 
     from ..engine import Ctx
 
@@ -151,6 +152,8 @@ def case_register(
     token: uuid.UUID | None = None,
     is_roleplay: bool = False,
     ip: str | None = None,
+    session: RoleplaySession | None = None,
+    scenario: str = "",
 ) -> Registered:
     """Register a complaint as a Case in state `received`.
 
@@ -174,8 +177,10 @@ def case_register(
                 perpetrators=[_pick(p, PERPETRATOR_FIELDS) for p in perpetrators],
                 links=links,
                 token=token,
-                is_roleplay=is_roleplay,
+                is_roleplay=is_roleplay or session is not None,
                 ip=ip,
+                session=session,
+                scenario=scenario,
             )
     except IntegrityError:
         # A concurrent double submit of the same form: its twin won; everything here (the
@@ -199,6 +204,8 @@ def _register(
     token: uuid.UUID | None,
     is_roleplay: bool,
     ip: str | None,
+    session: RoleplaySession | None = None,
+    scenario: str = "",
 ) -> Case:
     now = timezone.now()
     # The year of the number is the place's own (WIB, WITA or WIT).
@@ -206,7 +213,10 @@ def _register(
     seq = numbering.take_next(numbering.CASE, kelurahan.pk, year, is_roleplay)
     case = Case(
         kelurahan=kelurahan,
-        mechanism=mechanism.current(kelurahan, for_sim=is_roleplay),
+        # A role-play session tries its own version (a draft too).
+        mechanism=session.version if session else mechanism.current(kelurahan, for_sim=is_roleplay),
+        roleplay_session=session,
+        scenario=scenario,
         year=year,
         seq=seq,
         number=case_number(kelurahan, year, seq, is_roleplay),

@@ -46,6 +46,7 @@ from ..models import (
 from ..search import normalize_number, search_condition
 from ..services.intake import StaleEdit, case_register, case_update
 from ..workflow import CASE, actor_roles
+from .filters import filter_fields
 from .rows import Words, case_row
 
 SEARCH_COUNT_LIMIT = 100
@@ -343,6 +344,19 @@ def case_edit(request, pk):
 # --------------------------------------------------------------------------------------------
 
 
+LIST_COLUMNS = (
+    "id",
+    "number",
+    "status",
+    "danger_now",
+    "injured_needs_care",
+    "is_roleplay",
+    "registered_at",
+    "kelurahan__id",
+    "kelurahan__name",
+)
+
+
 @require_GET
 def case_list(request):
     roles = roles_of(request.user)
@@ -356,6 +370,8 @@ def case_list(request):
     qs = (
         Case.objects.visible_to(request.user)
         .select_related("kelurahan")
+        # The columns the rows show (cases/views/rows.py), not the whole record.
+        .only(*LIST_COLUMNS)
         .prefetch_related(
             Prefetch(
                 "victims",
@@ -368,7 +384,9 @@ def case_list(request):
                     "phone",
                     "birth_date",
                     "estimated_age",
-                ),
+                )
+                # Without the model's ordering by the case's registration (a join per page).
+                .order_by("case_id", "position", "id"),
             )
         )
         .order_by("-registered_at", "-pk")
@@ -420,6 +438,7 @@ def case_list(request):
         "cases/case_list.html",
         {
             "form": form,
+            "filter_fields": filter_fields(form),
             "page_obj": page_obj,
             "rows": rows,
             "found": found,

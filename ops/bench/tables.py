@@ -19,6 +19,8 @@ class Table:
     name: str
     get_model: object  # a function returning the model (models load after the app registry)
     rows: object  # function(stories) -> iterable of dicts
+    # The rows carry no id: the database numbers them (derived rows nothing else points at).
+    auto_id: bool = False
 
     @property
     def model(self):
@@ -28,9 +30,9 @@ class Table:
 TABLES = []
 
 
-def table(get_model):
+def table(get_model, *, auto_id=False):
     def register(fn):
-        TABLES.append(Table(fn.__name__, get_model, fn))
+        TABLES.append(Table(fn.__name__, get_model, fn, auto_id))
         return fn
 
     return register
@@ -154,6 +156,84 @@ def clock_runs(stories):
     return _each(stories, "clock_runs")
 
 
+@table(lambda: __import__("reports.models", fromlist=["CaseFigure"]).CaseFigure, auto_id=True)
+def case_figures(stories):
+    """What each case counts for in the reports (reports.figures.contributions, the engine's
+    own function), computed from the rows in memory instead of read back and recomputed after
+    the load; the MonthlyCount rows are then summed from these in SQL (generate.py)."""
+    from reports.figures import contributions
+
+    shapes = _Shapes()
+    for s in stories:
+        case = shapes.case(s)
+        kel = case.kelurahan_id
+        for (month, metric, category, agency), n in contributions(case).items():
+            yield {
+                "case_id": case.pk,
+                "kelurahan_id": kel,
+                "month": month,
+                "metric": metric,
+                "category": category,
+                "agency_key": agency,
+                "n": n,
+            }
+
+
+class _Shapes:
+    """Unsaved model instances of a story's rows, with the related rows contributions() reads
+    put where a prefetch would (no query)."""
+
+    def __init__(self):
+        from accounts.models import Agency, Kelurahan
+        from cases import models as m
+        from referrals.models import Referral
+
+        self.models = {
+            "case": m.Case,
+            "victim": m.Victim,
+            "perp": m.Perpetrator,
+            "link": m.PerpetratorLink,
+            "action": m.PlannedAction,
+            "referral": Referral,
+            "clock": m.ClockRun,
+        }
+        self.names = {
+            k: {f.attname for f in model._meta.concrete_fields} for k, model in self.models.items()
+        }
+        self.agencies = {a.pk: a for a in Agency.objects.all()}
+        # contributions() reckons months in the case's kelurahan's zone (case.kelurahan.tzinfo).
+        self.kelurahan = {k.pk: k for k in Kelurahan.objects.all()}
+
+    def make(self, kind, row):
+        names = self.names[kind]
+        return self.models[kind](**{k: v for k, v in row.items() if k in names})
+
+    def case(self, s):
+        case = self.make("case", s.case)
+        case.kelurahan = self.kelurahan[case.kelurahan_id]
+        victims = []
+        links = {}
+        for row in s.links:
+            links.setdefault(row["victim_id"], []).append(self.make("link", row))
+        for row in s.victims:
+            v = self.make("victim", row)
+            v._prefetched_objects_cache = {"perpetrator_links": links.get(v.pk, [])}
+            victims.append(v)
+        referrals = []
+        for row in s.referrals:
+            r = self.make("referral", row)
+            r.agency = self.agencies[r.agency_id]
+            referrals.append(r)
+        case._prefetched_objects_cache = {
+            "victims": victims,
+            "perpetrators": [self.make("perp", row) for row in s.perpetrators],
+            "actions": [self.make("action", row) for row in s.actions],
+            "referrals": referrals,
+            "clock_runs": [self.make("clock", row) for row in s.clock_runs],
+        }
+        return case
+
+
 # ---------------------------------------------------------------------------------------------
 # Writers
 
@@ -195,12 +275,13 @@ def _formatter(field):
     return _text
 
 
-def _line_function(model):
+def _line_function(model, auto_id=False):
     """A compiled function row dict -> one COPY text line, for speed (millions of rows).
+    auto_id: without the primary key column (the database numbers the rows).
 
     A value that is the very object of the previous row (history rows copy the row they
     snapshot) reuses its formatted text."""
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if not (auto_id and f.primary_key)]
     env = {"L": [object()] * len(fields), "S": [None] * len(fields)}
     body = ["def line(row):", "    g = row.get"]
     for i, f in enumerate(fields):
@@ -252,10 +333,10 @@ class CopyWriter:
         self._pool = None
         self._pending = None
 
-    def _format(self, model, rows):
+    def _format(self, model, rows, auto_id):
         spec = self._lines.get(model)
         if spec is None:
-            spec = self._lines[model] = _line_function(model)
+            spec = self._lines[model] = _line_function(model, auto_id)
         columns, line = spec
         quote = self.connection.ops.quote_name
         sql = "COPY {} ({}) FROM STDIN".format(
@@ -264,8 +345,8 @@ class CopyWriter:
         lines = [line(row) for row in rows]
         return sql, "".join(lines), len(lines)
 
-    def write(self, model, rows):
-        sql, text, n = self._format(model, rows)
+    def write(self, model, rows, auto_id=False):
+        sql, text, n = self._format(model, rows, auto_id)
         if self.background:
             self._parts.append((sql, text))
             return n
@@ -331,7 +412,7 @@ class OrmWriter:
         self.connection = connection
         self._names = {}
 
-    def write(self, model, rows):
+    def write(self, model, rows, auto_id=False):
         names = self._names.get(model)
         if names is None:
             names = self._names[model] = [f.attname for f in model._meta.concrete_fields]

@@ -48,7 +48,7 @@ def to_fields(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0013_clockrun_submission"),
+        ("cases", "0015_clockrun_submission"),
         ("mechanism", "0002_initial_versions"),
         ("public", "0001_initial"),
     ]

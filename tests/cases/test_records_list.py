@@ -208,3 +208,37 @@ def test_search_finds_a_name_however_it_is_written(personas, master):
         assert case.number in html, q
     assert case.number in c.get(LIST, {"q": case.number.lower()}).content.decode()
     assert case.number not in c.get(LIST, {"q": "siti marif"}).content.decode()
+
+
+def test_filter_fields_kept_per_selection_and_language(personas, master):
+    """The filter fields are rendered once per language and selection and kept
+    (cases/views/filters.py): each request still shows its own selection, and a typed search
+    term or a bad value is shown but never kept."""
+    import re
+
+    from cases.views import filters
+
+    filters.forget()
+    c = personas.client("ws.koordinator")
+
+    def selected(html, name):
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S).group(1)
+        return re.findall(r'<option value="([^"]*)"[^>]*selected', select)
+
+    first = c.get(LIST, {"status": "handling"}).content.decode()
+    assert selected(first, "status") == ["handling"]
+    again = c.get(LIST, {"status": "handling"}).content.decode()
+    assert selected(again, "status") == ["handling"]
+    other = c.get(LIST, {"status": "closed", "kind": "violence"}).content.decode()
+    assert selected(other, "status") == ["closed"]
+    assert selected(other, "kind") == ["violence"]
+    assert len(filters._kept) == 2
+    # A search term is shown in the box and not kept; a bad value shows its error.
+    searched = c.get(LIST, {"q": "Andi Makkawaru"}).content.decode()
+    assert 'value="Andi Makkawaru"' in searched
+    assert not any("Andi" in html for html in filters._kept.values())
+    bad = c.get(LIST, {"status": "nonsense"})
+    assert "nonsense" in bad.content.decode()
+    assert len(filters._kept) == 2
+    # The language is part of what is kept.
+    assert {key[0] for key in filters._kept} == {"id"}

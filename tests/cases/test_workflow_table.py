@@ -77,6 +77,7 @@ def test_every_step_prints_what_it_requires_and_has_a_form():
         "plan",
         "visit",
         "closure_decision",
+        "verify_public",  # a public submission (public_channel), not a case
     }
     assert workflow.CLOCKS_BY_KEY["first_contact"].emergency_hours == 2
 

@@ -128,16 +128,17 @@ def test_officer_confirms_and_records_through_pages(master, personas):
     assert c.get(reverse("referrals:step", args=[r.pk, "decline"])).status_code == 405
 
 
-def test_role_play_referrals_are_separate_in_inbox(master, personas):
+def test_role_play_referrals_are_not_in_the_inbox(master, personas):
+    """Issue 18: role-play referrals live only in their session's simulation list (tests/
+    roleplay), never in the real inbox, not even on a page of their own."""
     real = make_referral(personas, "sent")
     sim = make_referral(personas, "sent", roleplay=True)
     officer = personas.client("uptdppa.petugas")
     html = officer.get(reverse("referrals:inbox")).content.decode()
     assert real.letter_number in html and sim.letter_number not in html
-    assert "?sim=1" in html  # a link to the role-play referrals
+    assert "?sim=1" not in html
     sim_html = officer.get(reverse("referrals:inbox") + "?sim=1").content.decode()
-    assert sim.letter_number in sim_html and real.letter_number not in sim_html
-    assert "SIMULASI" in sim_html
+    assert sim.letter_number not in sim_html
 
 
 # Approval queue

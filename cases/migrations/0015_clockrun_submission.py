@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0011_sk_moves_to_mechanism'),
-        ('cases', '0012_case_mechanism_version'),
+        ('cases', '0014_case_roleplay_session'),
         ('public', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
