@@ -49,8 +49,14 @@ def test_in_the_coordinators_tasks_only_without_content(master, personas):
         assert {r.submission_id for r in data["oldest"]} == set(
             Submission.objects.values_list("pk", flat=True)
         )
-        dash = personas.client("wb.lurah").get("/cases/dashboard/").content.decode()
+        # The coordinator's line links the submission; the lurah (who may not open it) sees the
+        # line without a link; neither sees its content.
+        dash = personas.client("wb.koordinator").get("/cases/dashboard/").content.decode()
         assert f'href="/publik/{urgent.pk}/"' in dash and GOOD["text"] not in dash
+        dash = personas.client("wb.lurah").get("/cases/dashboard/").content.decode()
+        assert f"Laporan publik #{urgent.pk}" in dash and f'href="/publik/{urgent.pk}/"' not in dash
+        assert GOOD["text"] not in dash
+        assert personas.client("wb.lurah").get(f"/publik/{urgent.pk}/").status_code == 404
     # Recomputing leaves the rows as they are (same rule, same version) and reads no case.
     assert clocks.recompute_running() == 0
 
