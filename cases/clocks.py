@@ -13,7 +13,10 @@ started and stopped by the engine in the same transaction as the step that start
   version's deadlines (after the holiday list was corrected).
 
 Other apps add their clocks (the referral clocks, referrals/clocks.py) through PRESENTERS and
-the "clocks.case_synced" engine event.
+the "clocks.case_synced" engine event. A public submission's verify_public clock
+(public_channel/services.py) is a row without a case (`submission` set): it waits on the
+coordinator (WaitsOn.COORDINATOR), and its app gives its due time to `recompute_running`
+through RECOMPUTE.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
@@ -224,6 +228,11 @@ def _after_step(ctx) -> None:
 engine.on("after_step", _after_step)
 
 
+# Clocks whose rows have no case (public_channel: verify_public): {key: fn(row) -> (hours,
+# due)}, the due time by the app's own rule.
+RECOMPUTE: dict[str, Callable[[ClockRun], tuple[int, datetime.datetime]]] = {}
+
+
 def recompute_running(kelurahan_ids=None) -> int:
     """Move the due time of running rows to the deadlines of the mechanism version each case
     recorded (after a correction of the holiday list, or of the data). Enacting a new version
@@ -237,23 +246,29 @@ def recompute_running(kelurahan_ids=None) -> int:
         qs = qs.filter(kelurahan_id__in=kelurahan_ids)
     moved = 0
     with transaction.atomic():
-        rows = list(qs.select_for_update().select_related("case", "kelurahan"))
-        dmap = deadline_map({r.case.mechanism_id for r in rows})
+        rows = list(qs.select_for_update(of=("self",)).select_related("case", "kelurahan"))
+        dmap = deadline_map({r.case.mechanism_id for r in rows if r.case_id is not None})
         calendar = working.Calendar()
         for row in rows:
-            clocks = presenter(row.key).clocks
-            if row.key not in clocks:
-                continue
-            emergency = (
-                row.key == "first_contact"
-                and row.referral_id is None
-                and (row.case.danger_now or row.case.injured_needs_care)
-            )
-            d = deadline_for(
-                dmap, row.case.mechanism_id, row.key, emergency=emergency, clocks=clocks
-            )
-            hours = d.nominal_hours
-            due = due_for(row.started_at, d, row, calendar)
+            if row.case_id is None:
+                rule = RECOMPUTE.get(row.key)
+                if rule is None:
+                    continue
+                hours, due = rule(row)
+            else:
+                clocks = presenter(row.key).clocks
+                if row.key not in clocks:
+                    continue
+                emergency = (
+                    row.key == "first_contact"
+                    and row.referral_id is None
+                    and (row.case.danger_now or row.case.injured_needs_care)
+                )
+                d = deadline_for(
+                    dmap, row.case.mechanism_id, row.key, emergency=emergency, clocks=clocks
+                )
+                hours = d.nominal_hours
+                due = due_for(row.started_at, d, row, calendar)
             if (hours, due) != (row.hours, row.due_at):
                 # A new due time: its reminder and escalation are still to come.
                 row.hours, row.due_at = hours, due
@@ -292,10 +307,15 @@ def presenter(key: str) -> Presenter:
 
 
 def present(run, now) -> ClockRun:
-    """The row with what the pages show: label, url, due, overdue."""
+    """The row with what the pages show: label, url, title (the case number, or the public
+    submission's number: never its content), due, overdue."""
     p = presenter(run.key)
     run.label = p.label
     run.url = p.url(run) if p.url else _case_url(run)
+    if run.case_id is not None:
+        run.title = run.case.number
+    else:
+        run.title = gettext("Public submission #%(n)s") % {"n": run.submission_id}
     run.due = run.due_at
     run.start = run.started_at
     run.overdue = now > run.due_at
@@ -313,6 +333,8 @@ def waiting_on(user, now) -> Q:
         mine = Q(kelurahan_id=kel_id, case__roleplay_session__isnull=True)
         if held & KELURAHAN_WIDE_ROLES:
             q |= mine & Q(waits_on=W.DECIDERS)
+        if Role.KOORDINATOR in held:
+            q |= mine & Q(waits_on=W.COORDINATOR)
         if held & STAFF_ROLES:
             q |= mine & Q(waits_on=W.STAFF)
         companion = Q(pk__in=[])
@@ -332,7 +354,7 @@ def clock_tasks(user, now=None):
     return (
         ClockRun.objects.running()
         .filter(waiting_on(user, now))
-        .select_related("case", "case__kelurahan")
+        .select_related("case", "kelurahan")
         .order_by("due_at", "case__number", "pk")
     )
 

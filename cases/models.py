@@ -693,24 +693,36 @@ class ClockRunQuerySet(models.QuerySet):
 
 class ClockRun(models.Model):
     """One run of a deadline clock (cases/workflow.py CLOCKS, referrals/workflow.py CLOCKS) on a
-    case or one of its referrals: started, due, stopped, written by the engine in the same
-    transaction as the step that starts or stops it (cases/clocks.py sync) and kept after it
-    stops. "Overdue", "most urgent first", Tugas Saya and the dashboard are SQL over the running
-    rows; reports read met and missed deadlines from the stopped ones."""
+    case, one of its referrals, or a public submission (the verify_public clock, which has no
+    case: exactly one of case / submission is set): started, due, stopped, written by the
+    engine in the same transaction as the step that starts or stops it (cases/clocks.py sync)
+    and kept after it stops. "Overdue", "most urgent first", Tugas Saya and the dashboard are
+    SQL over the running rows; reports read met and missed deadlines from the stopped ones."""
 
     class WaitsOn(models.TextChoices):
         DECIDERS = "deciders", _("Coordinator, kelurahan staff")
         COMPANION = "companion", _("Companion")
         STAFF = "staff", _("Kelurahan staff")
         AGENCY = "agency", _("Agency")
+        COORDINATOR = "coordinator", _("Coordinator")
 
     kelurahan = models.ForeignKey(Kelurahan, on_delete=models.PROTECT, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clock_runs")
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="clock_runs"
+    )
+    # The public submission the verify_public clock runs on (public_channel; no case yet).
+    submission = models.ForeignKey(
+        "public.Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="clock_runs",
+    )
     # The referral a referral clock runs on (referrals.Referral; the cases app does not import
     # the referrals app, so this is a plain id).
     referral_id = models.PositiveBigIntegerField(null=True, blank=True)
     key = models.CharField(max_length=30)
-    waits_on = models.CharField(max_length=10, choices=WaitsOn.choices)
+    waits_on = models.CharField(max_length=12, choices=WaitsOn.choices)
     # For the companion's clocks: the assigned companion (empty: the coordinator acts).
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -729,6 +741,18 @@ class ClockRun(models.Model):
     objects = ClockRunQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            # A run belongs to a case (its referral runs too) or to a public submission.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(case__isnull=False, submission__isnull=True)
+                    | models.Q(
+                        case__isnull=True, submission__isnull=False, referral_id__isnull=True
+                    )
+                ),
+                name="clockrun_case_xor_submission",
+            )
+        ]
         indexes = [
             # Overdue and most urgent first, per kelurahan (Tugas Saya, dashboard, reminders).
             models.Index(
@@ -767,6 +791,12 @@ class ClockRun(models.Model):
                 condition=models.Q(stopped_at__isnull=True, escalated_at__isnull=True),
                 name="clockrun_to_escalate",
             ),
+            # The running clock of a public submission (the queue's "due").
+            models.Index(
+                fields=["submission"],
+                condition=models.Q(stopped_at__isnull=True, submission__isnull=False),
+                name="clockrun_running_submission",
+            ),
             # The clocks of one case (the case page, the engine's sync).
             models.Index(fields=["case", "key"], name="clockrun_case_key"),
             # Reports: met and missed per kelurahan and month.
@@ -774,7 +804,8 @@ class ClockRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.case_id} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"
+        on = self.case_id or f"public #{self.submission_id}"
+        return f"{on} {self.key} due {self.due_at:%Y-%m-%d %H:%M}"
 
     @property
     def running(self):

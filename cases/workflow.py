@@ -862,10 +862,9 @@ CLOCKS = (
         default_hours=72,
         extra={"roles": DECIDERS},
     ),
-    # A public submission (public app) is not a case: this clock runs on the submission row
-    # itself (public.Submission.due_at, public_channel/services.py), listed here for the printed
-    # procedure and the deadline settings. Urgent (someone in danger now): 2 hours counted
-    # within service hours.
+    # A public submission (public app) is not a case: this clock's rows have no case (ClockRun
+    # .submission, written by public_channel/services.py), and wait on the coordinator. Urgent
+    # (someone in danger now): 2 hours counted within service hours.
     Clock(
         key="verify_public",
         label=_("Verify a public submission"),

@@ -11,6 +11,9 @@ referral decision, the ratification and the closure decision.
 escalated_at) and writes the outbox row in one transaction, with a conditional UPDATE, so two
 periodic runs at once never send twice; `deliver` (the outbox's task) makes the notifications
 then, and none when the clock stopped meanwhile. Role-play cases get in-app reminders only.
+
+A public submission's verify_public clock (a row without a case) is reminded to and escalated
+to the coordinators, with the submission's number and the due time only: never its content.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -43,10 +47,19 @@ BATCH = 500
 
 
 def lead_hours(runs: list[ClockRun]) -> dict[int, int]:
-    """{run pk: lead hours} for the runs whose case's mechanism version sets its own."""
-    pairs = ClockRun.objects.filter(
-        pk__in=[r.pk for r in runs], case__mechanism__reminder_lead_hours__isnull=False
-    ).values_list("pk", "case__mechanism__reminder_lead_hours")
+    """{run pk: lead hours} for the runs whose case's (or public submission's) mechanism
+    version sets its own."""
+    pairs = (
+        ClockRun.objects.filter(pk__in=[r.pk for r in runs])
+        .annotate(
+            lead=Coalesce(
+                "case__mechanism__reminder_lead_hours",
+                "submission__mechanism__reminder_lead_hours",
+            )
+        )
+        .filter(lead__isnull=False)
+        .values_list("pk", "lead")
+    )
     return dict(pairs)
 
 
@@ -118,6 +131,8 @@ def who_acts(run: ClockRun) -> list[User]:
     """PROCEDURE.md "who acts": the companion (the coordinator while nobody is assigned), the
     deciders (coordinator and kelurahan staff), the kelurahan staff; for the agency's receipt,
     the companion who follows the agency up."""
+    if run.waits_on == W.COORDINATOR:
+        return coordinators(run)
     if run.waits_on in (W.COMPANION, W.AGENCY):
         return [run.assignee] if run.assignee_id and run.assignee else coordinators(run)
     if run.waits_on == W.DECIDERS:
@@ -130,6 +145,8 @@ def escalated_to(run: ClockRun) -> list[User]:
 
 
 def _subject(run: ClockRun) -> Any:
+    if run.case_id is None:
+        return run.submission
     if run.referral_id is None:
         return run.case
     referral = apps.get_model("referrals", "Referral")
@@ -142,21 +159,28 @@ def deliver(run_id: int, *, escalation: bool) -> str:
     from notifications.services import notify
 
     run = (
-        ClockRun.objects.select_related("case", "case__kelurahan", "assignee")
+        ClockRun.objects.select_related("case", "kelurahan", "submission", "assignee")
         .filter(pk=run_id)
         .first()
     )
     if run is None or run.stopped_at is not None:
         return "stopped"
     now = timezone.now()
-    clocks.present(run, now)
+    with override("id"):
+        clocks.present(run, now)
     values = {
         "clock": run.label,
-        "case": run.case.number + (" [SIMULASI]" if run.is_roleplay else ""),
+        "case": run.title + (" [SIMULASI]" if run.is_roleplay else ""),
         "due": timezone.localtime(run.due_at).strftime("%d-%m-%Y %H:%M"),
     }
     with override("id"):
-        if escalation:
+        if run.case_id is None:
+            # A public submission: its number and the due time, nothing of its content.
+            if escalation:
+                text = _("Overdue: %(clock)s (%(case)s) was due %(due)s.") % values
+            else:
+                text = _("Reminder: %(clock)s (%(case)s) is due %(due)s.") % values
+        elif escalation:
             text = _("Overdue: %(clock)s for case %(case)s was due %(due)s.") % values
         else:
             text = _("Reminder: %(clock)s for case %(case)s is due %(due)s.") % values

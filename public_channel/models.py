@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Kelurahan
@@ -98,15 +99,13 @@ class Submission(models.Model):
     # coordinator confirmed it.
     free_text_confirmed = models.BooleanField(default=False)
 
-    # The verify_public clock (PROCEDURE.md): started when received, stopped when registered or
-    # declined; urgent ones are due 2 hours counted within service hours.
-    due_at = models.DateTimeField()
-    clock_hours = models.PositiveIntegerField()
-    clock_stopped_at = models.DateTimeField(null=True, blank=True)
-    # The clock's reminder before the due time and its escalation after it, each at most once
-    # (public_channel.services.schedule_reminders, in the periodic run).
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    # The mechanism version that governed the kelurahan when it was received: the
+    # verify_public clock's deadline and reminder lead come from it (else the defaults). The
+    # clock itself is a cases.ClockRun row (submission set, no case), started in the same
+    # transaction as the submission is stored and stopped when it is registered or declined.
+    mechanism = models.ForeignKey(
+        "mechanism.Version", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     # The status check: after 5 wrong PINs the code is locked for 24 hours, whatever the address.
     pin_failures = models.PositiveSmallIntegerField(default=0)
@@ -114,11 +113,11 @@ class Submission(models.Model):
     erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-danger_now", "due_at", "pk"]
+        ordering = ["-danger_now", "received_at", "pk"]
         indexes = [
             models.Index(
-                fields=["kelurahan", "-danger_now", "due_at"],
-                condition=models.Q(clock_stopped_at__isnull=True),
+                fields=["kelurahan", "-danger_now", "received_at"],
+                condition=models.Q(state__in=["received", "read"]),
                 name="public_sub_open_queue",
             ),
             models.Index(fields=["kelurahan", "received_at"], name="public_sub_kel_received"),
@@ -135,9 +134,18 @@ class Submission(models.Model):
     def is_anonymous(self):
         return self.contact_how == self.ContactHow.NONE
 
+    @cached_property
+    def clock_due(self):
+        """The due time of the running verify_public clock (None once it stopped); the queue
+        annotates it in its one query."""
+        return (
+            self.clock_runs.filter(stopped_at__isnull=True).values_list("due_at", flat=True).first()
+        )
+
     @property
     def overdue(self):
-        return self.clock_stopped_at is None and timezone.now() > self.due_at
+        due = self.clock_due
+        return due is not None and timezone.now() > due
 
     @property
     def locked(self):

@@ -9,9 +9,12 @@ row and checks its state first.
 - `mark_read`, `decline`, `start_registration` (the normal intake links the case it saves),
   `add_message`, `unlock`: the coordinator's steps.
 - `erase_declined`: text and contact of declined submissions erased after 90 days.
-- `notify_received`, `schedule_reminders`: the coordinators are told (in the app, and by an
-  e-mail without content through the outbox) when a submission arrives, before its
-  verify_public clock is due and once it is overdue.
+- `notify_received`: the coordinators are told (in the app, and by an e-mail without content
+  through the outbox) when a submission arrives.
+- The verify_public clock is a cases.ClockRun row (submission set, no case), written in the
+  same transaction as the submission is stored and stopped in the same transaction as it is
+  registered (the case linked) or declined: Tugas Saya, the dashboard, the reports and the
+  periodic run's reminders and escalations (outbox/reminders.py) read it like every clock.
 """
 
 from __future__ import annotations
@@ -87,14 +90,12 @@ def settings_for(kelurahan) -> PublicSettings:
     return found or PublicSettings(kelurahan=kelurahan)
 
 
-def clock_for(kelurahan, received_at, danger_now) -> tuple[datetime.datetime, int]:
-    """(due, hours) of the verify_public clock, from the governing mechanism version (else the
-    procedure's defaults): urgent = its emergency hours (2) within service hours; others its
-    deadline in clock time."""
-    import mechanism
+def clock_for(kelurahan, received_at, danger_now, version) -> tuple[datetime.datetime, int]:
+    """(due, hours) of the verify_public clock, from the mechanism version that governed the
+    kelurahan when the submission was received (else the procedure's defaults): urgent = its
+    emergency hours (2) within service hours; others its deadline in clock time."""
     from cases.clocks import deadline_for
 
-    version = mechanism.current(kelurahan)
     dmap = {version.pk: _deadlines(version)} if version is not None else {}
     vid = version.pk if version is not None else None
     if danger_now:
@@ -110,6 +111,37 @@ def _deadlines(version) -> dict:
     return {k: Deadline.from_json(v) for k, v in (version.deadlines or {}).items() if v}
 
 
+def _recompute(run) -> tuple[int, datetime.datetime]:
+    """cases.clocks.RECOMPUTE: the run's (hours, due) by the rule above, again."""
+    sub = Submission.objects.select_related("kelurahan", "mechanism").get(pk=run.submission_id)
+    due, hours = clock_for(sub.kelurahan, sub.received_at, sub.danger_now, sub.mechanism)
+    return hours, due
+
+
+def _start_clock(sub: Submission, due, hours) -> None:
+    from cases.models import ClockRun
+
+    ClockRun.objects.create(
+        kelurahan_id=sub.kelurahan_id,
+        submission=sub,
+        key=CLOCK_KEY,
+        waits_on=ClockRun.WaitsOn.COORDINATOR,
+        # Public submissions are always real (role play has no public door).
+        is_roleplay=False,
+        hours=hours,
+        started_at=sub.received_at,
+        due_at=due,
+    )
+
+
+def _stop_clock(sub: Submission, now, reason: str) -> None:
+    from cases.models import ClockRun
+
+    ClockRun.objects.filter(submission=sub, stopped_at__isnull=True).update(
+        stopped_at=now, stop_reason=reason
+    )
+
+
 def submit(*, kelurahan, data: dict, nonce: str) -> tuple[Submission, str | None, str | None]:
     """Store a submission. Returns (submission, code, pin); code and pin are None when this
     form (nonce) was already sent: the first one stands, the second makes nothing."""
@@ -120,7 +152,10 @@ def submit(*, kelurahan, data: dict, nonce: str) -> tuple[Submission, str | None
     pin = new_pin()
     local_day = timezone.localtime(now, kelurahan.tzinfo).date()
     day_start = datetime.datetime.combine(local_day, datetime.time(0), tzinfo=kelurahan.tzinfo)
-    due, clock_hours = clock_for(kelurahan, now, data.get("danger_now", False))
+    import mechanism
+
+    version = mechanism.current(kelurahan)
+    due, clock_hours = clock_for(kelurahan, now, data.get("danger_now", False), version)
     for _attempt in range(5):
         code = new_code()
         try:
@@ -134,11 +169,11 @@ def submit(*, kelurahan, data: dict, nonce: str) -> tuple[Submission, str | None
                     pin_hash=make_password(pin),
                     form_nonce=nonce,
                     received_at=now,
-                    due_at=due,
-                    clock_hours=clock_hours,
+                    mechanism=version,
                     possible_flood=today >= settings_for(kelurahan).flood_per_day,
                     **data,
                 )
+                _start_clock(sub, due, clock_hours)
                 notify_received(sub)
             return sub, code, pin
         except IntegrityError:
@@ -189,11 +224,6 @@ def _locked(pk) -> Submission:
     return Submission.objects.select_for_update().select_related("kelurahan").get(pk=pk)
 
 
-def _stop_clock(sub: Submission, now) -> None:
-    if sub.clock_stopped_at is None:
-        sub.clock_stopped_at = now
-
-
 def mark_read(sub: Submission, user) -> bool:
     """The first read by the coordinator moves "received" to "read" (what the sender sees)."""
     if sub.state != Submission.State.RECEIVED:
@@ -232,8 +262,8 @@ def decline(pk, user, reason: str, note: str) -> Submission:
         sub.decided_at = now
         sub.decided_by = user
         sub.intake_token = None
-        _stop_clock(sub, now)
         sub.save()
+        _stop_clock(sub, now, "public.decline")
     return sub
 
 
@@ -271,8 +301,8 @@ def link_case(ctx, *, case) -> None:
     sub.case = case
     sub.decided_at = now
     sub.decided_by = case.registered_by
-    _stop_clock(sub, now)
     sub.save()
+    _stop_clock(sub, now, "public.register")
 
 
 def add_message(pk, user, template: str, text: str = "", confirm_free: bool = False) -> Message:
@@ -374,64 +404,24 @@ def notify_received(sub: Submission) -> int:
     return _notify(sub, "public_submission", text)
 
 
-def remind_at(sub: Submission) -> datetime.datetime:
-    """The lead time before the due time (REMINDER_LEAD_HOURS), at most half the clock's
-    length (an urgent one, due in 2 service hours, is reminded halfway)."""
-    from django.conf import settings
-
-    lead = datetime.timedelta(hours=settings.REMINDER_LEAD_HOURS)
-    return sub.due_at - min(lead, (sub.due_at - sub.received_at) / 2)
-
-
-def schedule_reminders(now=None) -> tuple[int, int]:
-    """One reminder before the due time and one escalation after it, per open submission;
-    claimed by a conditional UPDATE, so two periodic runs at once never send twice."""
-    from django.conf import settings
-    from django.utils.translation import override
-
-    now = now or timezone.now()
-    open_ = Submission.objects.filter(clock_stopped_at__isnull=True).select_related("kelurahan")
-    lead = datetime.timedelta(hours=settings.REMINDER_LEAD_HOURS)
-    reminded = escalated = 0
-    for sub in open_.filter(reminded_at__isnull=True, due_at__lte=now + lead, due_at__gt=now):
-        if remind_at(sub) > now:
-            continue
-        with transaction.atomic():
-            if not Submission.objects.filter(pk=sub.pk, reminded_at__isnull=True).update(
-                reminded_at=now
-            ):
-                continue
-            due = timezone.localtime(sub.due_at, sub.kelurahan.tzinfo).strftime("%d-%m-%Y %H:%M")
-            with override("id"):
-                text = _("Reminder: verify the public submission #%(n)s by %(due)s.") % {
-                    "n": sub.pk,
-                    "due": due,
-                }
-            _notify(sub, "reminder", text)
-            reminded += 1
-    for sub in open_.filter(escalated_at__isnull=True, due_at__lte=now):
-        with transaction.atomic():
-            if not Submission.objects.filter(pk=sub.pk, escalated_at__isnull=True).update(
-                escalated_at=now
-            ):
-                continue
-            with override("id"):
-                text = _("Overdue: the public submission #%(n)s was not verified in time.") % {
-                    "n": sub.pk
-                }
-            _notify(sub, "escalation", text)
-            escalated += 1
-    return reminded, escalated
-
-
 def periodic(now=None) -> None:
-    """The periodic run's share: reminders and escalations, then the 90-day erasure."""
-    schedule_reminders(now)
+    """The periodic run's share: the 90-day erasure (the verify_public clock's reminders and
+    escalations are outbox/reminders.py's, like every clock's)."""
     erase_declined(now)
 
 
 def connect() -> None:
-    from cases import engine
+    from django.urls import reverse
+
+    from cases import clocks, engine
+
+    def submission_url(run) -> str:
+        return reverse("public:detail", args=[run.submission_id])
+
+    clocks.PRESENTERS[CLOCK_KEY] = clocks.Presenter(
+        clocks.CLOCKS_BY_KEY[CLOCK_KEY].label, clocks.CLOCKS_BY_KEY, submission_url
+    )
+    clocks.RECOMPUTE[CLOCK_KEY] = _recompute
 
     if link_case not in engine.REACTIONS.get("case.registered", []):
         engine.on("case.registered", link_case)

@@ -8,6 +8,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -278,11 +279,20 @@ def queue(request):
         raise Http404
     show = request.GET.get("show", "open")
     qs = Submission.objects.filter(kelurahan_id__in=kel_ids).select_related("kelurahan")
+    open_states = [Submission.State.RECEIVED, Submission.State.READ]
     if show == "done":
-        qs = qs.filter(clock_stopped_at__isnull=False).order_by("-decided_at", "-pk")
+        qs = qs.exclude(state__in=open_states).order_by("-decided_at", "-pk")
     else:
         show = "open"
-        qs = qs.filter(clock_stopped_at__isnull=True).order_by("-danger_now", "due_at", "pk")
+        # The due time is the verify_public clock row's (cases.ClockRun), in the same query.
+        from cases.models import ClockRun
+
+        due = ClockRun.objects.running().filter(submission=OuterRef("pk")).values("due_at")[:1]
+        qs = (
+            qs.filter(state__in=open_states)
+            .annotate(clock_due=Subquery(due))
+            .order_by("-danger_now", "clock_due", "pk")
+        )
     page = page_of(qs, request.GET.get("page"), 25)
     locked = Submission.objects.filter(
         kelurahan_id__in=kel_ids, locked_until__gt=services.timezone.now()

@@ -237,6 +237,13 @@ def dashboard(request):
     with replica_reads():
         data = clocks.dashboard(kel_ids)
     names = dict(Kelurahan.objects.filter(pk__in=kel_ids).values_list("pk", "name"))
+    # A public submission's clock (no case) leads to the submission, which only the coordinator
+    # opens: the other kelurahan-wide roles see the line without a link.
+    coordinating = set(roles_of(request.user).kelurahan_with(Role.KOORDINATOR))
+    for kel_id in kel_ids:
+        for run in data[kel_id]["oldest"]:
+            if run.case_id is None and run.kelurahan_id not in coordinating:
+                run.url = ""
     blocks = [{"name": names[k], **data[k]} for k in sorted(kel_ids, key=lambda k: names[k])]
     return render(request, "cases/procedure/dashboard.html", {"blocks": blocks})
 

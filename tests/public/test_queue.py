@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cases.models import AccessLog, Case
+from cases.models import AccessLog, Case, ClockRun
 from public_channel import hours, services
 from public_channel.models import Submission
 from tests.form_posts import form_data
@@ -64,15 +64,24 @@ def test_clock_urgent_within_service_hours_others_as_first_contact(master, time_
     send(danger_now="yes")
     send(danger_now="no")
     urgent, other = Submission.objects.order_by("-danger_now")
-    assert urgent.due_at == at(2026, 12, 7, 9) and urgent.clock_hours == 2
-    assert other.due_at == at(2026, 12, 4, 15) + timedelta(hours=72)
+    # The clock is a ClockRun row (no case), started with the submission, on the coordinator.
+    run = ClockRun.objects.get(submission=urgent)
+    assert run.case_id is None and run.key == "verify_public" and run.waits_on == "coordinator"
+    assert run.started_at == urgent.received_at and run.stopped_at is None
+    assert not run.is_roleplay and run.kelurahan_id == master["wb"].pk
+    assert run.due_at == at(2026, 12, 7, 9) and run.hours == 2
+    assert urgent.clock_due == at(2026, 12, 7, 9)
+    assert ClockRun.objects.get(submission=other).due_at == at(2026, 12, 4, 15) + timedelta(
+        hours=72
+    )
     # The queue: urgent first.
     from tests.factories import mechanism_version
 
     mechanism_version(master["wb"], "trial", deadlines={"verify_public": 24})
     send(danger_now="no")
     newest = Submission.objects.order_by("-pk").first()
-    assert newest.due_at == at(2026, 12, 5, 15)
+    assert newest.mechanism.deadlines["verify_public"]["amount"] == 24
+    assert ClockRun.objects.get(submission=newest).due_at == at(2026, 12, 5, 15)
 
 
 def test_queue_order_marks_and_access(master, personas):
@@ -162,7 +171,10 @@ def test_register_through_the_normal_intake(master, personas):
     assert resp.status_code == 302, resp.content.decode()[:3000]
     case = Case.objects.get()
     sub.refresh_from_db()
-    assert sub.case == case and sub.state == "registered" and sub.clock_stopped_at
+    assert sub.case == case and sub.state == "registered"
+    run = ClockRun.objects.get(submission=sub)
+    assert run.stopped_at == sub.decided_at and run.stop_reason == "public.register"
+    assert sub.clock_due is None
     assert case.channel == "public_form" and case.danger_now
     assert "Saya dipukul suami." in case.narrative
     # Now closed to every other step.
@@ -204,7 +216,9 @@ def test_decline_needs_a_reason_and_erases_after_90_days(master, personas, time_
     assert sub.is_open
     koor.post(f"/publik/{sub.pk}/decline/", {"reason": "outside", "note": "Urusan RT"})
     sub.refresh_from_db()
-    assert sub.state == "declined" and sub.decline_reason == "outside" and sub.clock_stopped_at
+    assert sub.state == "declined" and sub.decline_reason == "outside"
+    run = ClockRun.objects.get(submission=sub)
+    assert run.stopped_at == sub.decided_at and run.stop_reason == "public.decline"
     services.add_message(sub.pk, personas["wb.koordinator"], "followed")
     # Day 89: still there. Day 91: text and contact erased, counts and reason kept.
     assert services.erase_declined(now=sub.decided_at + timedelta(days=89)) == 0
@@ -274,15 +288,48 @@ def test_coordinators_told_on_receipt_before_the_due_time_and_when_overdue(
     assert first.kind == "public_submission" and "bahaya" in first.text
     assert GOOD["text"] not in first.text and first.url == f"/publik/{sub.pk}/"
     assert OutboxItem.objects.filter(kind="email", target_id=first.pk).exists()
-    # Due 11:00 (2 service hours): reminded from 10:00 (half its length), once.
-    assert services.schedule_reminders(at(2026, 12, 3, 9, 30)) == (0, 0)
-    assert services.schedule_reminders(at(2026, 12, 3, 10, 1)) == (1, 0)
-    assert services.schedule_reminders(at(2026, 12, 3, 10, 2)) == (0, 0)
+    # Due 11:00 (2 service hours): the general periodic run (outbox/reminders.py) reminds from
+    # 10:00 (half its length), once, the coordinator only, with no content.
+    from django.core import mail
+
+    from outbox import reminders
+    from tests.factories import worked
+
+    assert reminders.schedule(at(2026, 12, 3, 9, 30)) == (0, 0)
+    assert reminders.schedule(at(2026, 12, 3, 10, 1)) == (1, 0)
+    assert reminders.schedule(at(2026, 12, 3, 10, 2)) == (0, 0)
     # Overdue: escalated once; none once the clock stopped.
-    assert services.schedule_reminders(at(2026, 12, 3, 11, 1)) == (0, 1)
-    assert services.schedule_reminders(at(2026, 12, 3, 12)) == (0, 0)
-    assert told.filter(kind="reminder").count() == 1
-    assert told.filter(kind="escalation").count() == 1
+    assert reminders.schedule(at(2026, 12, 3, 11, 1)) == (0, 1)
+    assert reminders.schedule(at(2026, 12, 3, 12)) == (0, 0)
+    mail.outbox.clear()
+    time_machine.move_to(at(2026, 12, 3, 11, 2), tick=False)
+    worked()
+    run = ClockRun.objects.get(submission=sub)
+    assert run.reminded_at == at(2026, 12, 3, 10, 1) and run.escalated_at == at(2026, 12, 3, 11, 1)
+    for kind in ("reminder", "escalation"):
+        n = told.get(kind=kind)
+        assert n.user.username == "wb.koordinator" and n.url == f"/publik/{sub.pk}/"
+        assert f"(Laporan publik #{sub.pk})" in n.text and "Verifikasi laporan publik" in n.text
+        for field in ("text", "place", "contact_value", "contact_when"):
+            assert GOOD[field] not in n.text
+    assert {m.to[0] for m in mail.outbox} == {"wb.koordinator@example.org"}
+    for m in mail.outbox:
+        for field in ("text", "place", "contact_value", "contact_when"):
+            assert GOOD[field] not in m.subject + m.body
     send()
     services.decline(Submission.objects.latest("pk").pk, personas["wb.koordinator"], "spam", "x")
-    assert services.schedule_reminders(at(2026, 12, 30, 12)) == (0, 0)
+    assert reminders.schedule(at(2026, 12, 30, 12)) == (0, 0)
+
+
+def test_reminder_lead_from_the_version(master, personas, time_machine):
+    """A non-urgent submission's reminder comes the version's lead time before its due time."""
+    from outbox import reminders
+    from tests.factories import mechanism_version
+
+    mechanism_version(master["wb"], "trial", deadlines={"verify_public": 48}, reminder_lead_hours=6)
+    time_machine.move_to(at(2026, 12, 3, 9), tick=False)
+    send()
+    run = ClockRun.objects.get()
+    assert run.due_at == at(2026, 12, 5, 9)
+    assert reminders.schedule(at(2026, 12, 5, 2, 59)) == (0, 0)
+    assert reminders.schedule(at(2026, 12, 5, 3, 1)) == (1, 0)
