@@ -225,9 +225,10 @@ def test_clock_rows_are_what_the_rule_gives(bench_data, personas):
         wanted_for(spy, hmap)
         referral_reads |= seen - {"case"}
         case_reads |= seen_case
-    # The mechanism version is fixed at registration (generated cases have none: the defaults),
-    # so it is read but never changes a case's clock inputs.
-    assert case_reads <= {*story_clocks.CASE_FIELDS, "pk", "mechanism_id"}
+    # The mechanism version and the role-play session are fixed at registration (generated
+    # cases have neither: the defaults, real time), so they are read but never change a case's
+    # clock inputs.
+    assert case_reads <= {*story_clocks.CASE_FIELDS, "pk", "mechanism_id", "roleplay_session_id"}
     assert referral_reads <= set(story_clocks.REFERRAL_FIELDS)
 
     # Tugas Saya lists the coordinator's running deadlines, most urgent first.
