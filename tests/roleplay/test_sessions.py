@@ -335,3 +335,32 @@ def test_session_pages_queries_constant(personas):
             )
 
     assert_queries_constant(measure, grow)
+
+
+def test_a_kota_facilitator_runs_sessions_of_the_kotas_kelurahan(personas):
+    """ROLES.md: a facilitator at kota level (a trainer of several kelurahan) runs sessions of
+    every kelurahan of the kota; the kota analyst (aggregates only) runs none."""
+    from accounts.models import Membership, Role, User
+    from places.models import Kota
+
+    draft = mechanism_version("ws", "draft", deadlines={"assign": 24})
+    trainer = User.objects.create_user("kota.fasilitator", password="x" * 12)
+    Membership.objects.create(
+        user=trainer, kota=Kota.objects.get(code="73.72"), role=Role.FASILITATOR
+    )
+    form = {
+        "kelurahan": "WS",
+        "title": "Simulasi pelatih kota",
+        "version": draft.pk,
+        "held_on": "2026-10-05",
+        "place": "Aula kecamatan",
+        "minutes_per_day": "10",
+    }
+    refused = client_for(personas["kota.analis"]).post("/simulasi/new/", form)
+    assert refused.status_code in (400, 404) and not Session.objects.exists()
+    r = client_for(trainer).post("/simulasi/new/", form)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    s = Session.objects.get()
+    assert s.kelurahan.code == "WS" and s.facilitator == trainer
+    assert client_for(trainer).get(f"/simulasi/{s.pk}/").status_code == 200
+    assert client_for(personas["kota.analis"]).get(f"/simulasi/{s.pk}/").status_code == 404
