@@ -298,6 +298,10 @@ PRESENTERS: dict[str, Presenter] = {
 
 
 def _case_url(run) -> str:
+    """A case's row leads to its procedure; a row of a clock no table knows and with no case
+    (a public submission's run whose key was altered) leads nowhere rather than failing."""
+    if run.case_id is None:
+        return ""
     return f"{run.case.get_absolute_url()}#procedure"
 
 
