@@ -55,7 +55,11 @@ def public_page(view=None, *, own_token=False):
         with translation.override(lang):
             request.LANGUAGE_CODE = lang
             request.public_lang = lang
-            response = view(request, *args, **kwargs)
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                # A public page even when nothing is found: the quick exit first, no cookie.
+                return render(request, "public/not_found.html", _ctx(request), status=404)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()
             return response
