@@ -7,6 +7,8 @@ Rendered by a function that takes no request, through lbk/pdf.py."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -36,6 +38,15 @@ def monthly_context(kelurahan, period: Period, *, internal: bool) -> dict:
 
     extra = activities_for_pdf(kelurahan, period, protected=not internal)
     head = kelurahan.head_title.upper()
+    signer = signer_of(kelurahan)
+    # While an acting head (Plh./Plt., set in the guided setup) is in force, the report is
+    # signed in the head's name by them: "Plh. LURAH ...", their name, rank and NIP.
+    from joining.models import ActingHead
+
+    acting = ActingHead.in_force(kelurahan.pk, timezone.now().astimezone(kelurahan.tzinfo).date())
+    if acting is not None:
+        head = f"{acting.label} {head}"
+        signer = SimpleNamespace(user=acting.user, rank=acting.rank, nip=acting.nip)
     return {
         "kelurahan": kelurahan,
         "period": period,
@@ -44,7 +55,7 @@ def monthly_context(kelurahan, period: Period, *, internal: bool) -> dict:
         "internal": internal,
         "protected": not internal,
         "head": head,
-        "signer": signer_of(kelurahan),
+        "signer": signer,
         "place_date": f"{kota_short(kelurahan.kota)}, {tanggal(timezone.now())}",
         "static": pdf.STATIC_PREFIX,
     }

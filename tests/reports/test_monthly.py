@@ -50,3 +50,33 @@ def test_monthly_report_is_the_kelurahan_staffs(personas):
         assert (
             personas.client(who).get("/reports/monthly/pdf/?year=2026&month=12").status_code == 404
         )
+
+
+def test_monthly_pdf_signed_by_the_acting_head_while_in_force(personas):
+    """While a Plh. of the lurah is in force, the report reads "Plh. LURAH ..." with their name,
+    rank and NIP (rendered directly: the PDF is the same the page serves)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from joining.models import ActingHead
+    from reports.monthly import render_monthly_pdf
+    from reports.periods import Period
+
+    ws = personas["ws.kasikesra"].memberships.get().kelurahan
+    today = timezone.localdate()
+    ActingHead.objects.create(
+        kelurahan=ws,
+        user=personas["ws.kasikesra"],
+        kind="plh",
+        valid_from=today - datetime.timedelta(days=1),
+        valid_until=today + datetime.timedelta(days=1),
+        rank="Penata (III/c)",
+        nip="198504122010011007",
+        created_by=personas["ws.lurah"],
+    )
+    period = Period("month", datetime.date(2026, 11, 1), datetime.date(2026, 11, 1))
+    whole = "\n".join(pages(render_monthly_pdf(ws, period)))
+    name = personas["ws.kasikesra"].get_full_name().upper()
+    assert "Plh. LURAH WATANG SOREANG" in whole and name in whole
+    assert "198504122010011007" in whole and "ROSMINI TAHIR" not in whole
