@@ -54,11 +54,37 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def link_secret(nonce: str) -> str:
-    """The secret of an e-mailed link: derived, never stored."""
+def derived_secret(purpose: bytes, nonce: str) -> str:
+    """The secret of an e-mailed link (reset, invitation): derived from the key, never stored."""
     return hmac.new(
-        settings.SECRET_KEY.encode(), b"lbk.reset-link:" + nonce.encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), purpose + nonce.encode(), hashlib.sha256
     ).hexdigest()
+
+
+def link_secret(nonce: str) -> str:
+    """The secret of an e-mailed reset link."""
+    return derived_secret(b"lbk.reset-link:", nonce)
+
+
+def new_code() -> str:
+    """A one-time code to type by hand (12 characters, no 0/O, 1/I/L)."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+
+
+def issue_code(user, *, actor) -> str:
+    """A one-time code with which `user` sets a password on the "I have a code" form (handed
+    over in person); stored only as a hash; returned once, formatted."""
+    code = new_code()
+    now = timezone.now()
+    ResetToken.objects.create(
+        user=user,
+        kind=ResetToken.Kind.CODE,
+        token_hash=_hash(code),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=RESET_CODE_HOURS),
+        created_by=actor,
+    )
+    return format_code(code)
 
 
 def normalize_code(code: str) -> str:
@@ -221,16 +247,7 @@ def reset_by_staff(*, actor, subject) -> str:
     subject.set_unusable_password()
     subject.save()
     end_sessions_of(subject.pk)
-    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
-    now = timezone.now()
-    ResetToken.objects.create(
-        user=subject,
-        kind=ResetToken.Kind.CODE,
-        token_hash=_hash(code),
-        created_at=now,
-        expires_at=now + dt.timedelta(hours=RESET_CODE_HOURS),
-        created_by=actor,
-    )
+    code = issue_code(subject, actor=actor)
     lockout.reset(subject.get_username())
     row = AccountAudit.objects.create(
         actor=actor,
@@ -240,7 +257,7 @@ def reset_by_staff(*, actor, subject) -> str:
     )
     tell(row)
     log.info("password reset by staff user_id=%s actor_id=%s", subject.pk, actor.pk)
-    return format_code(code)
+    return code
 
 
 def tell(row: AccountAudit) -> None:

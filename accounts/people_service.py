@@ -26,8 +26,6 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
@@ -51,12 +49,11 @@ from .models import (
     Role,
     User,
 )
+from .passwords import _hash, derived_secret, format_code, new_code, normalize_code
 from .security import end_sessions_of, log
 
 INVITATION_HOURS = 72
 INACTIVE_DAYS = 90
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-_CODE_LENGTH = 12
 ROLES_BY_KIND = {"kelurahan": KELURAHAN_ROLES, "agency": AGENCY_ROLES, "kota": KOTA_ROLES}
 
 A = AccountAudit.Action
@@ -68,23 +65,9 @@ class Refused(Exception):
         self.reasons = list(reasons)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def link_secret(nonce: str) -> str:
     """The secret of an e-mailed invitation link: derived, never stored."""
-    return hmac.new(
-        settings.SECRET_KEY.encode(), b"lbk.invitation:" + nonce.encode(), hashlib.sha256
-    ).hexdigest()
-
-
-def normalize_code(code: str) -> str:
-    return "".join(c for c in str(code or "").upper() if c.isalnum())
-
-
-def format_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+    return derived_secret(b"lbk.invitation:", nonce)
 
 
 def _place_fields(place) -> dict:
@@ -421,7 +404,7 @@ def invite(
         kind = Invitation.Kind.EMAIL
     else:
         nonce = ""
-        secret = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+        secret = new_code()
         shown = format_code(secret)
         kind = Invitation.Kind.CODE
     inv = Invitation.objects.create(

@@ -81,8 +81,13 @@ def deadline_map(version_ids) -> dict[int, dict[str, Deadline]]:
     if not ids:
         return out
     for pk, deadlines in Version.objects.filter(pk__in=ids).values_list("pk", "deadlines"):
-        out[pk] = {key: Deadline.from_json(v) for key, v in (deadlines or {}).items() if v}
+        out[pk] = deadlines_of(deadlines)
     return out
+
+
+def deadlines_of(deadlines) -> dict[str, Deadline]:
+    """{clock key: Deadline} of a version's stored deadlines (mechanism.Version.deadlines)."""
+    return {key: Deadline.from_json(v) for key, v in (deadlines or {}).items() if v}
 
 
 def deadline_for(dmap, version_id, key, *, emergency=False, clocks=None) -> Deadline:

@@ -94,21 +94,15 @@ def clock_for(kelurahan, received_at, danger_now, version) -> tuple[datetime.dat
     """(due, hours) of the verify_public clock, from the mechanism version that governed the
     kelurahan when the submission was received (else the procedure's defaults): urgent = its
     emergency hours (2) within service hours; others its deadline in clock time."""
-    from cases.clocks import deadline_for
+    from cases.clocks import deadline_for, deadlines_of
 
-    dmap = {version.pk: _deadlines(version)} if version is not None else {}
+    dmap = {version.pk: deadlines_of(version.deadlines)} if version is not None else {}
     vid = version.pk if version is not None else None
     if danger_now:
         hours = deadline_for(dmap, vid, CLOCK_KEY, emergency=True).nominal_hours
         return service_hours.add_service_hours(kelurahan, received_at, hours), hours
     hours = deadline_for(dmap, vid, CLOCK_KEY).nominal_hours
     return received_at + datetime.timedelta(hours=hours), hours
-
-
-def _deadlines(version) -> dict:
-    from mechanism.models import Deadline
-
-    return {k: Deadline.from_json(v) for k, v in (version.deadlines or {}).items() if v}
 
 
 def _recompute(run) -> tuple[int, datetime.datetime]:

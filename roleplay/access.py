@@ -60,7 +60,8 @@ def session_or_404(user, pk, *, run: bool = False) -> Session:
     )
     if session is None:
         raise Http404
-    if runs(user, session) or (not run and takes_part(user, session)):
-        session.may_run = runs(user, session)
+    may_run = runs(user, session)
+    if may_run or (not run and takes_part(user, session)):
+        session.may_run = may_run
         return session
     raise Http404

@@ -4,15 +4,13 @@ form sent by hand, twice or late is refused the same way)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import secrets
 import uuid
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Agency, ResetToken, Role, User
+from accounts.models import Agency, Role, User
 from cases import engine
 from mechanism import services as mech
 from mechanism.models import ChangeLog, Version
@@ -79,14 +77,11 @@ def add_participant(
         )
 
 
-_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
-
 def invite(*, actor, session_id, full_name, **participant) -> tuple[Participant, str]:
     """A participant without an account: the account (no usable password) and a one-time code
     the facilitator hands over; with the code and the username the person sets a password on
     the sign-in page's "I have a code" form (accounts.passwords). The code is returned once."""
-    from accounts.passwords import RESET_CODE_HOURS, _hash, format_code
+    from accounts.passwords import issue_code
 
     with transaction.atomic():
         session = _locked(session_id)
@@ -95,16 +90,7 @@ def invite(*, actor, session_id, full_name, **participant) -> tuple[Participant,
         user = User(username=f"sim-{uuid.uuid4().hex[:8]}", first_name=first, last_name=last)
         user.set_unusable_password()
         user.save()
-        code = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-        now = timezone.now()
-        ResetToken.objects.create(
-            user=user,
-            kind=ResetToken.Kind.CODE,
-            token_hash=_hash(code),
-            created_at=now,
-            expires_at=now + dt.timedelta(hours=RESET_CODE_HOURS),
-            created_by=actor,
-        )
+        code = issue_code(user, actor=actor)
         p = add_participant(actor=actor, session_id=session.pk, user=user, **participant)
         # In the account audit log the lurah reads, like every invitation (accounts issue): a
         # session participant, whose roles hold only on the session's SIM cases.
@@ -120,7 +106,7 @@ def invite(*, actor, session_id, full_name, **participant) -> tuple[Participant,
             session=session.pk,
             kind="roleplay_code",
         )
-    return p, format_code(code)
+    return p, code
 
 
 def start(*, actor, session_id) -> Session:
