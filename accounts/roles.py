@@ -35,8 +35,10 @@ class UserRoles:
     zones: set[str] = field(default_factory=set)
     is_admin: bool = False
     user_id: int | None = None
-    # Session roles (roleplay app), read on first use: {case id: roles} and {case id: agency
-    # ids played} for the SIM cases of the running sessions the user takes part in.
+    # Session roles (roleplay app), read on first use: the sessions the user takes part in or
+    # leads (one query), then {case id: roles} and {case id: agency ids played} for the SIM
+    # cases of those sessions.
+    _involvement: Any = None
     _sim: tuple[dict[int, set[str]], dict[int, set[int]]] | None = None
 
     @property
@@ -47,11 +49,21 @@ class UserRoles:
     def at(self, kelurahan_id: int) -> set[str]:
         return self.by_kelurahan.get(kelurahan_id, set())
 
+    @property
+    def involvement(self) -> Any:
+        """roleplay.roles.Involvement: the running sessions the user plays in, and the ones
+        they lead (read once per request)."""
+        if self._involvement is None:
+            from roleplay.roles import involvement
+
+            self._involvement = involvement(self.user_id)
+        return self._involvement
+
     def _sim_rows(self) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
         if self._sim is None:
             from roleplay.roles import session_roles
 
-            self._sim = session_roles(self.user_id) if self.user_id else ({}, {})
+            self._sim = session_roles(self.involvement)
         return self._sim
 
     @property

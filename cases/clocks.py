@@ -475,21 +475,26 @@ def running_for_case(case, now=None) -> list[ClockRun]:
     referral)."""
     now = now or timezone.now()
     rows = ClockRun.objects.running().filter(case=case, referral_id__isnull=True)
-    return [present(r, now) for r in rows.order_by("due_at", "pk")]
-
-
-def overdue_marks(cases, now=None) -> dict[int, list[ClockRun]]:
-    """{case pk: [overdue rows]} for a page of cases, in one query (the case list's mark)."""
-    now = now or timezone.now()
-    ids = [c.pk for c in cases]
-    out: dict[int, list[ClockRun]] = {}
-    rows = ClockRun.objects.running().filter(
-        case_id__in=ids, referral_id__isnull=True, due_at__lt=now
-    )
-    for r in rows.only("id", "case_id", "key", "due_at").order_by("due_at"):
-        r.label = presenter(r.key).label
-        out.setdefault(r.case_id, []).append(r)
+    out = []
+    for r in rows.order_by("due_at", "pk"):
+        r.case = case  # the page's own case, not fetched again for the row's link
+        out.append(present(r, now))
     return out
+
+
+def overdue_rows(now=None):
+    """An annotation of cases: their overdue case clocks (referral clocks show on their
+    referral) as a JSON list of {key, due}, read in the case list's own query."""
+    from lbk.sql import rows_of
+
+    now = now or timezone.now()
+    running = ClockRun.objects.running().filter(referral_id__isnull=True, due_at__lt=now)
+    return rows_of(running, "case_id", key="key", due="due_at")
+
+
+def overdue_labels(rows) -> list[str]:
+    """The labels of overdue_rows' clocks, the longest overdue first."""
+    return [presenter(r["key"]).label for r in sorted(rows or (), key=lambda r: r["due"])]
 
 
 def with_latest_risk(qs):

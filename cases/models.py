@@ -18,10 +18,13 @@ from . import vocab
 from .vocab import Status
 
 
-def _session_q(roles, user, *, intake: bool) -> models.Q:
+def _with_sessions(q: models.Q, roles, *, intake: bool) -> models.Q:
+    """q, or q or the role-play cases the user reaches by session role (no condition at all for
+    someone in no session: the list's SQL stays the plain rule)."""
     from roleplay.roles import case_q
 
-    return case_q(roles.user_id, intake=intake)
+    sim = case_q(roles, intake=intake)
+    return q if sim is None else q | sim
 
 
 class CaseQuerySet(models.QuerySet):
@@ -43,7 +46,7 @@ class CaseQuerySet(models.QuerySet):
         # Real memberships never reach a role-play session's cases; session roles reach only
         # those (accounts.roles.UserRoles.on).
         q &= models.Q(roleplay_session__isnull=True)
-        return self.filter(q | _session_q(roles, user, intake=True))
+        return self.filter(_with_sessions(q, roles, intake=True))
 
     def in_full_to(self, user):
         """The cases the user sees in full (not the volunteer's intake-only view)."""
@@ -55,7 +58,7 @@ class CaseQuerySet(models.QuerySet):
             elif Role.PENDAMPING in held:
                 q |= models.Q(kelurahan_id=kel_id, companion_id=user.pk)
         q &= models.Q(roleplay_session__isnull=True)
-        return self.filter(q | _session_q(roles, user, intake=False))
+        return self.filter(_with_sessions(q, roles, intake=False))
 
     def outside_sessions(self):
         """Real lists, dashboards, statistics, registers and exports: no role-play case."""
@@ -326,11 +329,7 @@ class Victim(models.Model):
         return self.full_name
 
     def age_on(self, day=None):
-        day = day or timezone.localdate()
-        if self.birth_date:
-            b = self.birth_date
-            return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
-        return self.estimated_age
+        return age_on(self.birth_date, self.estimated_age, day or timezone.localdate())
 
     @property
     def age(self):
@@ -367,6 +366,14 @@ class Victim(models.Model):
     @property
     def phone_masked(self):
         return mask(self.phone)
+
+
+def age_on(birth_date, estimated_age, day):
+    """Age in whole years on `day` from the birth date, else the estimated age (or None)."""
+    if birth_date:
+        b = birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+    return estimated_age
 
 
 def mask(value, keep=4):

@@ -35,12 +35,15 @@ def _kelurahan_q(roles: UserRoles, user: RequestUser) -> Q:
             q |= Q(kelurahan_id=kel_id, case__companion_id=user.pk)
     # A role-play session's referrals: by session role only (never by a real membership).
     q &= Q(case__roleplay_session__isnull=True)
-    return q | case_q(roles.user_id, intake=False, prefix="case__")
+    sim = case_q(roles, intake=False, prefix="case__")
+    return q if sim is None else q | sim
 
 
 def _sim_agency_q(roles: UserRoles) -> Q:
-    """The SIM referrals an officer's session role reaches, once sent (the session's list)."""
-    return agency_q(roles.user_id)
+    """The SIM referrals an officer's session role reaches, once sent (the session's list);
+    nothing (pk__in=[]) when they play no agency."""
+    q = agency_q(roles)
+    return Q(pk__in=[]) if q is None else q
 
 
 def visible_referrals(user: RequestUser, qs: ReferralQuerySet | None = None) -> ReferralQuerySet:

@@ -2,47 +2,96 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from accounts.models import KELURAHAN_WIDE_ROLES, Role
 
 
-def session_roles(user_id: int) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
+@dataclass(frozen=True)
+class Involvement:
+    """What a user takes part in: {running session id: session roles}, {running session id:
+    agencies played}, and the sessions they lead (running or ended). Read once per request
+    (accounts.roles.UserRoles.involvement): the lists below and the visibility rules are built
+    from these ids, so a user in no session pays no subquery in any list (issue 12)."""
+
+    roles: dict[int, frozenset[str]]
+    agencies: dict[int, frozenset[int]]
+    led: frozenset[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.roles or self.led)
+
+    def sessions_with(self, wanted) -> list[int]:
+        return sorted(s for s, held in self.roles.items() if held & set(wanted))
+
+
+NOTHING = Involvement({}, {}, frozenset())
+_LED = "__led__"
+
+
+def involvement(user_id: int | None) -> Involvement:
+    """The user's running participations and led sessions, in one query."""
+    from django.db.models import CharField, IntegerField, Value
+
+    from .models import Participant, Session
+
+    if not user_id:
+        return NOTHING
+    rows = (
+        Participant.objects.filter(user_id=user_id, session__state=Session.State.RUNNING)
+        .values_list("session_id", "role", "agency_id")
+        .order_by()
+        .union(
+            Session.objects.filter(facilitator_id=user_id)
+            .exclude(state=Session.State.PLANNED)
+            .annotate(r=Value(_LED, output_field=CharField()))
+            .annotate(a=Value(None, output_field=IntegerField()))
+            .values_list("pk", "r", "a")
+            .order_by(),
+            all=True,
+        )
+    )
+    roles: dict[int, set[str]] = {}
+    agencies: dict[int, set[int]] = {}
+    led: set[int] = set()
+    for session_id, role, agency_id in rows:
+        if role == _LED:
+            led.add(session_id)
+            continue
+        roles.setdefault(session_id, set()).add(role)
+        if agency_id:
+            agencies.setdefault(session_id, set()).add(agency_id)
+    if not roles and not led:
+        return NOTHING
+    return Involvement(
+        {k: frozenset(v) for k, v in roles.items()},
+        {k: frozenset(v) for k, v in agencies.items()},
+        frozenset(led),
+    )
+
+
+def session_roles(inv: Involvement) -> tuple[dict[int, set[str]], dict[int, set[int]]]:
     """({case id: roles}, {case id: agency ids}) over the SIM cases of the running sessions the
     user takes part in; the facilitator of a running or ended session reads its cases (role
     FASILITATOR). A session that ended gives its participants nothing any more."""
     from cases.models import Case
 
-    from .models import Participant, Session
-
     roles: dict[int, set[str]] = {}
     agencies: dict[int, set[int]] = {}
-    rows = Participant.objects.filter(
-        user_id=user_id, session__state=Session.State.RUNNING
-    ).values_list("session_id", "role", "agency_id")
-    by_session: dict[int, list[tuple[str, int | None]]] = {}
-    for session_id, role, agency_id in rows:
-        by_session.setdefault(session_id, []).append((role, agency_id))
-    led = set(
-        Session.objects.filter(facilitator_id=user_id)
-        .exclude(state=Session.State.PLANNED)
-        .values_list("pk", flat=True)
-    )
-    wanted = set(by_session) | led
+    wanted = set(inv.roles) | inv.led
     if not wanted:
         return roles, agencies
     for case_id, session_id in Case.objects.filter(roleplay_session_id__in=wanted).values_list(
         "pk", "roleplay_session_id"
     ):
         held = roles.setdefault(case_id, set())
-        if session_id in led:
+        if session_id in inv.led:
             held.add(Role.FASILITATOR)
-        for role, agency_id in by_session.get(session_id, ()):
-            held.add(role)
-            if agency_id:
-                agencies.setdefault(case_id, set()).add(agency_id)
+        held |= inv.roles.get(session_id, frozenset())
+        if session_id in inv.agencies:
+            agencies.setdefault(case_id, set()).update(inv.agencies[session_id])
     return roles, agencies
 
 
@@ -67,60 +116,41 @@ def members(roles, *, case, agency_id: int | None = None):
     return User.objects.filter(pk__in=rows.values("user_id"), is_active=True)
 
 
-def _sessions(user_id: int, roles) -> Any:
-    from .models import Participant
-
-    return Participant.objects.filter(
-        user_id=user_id, session__state="running", role__in=list(roles)
-    ).values("session_id")
-
-
-def _led(user_id: int) -> Any:
-    from .models import Session
-
-    return (
-        Session.objects.filter(facilitator_id=user_id)
-        .exclude(state=Session.State.PLANNED)
-        .values("pk")
-    )
-
-
-def case_q(user_id: int | None, *, intake: bool, prefix: str = "") -> Q:
+def case_q(roles, *, intake: bool, prefix: str = "") -> Q | None:
     """The cases of role-play sessions the user reaches by session role, by the same rule as a
-    membership (the facilitator reads them all), as SQL subqueries: no query of its own."""
-    if not user_id:
-        return Q(pk__in=[])
+    membership (the facilitator reads them all), from the ids of their involvement: None when
+    they take part in no session (no condition at all to add)."""
+    inv = roles.involvement
+    if not inv:
+        return None
     p = prefix
-    wide = KELURAHAN_WIDE_ROLES
-    q = Q(**{f"{p}roleplay_session__in": _sessions(user_id, wide)})
-    q |= Q(**{f"{p}roleplay_session__in": _led(user_id)})
-    q |= Q(
-        **{
-            f"{p}roleplay_session__in": _sessions(user_id, [Role.PENDAMPING]),
-            f"{p}companion_id": user_id,
-        }
-    )
+    q = Q(pk__in=[])
+    wide = sorted(set(inv.sessions_with(KELURAHAN_WIDE_ROLES)) | inv.led)
+    if wide:
+        q |= Q(**{f"{p}roleplay_session__in": wide})
+    companion = inv.sessions_with([Role.PENDAMPING])
+    if companion:
+        q |= Q(**{f"{p}roleplay_session__in": companion, f"{p}companion_id": roles.user_id})
     if intake:
-        q |= Q(
-            **{
-                f"{p}roleplay_session__in": _sessions(user_id, [Role.RELAWAN, Role.PENDAMPING]),
-                f"{p}registered_by_id": user_id,
-            }
-        )
+        registered = inv.sessions_with([Role.RELAWAN, Role.PENDAMPING])
+        if registered:
+            q |= Q(
+                **{f"{p}roleplay_session__in": registered, f"{p}registered_by_id": roles.user_id}
+            )
     return q
 
 
-def agency_q(user_id: int | None) -> Q:
-    """The sent referrals of running sessions to the agencies the user plays."""
-    from .models import Participant
-
-    if not user_id:
-        return Q(pk__in=[])
-    played = Participant.objects.filter(
-        user_id=user_id,
-        session__state="running",
-        role=Role.PETUGAS,
-        session_id=OuterRef("case__roleplay_session_id"),
-        agency_id=OuterRef("agency_id"),
-    )
-    return Q(Exists(played), sent_at__isnull=False, case__roleplay_session__isnull=False)
+def agency_q(roles) -> Q | None:
+    """The sent referrals of running sessions to the agencies the user plays (None: none)."""
+    inv = roles.involvement
+    played = [
+        (session_id, sorted(inv.agencies.get(session_id, ())))
+        for session_id in inv.sessions_with([Role.PETUGAS])
+    ]
+    played = [(s, a) for s, a in played if a]
+    if not played:
+        return None
+    q = Q(pk__in=[])
+    for session_id, agency_ids in played:
+        q |= Q(case__roleplay_session=session_id, agency_id__in=agency_ids)
+    return q & Q(sent_at__isnull=False, case__roleplay_session__isnull=False)

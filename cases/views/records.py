@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.contrib import messages
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.forms.utils import ErrorDict, ErrorList
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,7 +21,8 @@ from accounts.home import register as register_home_panel
 from accounts.models import KELURAHAN_ROLES, KELURAHAN_WIDE_ROLES, Kelurahan, Role, User
 from accounts.roles import roles_of
 from accounts.security import client_ip
-from lbk.paging import COUNT_LIMIT, bounded_count, page_of
+from lbk.paging import COUNT_LIMIT, bounded_count, counted_ids, page_of
+from lbk.sql import rows_of
 
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, get_case_for_user, log_access
@@ -357,6 +358,39 @@ LIST_COLUMNS = (
 )
 
 
+def _list_rows(ids):
+    """The case list's rows for these ids (read from Case.objects.visible_to in the same
+    request), in their order: the columns the rows show (cases/views/rows.py), other apps'
+    columns (the "Dirujuk" badge), the latest risk and the victims, for the page's rows only."""
+    if not ids:
+        return []
+    qs = clocks.with_latest_risk(
+        page.annotate_list(
+            Case.objects.filter(pk__in=ids)
+            .select_related("kelurahan")
+            .only(*LIST_COLUMNS)
+            .annotate(
+                # The victims and the overdue clocks in the same query (rows.py reads them).
+                victim_rows=rows_of(
+                    Victim.objects.all(),
+                    "case_id",
+                    id="id",
+                    position="position",
+                    full_name="full_name",
+                    nik="nik",
+                    phone="phone",
+                    birth_date="birth_date",
+                    estimated_age="estimated_age",
+                ),
+                overdue_rows=clocks.overdue_rows(),
+            )
+            .order_by()
+        )
+    )
+    by_pk = {c.pk: c for c in qs}
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 @require_GET
 def case_list(request):
     roles = roles_of(request.user)
@@ -367,30 +401,7 @@ def case_list(request):
         ((str(k), roles.kelurahan_names[k]) for k in kel_ids), key=lambda kv: kv[1]
     )
     form = CaseFilterForm(request.GET or None, kelurahan_choices=kel_choices)
-    qs = (
-        Case.objects.visible_to(request.user)
-        .select_related("kelurahan")
-        # The columns the rows show (cases/views/rows.py), not the whole record.
-        .only(*LIST_COLUMNS)
-        .prefetch_related(
-            Prefetch(
-                "victims",
-                queryset=Victim.objects.only(
-                    "id",
-                    "case_id",
-                    "position",
-                    "full_name",
-                    "nik",
-                    "phone",
-                    "birth_date",
-                    "estimated_age",
-                )
-                # Without the model's ordering by the case's registration (a join per page).
-                .order_by("case_id", "position", "id"),
-            )
-        )
-        .order_by("-registered_at", "-pk")
-    )
+    qs = Case.objects.visible_to(request.user).order_by("-registered_at", "-pk")
     q = ""
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
@@ -417,20 +428,16 @@ def case_list(request):
             searched = [int(d["kelurahan"])] if d.get("kelurahan") else kel_ids
             for kel_id in searched:
                 log_access(request, "search", kelurahan_id=kel_id, detail=f"q={q}")
-    # A search says "more than 100, narrow the search" rather than counting further: past
-    # that a count costs more than the page it describes.
-    found, more = bounded_count(qs, SEARCH_COUNT_LIMIT if q else COUNT_LIMIT)
-    # Other apps' columns (the "Dirujuk" badge) and the latest risk, for the page's rows only.
-    qs = clocks.with_latest_risk(page.annotate_list(qs))
-    page_obj = page_of(qs, request.GET.get("page"), PAGE_SIZE)
-    # Overdue marks of the procedure's clocks: the running clock rows of this page, one query.
-    overdue = clocks.overdue_marks(page_obj.object_list)
+    # One query of ids gives the page and the count: a search says "more than 100, narrow the
+    # search" rather than counting further (past that a count costs more than the page it
+    # describes), a list "more than 1,000".
+    page_obj, found, more = counted_ids(
+        qs, request.GET.get("page"), PAGE_SIZE, SEARCH_COUNT_LIMIT if q else COUNT_LIMIT
+    )
+    page_obj.object_list = _list_rows(page_obj.object_list)
     words = Words()
     show_kelurahan = len(kel_ids) > 1
-    rows = []
-    for c in page_obj.object_list:
-        c.overdue_clocks = overdue.get(c.pk, [])
-        rows.append(case_row(c, words, show_kelurahan))
+    rows = [case_row(c, words, show_kelurahan) for c in page_obj.object_list]
     params = request.GET.copy()
     params.pop("page", None)
     return render(

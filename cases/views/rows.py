@@ -6,14 +6,18 @@ most of what remained (issue 12)."""
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape as _escape
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .. import vocab
+from ..clocks import overdue_labels
+from ..models import age_on, mask
 
 
 class Words:
@@ -38,6 +42,7 @@ class Words:
         marker = 987654321
         self._detail = reverse("cases:detail", args=[marker]).split(str(marker))
         self._dates = {}
+        self.today = timezone.localdate()
 
     def detail(self, pk) -> str:
         return f"{self._detail[0]}{int(pk)}{self._detail[1]}"
@@ -55,13 +60,18 @@ def e(value) -> str:
     return _escape(str(value))
 
 
-def _victim(v, w: Words) -> str:
-    band = v.age_band
+def _victim(v: dict, w: Words) -> str:
+    """One victim of the list's JSON rows (cases.views.records._list_rows)."""
+    born = v.get("birth_date")
+    band = vocab.age_band(
+        age_on(date.fromisoformat(born[:10]) if born else None, v.get("estimated_age"), w.today)
+    )
+    nik, phone = v.get("nik"), v.get("phone")
     return "<li>{}{}{}{}</li>".format(
-        e(v.full_name),
+        e(v.get("full_name") or ""),
         f" ({e(band)})" if band else "",
-        f" · {w.nik} {e(v.nik_masked)}" if v.nik else "",
-        f" · {w.phone} {e(v.phone_masked)}" if v.phone else "",
+        f" · {w.nik} {e(mask(nik))}" if nik else "",
+        f" · {w.phone} {e(mask(phone))}" if phone else "",
     )
 
 
@@ -80,8 +90,8 @@ def _status(c, w: Words) -> str:
         risk = e(c.latest_risk)
         label = w.risk_labels.get(c.latest_risk, "")
         parts.append(f'<span class="risk risk-{risk}">{w.risk}: {label}</span>')
-    for r in c.overdue_clocks:
-        parts.append(f'<br><strong class="overdue">{w.overdue}: {e(r.label)}</strong>')
+    for label in overdue_labels(c.overdue_rows):
+        parts.append(f'<br><strong class="overdue">{w.overdue}: {e(label)}</strong>')
     return " ".join(parts)
 
 
@@ -89,7 +99,8 @@ def case_row(c, w: Words, show_kelurahan: bool) -> SafeString:
     kelurahan = (
         f'<td data-label="{w.kelurahan}">{e(c.kelurahan.name)}</td>' if show_kelurahan else ""
     )
-    victims = "".join(_victim(v, w) for v in c.victims.all())
+    rows = sorted(c.victim_rows or (), key=lambda v: (v["position"], v["id"]))
+    victims = "".join(_victim(v, w) for v in rows)
     # Every value above and here is escaped by e() or is a label escaped once in Words.
     return mark_safe(  # noqa: S308  # nosec B308 B703
         "<tr>"

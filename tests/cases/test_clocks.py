@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from cases import clocks
-from cases.models import ClockRun
+from cases.models import Case, ClockRun
 from cases.services.procedure import case_advance
 from mechanism.models import Version
 from tests.clock_tasks import tasks_for
@@ -144,8 +144,11 @@ def test_dashboard_and_overdue_marks(personas, master):
     rows = {str(label): n for label, n in data["overdue_rows"]}
     assert rows[str(clocks.CLOCKS_BY_KEY["assign"].label)] == 1 and data["overdue_total"] == 1
     assert data["oldest"][0].case == late
-    marks = clocks.overdue_marks([late], now)
-    assert [r.key for r in marks[late.pk]] == ["assign"]
+    marked = Case.objects.annotate(overdue=clocks.overdue_rows(now)).get(pk=late.pk)
+    assert [r["key"] for r in marked.overdue] == ["assign"]
+    assert clocks.overdue_labels(marked.overdue) == [clocks.CLOCKS_BY_KEY["assign"].label]
+    earlier = Case.objects.annotate(overdue=clocks.overdue_rows(T0)).get(pk=late.pk)
+    assert earlier.overdue is None and clocks.overdue_labels(earlier.overdue) == []
 
 
 def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
