@@ -1,8 +1,14 @@
 """Navigation per role: each app contributes its entries here, so base.html has no role logic."""
 
-from django.urls import NoReverseMatch, reverse
+import threading
+from collections import OrderedDict
+from html import escape
+
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.module_loading import import_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .models import KELURAHAN_WIDE_ROLES, STAFF_ROLES, Role
 from .roles import roles_of
@@ -60,8 +66,57 @@ def nav_for(user):
             continue
         item = {"name": name, "label": label, "url": url}
         if badge:
-            from django.utils.module_loading import import_string
-
             item["badge"] = import_string(badge[0])(user) or None
         items.append(item)
     return items
+
+
+_kept: OrderedDict[tuple, str] = OrderedDict()
+_lock = threading.Lock()
+KEPT_MAX = 512
+
+
+def nav_html(user, current: str) -> SafeString:
+    """The main navigation's HTML, the same for everyone who holds the same roles and reads the
+    same language on the same page: built once per such shape and kept (a few hundred shapes
+    at most), instead of a template loop over ~17 items on every page (issue 12). The badges
+    (unread notifications) are part of the shape."""
+    roles = roles_of(user)
+    badges = tuple(import_string(badge[0])(user) or 0 for _n, _l, _w, *badge in NAV_ITEMS if badge)
+    key = (
+        get_language(),
+        get_script_prefix(),
+        frozenset(roles.all_roles),
+        roles.is_admin,
+        current,
+        badges,
+    )
+    with _lock:
+        html = _kept.get(key)
+        if html is not None:
+            _kept.move_to_end(key)
+            return mark_safe(html)  # noqa: S308 # nosec B308 B703: built below, escaped
+    items = nav_for(user)
+    if items:
+        lines = []
+        for item in items:
+            current_mark = ' aria-current="page"' if item["name"] == current else ""
+            badge = item.get("badge")
+            badge_html = (
+                f' <span class="badge text-bg-danger">{escape(str(badge))}</span>' if badge else ""
+            )
+            lines.append(
+                f'<li><a href="{escape(item["url"])}"{current_mark}>'
+                f"{escape(str(item['label']))}{badge_html}</a></li>"
+            )
+        html = (
+            f'<nav class="main-nav" aria-label="{escape(gettext("Main navigation"))}">'
+            '<div class="container-lg"><ul>' + "".join(lines) + "</ul></div></nav>"
+        )
+    else:
+        html = ""
+    with _lock:
+        _kept[key] = html
+        while len(_kept) > KEPT_MAX:
+            _kept.popitem(last=False)
+    return mark_safe(html)  # noqa: S308 # nosec B308 B703: every value escaped above

@@ -482,19 +482,29 @@ def running_for_case(case, now=None) -> list[ClockRun]:
     return out
 
 
-def overdue_rows(now=None):
-    """An annotation of cases: their overdue case clocks (referral clocks show on their
-    referral) as a JSON list of {key, due}, read in the case list's own query."""
+def overdue_rows():
+    """An annotation of cases: their running case clocks (referral clocks show on their
+    referral) as a JSON list of {key, due}, read in the case list's own query; overdue_labels
+    picks the overdue ones. No clock time in the SQL: the list's row query is compiled once
+    (lbk.sql.Prepared)."""
     from lbk.sql import rows_of
 
-    now = now or timezone.now()
-    running = ClockRun.objects.running().filter(referral_id__isnull=True, due_at__lt=now)
+    running = ClockRun.objects.running().filter(referral_id__isnull=True)
     return rows_of(running, "case_id", key="key", due="due_at")
 
 
-def overdue_labels(rows) -> list[str]:
-    """The labels of overdue_rows' clocks, the longest overdue first."""
-    return [presenter(r["key"]).label for r in sorted(rows or (), key=lambda r: r["due"])]
+def _moment(value) -> datetime.datetime:
+    """A due time read from JSON: ISO text (PostgreSQL: with its offset; SQLite: UTC)."""
+    moment = datetime.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def overdue_labels(rows, now=None) -> list[str]:
+    """The labels of the clocks of overdue_rows past their due time, the longest overdue
+    first."""
+    now = now or timezone.now()
+    due = sorted((_moment(r["due"]), r["key"]) for r in rows or ())
+    return [presenter(key).label for moment, key in due if moment < now]
 
 
 def with_latest_risk(qs):

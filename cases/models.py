@@ -68,6 +68,17 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(is_roleplay=False)
 
 
+# The columns the case list filters on besides kelurahan, state and date (cases.views.records).
+LIST_FILTER_COLUMNS = [
+    "is_violence",
+    "is_social_protection",
+    "is_roleplay",
+    "roleplay_session",
+    "danger_now",
+    "injured_needs_care",
+]
+
+
 class Case(models.Model):
     kelurahan = models.ForeignKey(
         Kelurahan, on_delete=models.PROTECT, related_name="cases", verbose_name=_("kelurahan")
@@ -205,13 +216,18 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["kelurahan", "status"]),
-            models.Index(fields=["kelurahan", "-registered_at"]),
-            # The case list filtered by state (issue 12): newest first and its bounded count
-            # read only the rows they need, the count from the index alone (the kind and
-            # series filters are in the index on PostgreSQL).
+            # The case list, whole or filtered by state (issue 12): newest first, its page of
+            # ids and its bounded count read from the index alone (an index-only scan on
+            # PostgreSQL: every column the list filters on is in the index, the role-play
+            # session included, since every list excludes other sessions' cases).
+            models.Index(
+                fields=["kelurahan", "-registered_at", "-id"],
+                include=LIST_FILTER_COLUMNS,
+                name="case_list",
+            ),
             models.Index(
                 fields=["kelurahan", "status", "-registered_at", "-id"],
-                include=["is_violence", "is_social_protection", "is_roleplay"],
+                include=LIST_FILTER_COLUMNS,
                 name="case_list_by_status",
             ),
         ]

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models.expressions import RawSQL
+
 
 @dataclass
 class Page:
@@ -70,18 +72,21 @@ def bounded_count(qs, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
 
 
 def counted_ids(qs, number: Any, per_page: int, limit: int = COUNT_LIMIT) -> tuple[Page, int, bool]:
-    """(the page of ids, count, more) of a filtered queryset in one query: its first `limit` + 1
-    ids, in its order, give both the bounded count and the ids of every page within them (a
-    page past them reads its own ids with an offset). The list's filter is compiled and run
-    once, not once for the count and again for the page; the caller fetches the page's rows by
-    these ids (bounded work: at most `limit` + 1 ids, whatever the table holds)."""
+    """(the page of ids, count, more) of a filtered queryset in one query: the page's ids, each
+    row carrying the bounded count of the whole list as an uncorrelated subquery (computed once
+    by the database: COUNT(*) over the first `limit` + 1 matching rows). One round trip, and
+    only the page's ids come back, whatever the table holds; the caller fetches the page's
+    rows by these ids. A page past the end has no row to carry the count: it is counted on its
+    own."""
     n = _page_number(number)
     start = (n - 1) * per_page
-    ids = list(qs.values_list("pk", flat=True)[: limit + 1])
-    more = len(ids) > limit
-    if not more or start + per_page < len(ids):
-        chunk = ids[start : start + per_page + 1]
-    else:
-        chunk = list(qs.values_list("pk", flat=True)[start : start + per_page + 1])
-    page = Page(chunk[:per_page], n, len(chunk) > per_page, per_page)
-    return page, min(len(ids), limit), more
+    bounded = qs.order_by().values("pk")[: limit + 1]
+    sql, params = bounded.query.get_compiler(qs.db).as_sql()
+    counted = qs.annotate(
+        _found=RawSQL(f"SELECT COUNT(*) FROM ({sql}) _bounded", params)  # noqa: S608, S611  # nosec
+    ).values_list("pk", "_found")
+    rows = list(counted[start : start + per_page + 1])
+    total = rows[0][1] if rows else bounded.count()
+    ids = [pk for pk, _found in rows]
+    page = Page(ids[:per_page], n, len(ids) > per_page, per_page)
+    return page, min(total, limit), total > limit

@@ -22,7 +22,7 @@ from accounts.models import KELURAHAN_ROLES, KELURAHAN_WIDE_ROLES, Kelurahan, Ro
 from accounts.roles import roles_of
 from accounts.security import client_ip
 from lbk.paging import COUNT_LIMIT, bounded_count, counted_ids, page_of
-from lbk.sql import rows_of
+from lbk.sql import Prepared, rows_of
 
 from .. import clocks, page, vocab
 from ..access import FULL, can_see_confidential, get_case_for_user, log_access
@@ -345,7 +345,8 @@ def case_edit(request, pk):
 # --------------------------------------------------------------------------------------------
 
 
-LIST_COLUMNS = (
+# The columns the rows show (cases/views/rows.py), not the whole record.
+LIST_FIELDS = (
     "id",
     "number",
     "status",
@@ -353,24 +354,19 @@ LIST_COLUMNS = (
     "injured_needs_care",
     "is_roleplay",
     "registered_at",
-    "kelurahan__id",
     "kelurahan__name",
 )
 
 
-def _list_rows(ids):
-    """The case list's rows for these ids (read from Case.objects.visible_to in the same
-    request), in their order: the columns the rows show (cases/views/rows.py), other apps'
-    columns (the "Dirujuk" badge), the latest risk and the victims, for the page's rows only."""
-    if not ids:
-        return []
-    qs = clocks.with_latest_risk(
+def _list_query(ids):
+    """The case list's rows for these ids: the columns shown, other apps' columns (the
+    "Dirujuk" badge), the latest risk, the victims and the running clocks, in one query."""
+    return clocks.with_latest_risk(
         page.annotate_list(
             Case.objects.filter(pk__in=ids)
-            .select_related("kelurahan")
-            .only(*LIST_COLUMNS)
+            .order_by()
+            .values(*LIST_FIELDS)
             .annotate(
-                # The victims and the overdue clocks in the same query (rows.py reads them).
                 victim_rows=rows_of(
                     Victim.objects.all(),
                     "case_id",
@@ -382,12 +378,19 @@ def _list_rows(ids):
                     birth_date="birth_date",
                     estimated_age="estimated_age",
                 ),
-                overdue_rows=clocks.overdue_rows(),
+                clock_rows=clocks.overdue_rows(),
             )
-            .order_by()
         )
     )
-    by_pk = {c.pk: c for c in qs}
+
+
+LIST_ROWS = Prepared(_list_query)
+
+
+def _list_rows(ids):
+    """The rows of these ids (read from Case.objects.visible_to in the same request), in their
+    order."""
+    by_pk = {row["id"]: row for row in LIST_ROWS.rows(ids)}
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 

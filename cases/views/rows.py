@@ -7,12 +7,14 @@ most of what remained (issue 12)."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from html import escape as _escape
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import vocab
@@ -42,17 +44,27 @@ class Words:
         marker = 987654321
         self._detail = reverse("cases:detail", args=[marker]).split(str(marker))
         self._dates = {}
-        self.today = timezone.localdate()
+        self.language = get_language()
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
 
     def detail(self, pk) -> str:
         return f"{self._detail[0]}{int(pk)}{self._detail[1]}"
 
     def date(self, dt) -> str:
-        day = dt.date()  # as date_format(dt) gave it
+        """The day in the current time zone (the kelurahan's), as the template's date filter
+        shows an aware datetime."""
+        day = timezone.localtime(dt).date()
         out = self._dates.get(day)
         if out is None:
-            out = self._dates[day] = e(date_format(day, "j M Y"))
+            out = self._dates[day] = _day_text(day, self.language)
         return out
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day, language) -> str:
+    """A day as the list shows it ("5 Des 2026"), per language (the active one)."""
+    return e(date_format(day, "j M Y"))
 
 
 def e(value) -> str:
@@ -75,39 +87,41 @@ def _victim(v: dict, w: Words) -> str:
     )
 
 
-def _status(c, w: Words) -> str:
-    label = w.status_labels.get(c.status)
+def _status(c: dict, w: Words) -> str:
+    status = c["status"]
+    label = w.status_labels.get(status)
     if label is None:
-        label = e(c.status)
+        label = e(status)
     parts = [f'<span class="badge text-bg-secondary status-badge">{label}</span>']
-    if getattr(c, "has_open_referral", False):
+    if c.get("has_open_referral"):
         parts.append(f'<span class="badge badge-referred">{w.referred}</span>')
-    if c.danger_now or c.injured_needs_care:
+    if c["danger_now"] or c["injured_needs_care"]:
         parts.append(f'<span class="badge badge-emergency">{w.emergency}</span>')
-    if c.is_roleplay:
+    if c["is_roleplay"]:
         parts.append(f'<span class="badge badge-sim">{w.simulation}</span>')
-    if c.latest_risk:
-        risk = e(c.latest_risk)
-        label = w.risk_labels.get(c.latest_risk, "")
-        parts.append(f'<span class="risk risk-{risk}">{w.risk}: {label}</span>')
-    for label in overdue_labels(c.overdue_rows):
+    risk = c.get("latest_risk")
+    if risk:
+        label = w.risk_labels.get(risk, "")
+        parts.append(f'<span class="risk risk-{e(risk)}">{w.risk}: {label}</span>')
+    for label in overdue_labels(c["clock_rows"], w.now):
         parts.append(f'<br><strong class="overdue">{w.overdue}: {e(label)}</strong>')
     return " ".join(parts)
 
 
-def case_row(c, w: Words, show_kelurahan: bool) -> SafeString:
+def case_row(c: dict, w: Words, show_kelurahan: bool) -> SafeString:
+    """One row of the list from the row dict of cases.views.records._list_rows."""
     kelurahan = (
-        f'<td data-label="{w.kelurahan}">{e(c.kelurahan.name)}</td>' if show_kelurahan else ""
+        f'<td data-label="{w.kelurahan}">{e(c["kelurahan__name"])}</td>' if show_kelurahan else ""
     )
-    rows = sorted(c.victim_rows or (), key=lambda v: (v["position"], v["id"]))
-    victims = "".join(_victim(v, w) for v in rows)
+    victims = sorted(c["victim_rows"] or (), key=lambda v: (v["position"], v["id"]))
+    items = "".join(_victim(v, w) for v in victims)
     # Every value above and here is escaped by e() or is a label escaped once in Words.
     return mark_safe(  # noqa: S308  # nosec B308 B703
         "<tr>"
-        f'<td data-label="{w.number}"><a href="{e(w.detail(c.pk))}">{e(c.number)}</a></td>'
-        f'<td data-label="{w.victims}"><ul class="list-unstyled mb-0">{victims}</ul></td>'
+        f'<td data-label="{w.number}"><a href="{e(w.detail(c["id"]))}">{e(c["number"])}</a></td>'
+        f'<td data-label="{w.victims}"><ul class="list-unstyled mb-0">{items}</ul></td>'
         f'<td data-label="{w.status}">{_status(c, w)}</td>'
         f"{kelurahan}"
-        f'<td data-label="{w.registered}">{w.date(c.registered_at)}</td>'
+        f'<td data-label="{w.registered}">{w.date(c["registered_at"])}</td>'
         "</tr>"
     )

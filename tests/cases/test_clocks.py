@@ -144,11 +144,12 @@ def test_dashboard_and_overdue_marks(personas, master):
     rows = {str(label): n for label, n in data["overdue_rows"]}
     assert rows[str(clocks.CLOCKS_BY_KEY["assign"].label)] == 1 and data["overdue_total"] == 1
     assert data["oldest"][0].case == late
-    marked = Case.objects.annotate(overdue=clocks.overdue_rows(now)).get(pk=late.pk)
-    assert [r["key"] for r in marked.overdue] == ["assign"]
-    assert clocks.overdue_labels(marked.overdue) == [clocks.CLOCKS_BY_KEY["assign"].label]
-    earlier = Case.objects.annotate(overdue=clocks.overdue_rows(T0)).get(pk=late.pk)
-    assert earlier.overdue is None and clocks.overdue_labels(earlier.overdue) == []
+    marked = Case.objects.annotate(running=clocks.overdue_rows()).get(pk=late.pk)
+    assert [r["key"] for r in marked.running] == ["assign"]
+    assert clocks.overdue_labels(marked.running, now) == [clocks.CLOCKS_BY_KEY["assign"].label]
+    assert clocks.overdue_labels(marked.running, T0) == []  # not yet due
+    closed = Case.objects.annotate(running=clocks.overdue_rows()).exclude(pk=late.pk).get()
+    assert closed.running is None and clocks.overdue_labels(closed.running, now) == []
 
 
 def test_admin_sets_a_kelurahan_deadline_from_the_clock_list(personas, master):
