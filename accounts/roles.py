@@ -35,6 +35,9 @@ class UserRoles:
     zones: set[str] = field(default_factory=set)
     is_admin: bool = False
     user_id: int | None = None
+    # Any membership in force today, whether or not its place is active (the second factor is
+    # asked of everyone who holds one).
+    has_memberships: bool = False
     # Session roles (roleplay app), read on first use: the sessions the user takes part in or
     # leads (one query), then {case id: roles} and {case id: agency ids played} for the SIM
     # cases of those sessions.
@@ -120,6 +123,7 @@ def roles_of(user: RequestUser | None) -> UserRoles:
 
     roles = UserRoles(is_admin=user.is_lbk_admin, user_id=user.pk)
     for m in user.active_memberships():
+        roles.has_memberships = True
         if m.kelurahan_id and m.kelurahan.is_active:
             roles.by_kelurahan.setdefault(m.kelurahan_id, set()).add(m.role)
             roles.kelurahan_names[m.kelurahan_id] = m.kelurahan.name

@@ -40,6 +40,7 @@ from .models import (
     SecondFactorPolicy,
     User,
 )
+from .roles import roles_of
 from .security import end_sessions_of, log
 
 A = AccountAudit.Action
@@ -66,7 +67,8 @@ def needs_second_factor(user) -> bool:
         return False
     if user.is_lbk_admin or user.is_superuser:
         return True
-    return Membership.objects.active().filter(user=user).exists()
+    # The memberships in force today, as roles_of read them for this request.
+    return roles_of(user).has_memberships
 
 
 def due_date(user) -> dt.date:

@@ -364,8 +364,34 @@ def clock_tasks(user, now=None):
         ClockRun.objects.running()
         .filter(waiting_on(user, now))
         .select_related("case", "kelurahan")
+        # What a task line shows (present()): not the whole case record per line.
+        .only(*TASK_COLUMNS)
         .order_by("due_at", "case__number", "pk")
     )
+
+
+TASK_COLUMNS = (
+    "id",
+    "kelurahan_id",
+    "case_id",
+    "submission_id",
+    "referral_id",
+    "key",
+    "waits_on",
+    "assignee_id",
+    "is_roleplay",
+    "started_at",
+    "due_at",
+    "case__id",
+    "case__number",
+    "case__is_roleplay",
+    "case__roleplay_session_id",
+    "case__kelurahan_id",
+    "kelurahan__id",
+    "kelurahan__name",
+    "kelurahan__code",
+    "kelurahan__time_zone",
+)
 
 
 @dataclass
