@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -364,34 +365,58 @@ def clock_tasks(user, now=None):
         ClockRun.objects.running()
         .filter(waiting_on(user, now))
         .select_related("case", "kelurahan")
-        # What a task line shows (present()): not the whole case record per line.
-        .only(*TASK_COLUMNS)
         .order_by("due_at", "case__number", "pk")
     )
 
 
-TASK_COLUMNS = (
+# What a task line shows (present()), read as plain values: no model instances per line.
+LINE_FIELDS = (
     "id",
-    "kelurahan_id",
+    "key",
     "case_id",
     "submission_id",
     "referral_id",
-    "key",
-    "waits_on",
-    "assignee_id",
     "is_roleplay",
-    "started_at",
     "due_at",
-    "case__id",
+    "started_at",
     "case__number",
-    "case__is_roleplay",
-    "case__roleplay_session_id",
-    "case__kelurahan_id",
-    "kelurahan__id",
     "kelurahan__name",
-    "kelurahan__code",
-    "kelurahan__time_zone",
 )
+
+
+class _Line(SimpleNamespace):
+    """A running clock row as present() reads it, built from LINE_FIELDS values."""
+
+
+def task_lines(qs, now) -> list:
+    """The rows of a clock_tasks() slice as presented lines (label, url, title, due, overdue,
+    is_roleplay, kelurahan.name), from one values() query."""
+    return task_lines_of(qs.values(*LINE_FIELDS), now)
+
+
+def task_lines_of(rows, now) -> list:
+    """task_lines() of rows already read (LINE_FIELDS values)."""
+    out = []
+    for row in rows:
+        case = (
+            CaseRef(row["case_id"], row["case__number"], row["is_roleplay"])
+            if row["case_id"] is not None
+            else None
+        )
+        line = _Line(
+            pk=row["id"],
+            key=row["key"],
+            case_id=row["case_id"],
+            case=case,
+            submission_id=row["submission_id"],
+            referral_id=row["referral_id"],
+            is_roleplay=row["is_roleplay"],
+            due_at=row["due_at"],
+            started_at=row["started_at"],
+            kelurahan=SimpleNamespace(name=row["kelurahan__name"]),
+        )
+        out.append(present(line, now))
+    return out
 
 
 @dataclass

@@ -783,6 +783,18 @@ class ClockRun(models.Model):
                 condition=models.Q(stopped_at__isnull=True),
                 name="clockrun_running_due",
             ),
+            # What waits on the kelurahan's office (deciders, coordinator, staff, or a companion's
+            # clock nobody is assigned to), most urgent first: the coordinator's Tugas Saya
+            # without reading past the many clocks that wait on assigned companions.
+            models.Index(
+                fields=["kelurahan", "due_at"],
+                condition=models.Q(stopped_at__isnull=True)
+                & (
+                    models.Q(waits_on__in=["deciders", "coordinator", "staff"])
+                    | models.Q(assignee__isnull=True)
+                ),
+                name="clockrun_office_due",
+            ),
             # A companion's own clocks.
             models.Index(
                 fields=["assignee", "due_at"],

@@ -212,8 +212,12 @@ def tasks(request):
     """Tugas Saya: the running deadlines waiting on the user, most urgent first, a page at a
     time (SQL over the clock rows), and above them the work without a deadline."""
     now = timezone.now()
-    page = page_of(clocks.clock_tasks(request.user, now), request.GET.get("page"), TASKS_PAGE)
-    runs = [clocks.present(r, now) for r in page.object_list]
+    page = page_of(
+        clocks.clock_tasks(request.user, now).values(*clocks.LINE_FIELDS),
+        request.GET.get("page"),
+        TASKS_PAGE,
+    )
+    runs = clocks.task_lines_of(page.object_list, now)
     others = clocks.other_tasks(request.user, now) if page.number == 1 else []
     return render(
         request,
@@ -297,7 +301,7 @@ def tasks_panel(request):
         return []
     now = timezone.now()
     count, overdue = clocks.task_counts(request.user, now)
-    top = [clocks.present(r, now) for r in clocks.clock_tasks(request.user, now)[:3]]
+    top = clocks.task_lines(clocks.clock_tasks(request.user, now)[:3], now)
     return [
         {
             "title": gettext_lazy("My tasks"),
