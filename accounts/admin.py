@@ -9,7 +9,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from lbk.forms import NoNullCharacters
 
-from .models import Agency, Kelurahan, Membership, SecondFactorPolicy, User
+from .grants import can_grant_at
+from .models import Agency, Kelurahan, Membership, Role, SecondFactorPolicy, User
 
 admin.site.site_header = _("Posko LBK administration")
 admin.site.site_title = _("Posko LBK")
@@ -80,6 +81,27 @@ class MembershipForm(NoNullCharacters, forms.ModelForm):
         outside = u is not None and not u.is_superuser and u.admin_scope not in ("", None)
         if kota is not None and outside and u.admin_scope != kota.code:
             raise ValidationError({"kota": _("This kota is outside your admin scope.")})
+        # The grant table holds here too (accounts/grants.py): an application admin gives the
+        # lurah, agency admin and kota roles of the places their scope covers; the other roles
+        # are given on the People page by the people of the place. A superuser (break-glass,
+        # ops/) is not bound by it.
+        role = data.get("role")
+        place = data.get("kelurahan") or data.get("agency") or kota
+        if u is not None and not u.is_superuser and role and place is not None:
+            label = dict(Role.choices).get(role, role)
+            if not can_grant_at(u, role, place):
+                raise ValidationError(
+                    {
+                        "role": _("You may not give the role %(role)s here (see the grant table).")
+                        % {"role": label}
+                    }
+                )
+            old = self.instance
+            if old.pk and not can_grant_at(u, old.role, old.place):
+                raise ValidationError(
+                    _("You may not end the role %(role)s here (see the grant table).")
+                    % {"role": dict(Role.choices).get(old.role, old.role)}
+                )
         return data
 
 

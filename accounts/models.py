@@ -180,6 +180,13 @@ class Kelurahan(models.Model):
         return self.region_id
 
     @property
+    def kecamatan_word(self) -> str:
+        """ "Distrik" in Tanah Papua, "Kecamatan" elsewhere (places.models.kecamatan_word)."""
+        from places.models import kecamatan_word
+
+        return kecamatan_word(self.region_id)
+
+    @property
     def tzinfo(self):
         """The place's zone, for turning stored UTC times into its local dates and hours."""
         return zoneinfo.ZoneInfo(self.time_zone)

@@ -44,6 +44,13 @@ class Kota(models.Model):
         return f"{self.get_kind_display()} {self.name}"
 
 
+def kecamatan_word(region_code) -> str:
+    """What the third level is called at this region code: "Distrik" in the provinces of Tanah
+    Papua (Kemendagri codes 91-96: UU 21/2001 on Papua's special autonomy), "Kecamatan"
+    elsewhere. Printed in letterheads as it is spelled there."""
+    return "Distrik" if str(region_code or "")[:1] == "9" else "Kecamatan"
+
+
 class Kecamatan(models.Model):
     code = models.CharField(_("region code"), max_length=8, primary_key=True)
     kota = models.ForeignKey(
@@ -57,7 +64,7 @@ class Kecamatan(models.Model):
         ordering = ["code"]
 
     def __str__(self):
-        return f"Kecamatan {self.name}"
+        return f"{kecamatan_word(self.code)} {self.name}"
 
 
 class Village(models.Model):

@@ -94,7 +94,7 @@ def letter_context(referral):
         "kel": kel,
         "static": pdf.STATIC_PREFIX,
         "kop_kota": f"PEMERINTAH {kel.kota.upper()}",
-        "kop_kecamatan": f"KECAMATAN {kel.kecamatan.upper()}",
+        "kop_kecamatan": f"{kel.kecamatan_word.upper()} {kel.kecamatan.upper()}",
         "kop_kelurahan": f"{kel.get_kind_display().upper()} {kel.name.upper()}",
         "place_date": f"{kota_short(kel.kota)}, {tanggal(r.issued_at or timezone.now(), tz)}",
         "hal": "Pelimpahan Penanganan Kasus" if r.kind == "pelimpahan" else "Rujukan Kasus",

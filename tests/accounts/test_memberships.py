@@ -58,19 +58,38 @@ def test_admin_cannot_give_membership_to_themselves(personas, master):
     assert r.status_code == 200
     assert "tidak dapat memberi keanggotaan kepada dirinya sendiri" in r.content.decode()
     assert not Membership.objects.filter(user=admin_user).exists()
-    # ...while giving one to someone else works.
-    other = User.objects.create(username="new.relawan")
-    r = c.post(
-        reverse("admin:accounts_membership_add"),
-        {
-            "user": other.pk,
-            "kelurahan": master["ws"].pk,
-            "role": Role.RELAWAN,
-            "valid_from": "2026-01-01",
-        },
-    )
+    # ...while giving one to someone else works, by the grant table: the lurah role is the
+    # admin's to give at a kelurahan of their scope...
+    other = User.objects.create(username="new.lurah")
+    data = {"user": other.pk, "kelurahan": master["ws"].pk, "valid_from": "2026-01-01"}
+    r = c.post(reverse("admin:accounts_membership_add"), {**data, "role": Role.LURAH})
     assert r.status_code == 302
     assert Membership.objects.filter(user=other).count() == 1
+    # ...a volunteer or a coordinator is the place's own people's to give (the People page),
+    # not the admin's, in the Django admin as anywhere.
+    for role in (Role.RELAWAN, Role.KOORDINATOR):
+        newcomer = User.objects.create(username=f"new.{role}")
+        r = c.post(
+            reverse("admin:accounts_membership_add"), {**data, "user": newcomer.pk, "role": role}
+        )
+        assert r.status_code == 200, role
+        assert "tabel pemberian peran" in r.content.decode() or "grant table" in r.content.decode()
+        assert not Membership.objects.filter(user=newcomer).exists()
+    # Nor change a membership they could not have given.
+    held = Membership.objects.get(user=personas["ws.koordinator"])
+    r = c.post(
+        reverse("admin:accounts_membership_change", args=[held.pk]),
+        {
+            "user": held.user_id,
+            "kelurahan": held.kelurahan_id,
+            "role": Role.KOORDINATOR,
+            "valid_from": str(held.valid_from),
+            "valid_until": "2026-12-31",
+        },
+    )
+    assert r.status_code == 200
+    held.refresh_from_db()
+    assert held.valid_until is None
 
 
 def test_admin_cannot_delete_users(personas):

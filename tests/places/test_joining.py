@@ -285,6 +285,8 @@ def test_a_desa_in_another_zone_joins_and_works_isolated_from_the_pilots(master,
     text = pdf_text(letters.render_letter_pdf(r))
     assert "Manokwari, 1 Januari 2027" in text
     assert "PEMERINTAH KABUPATEN MANOKWARI" in text and "DESA DINDEY" in text
+    # In Tanah Papua the third level is a distrik, and the letterhead says so.
+    assert "DISTRIK WARMARE" in text and "KECAMATAN" not in text
     assert "a.n. KEPALA DESA DINDEY" in text and "KASI KESEJAHTERAAN," in text
     assert "Yusuf Indouw" in text and "NIP. 198701012010011001" in text
     assert "Jl. Trans Warmare" in text
