@@ -109,8 +109,10 @@ def nav_html(user, current: str) -> SafeString:
                 f'<li><a href="{escape(item["url"])}"{current_mark}>'
                 f"{escape(str(item['label']))}{badge_html}</a></li>"
             )
+        # Outside the f-string, where makemessages finds it.
+        name = escape(gettext("Main navigation"))
         html = (
-            f'<nav class="main-nav" aria-label="{escape(gettext("Main navigation"))}">'
+            f'<nav class="main-nav" aria-label="{name}">'
             '<div class="container-lg"><ul>' + "".join(lines) + "</ul></div></nav>"
         )
     else:

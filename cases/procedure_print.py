@@ -194,7 +194,7 @@ def flow_chart_svg():
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="100%" role="img" aria-labelledby="chart-title chart-desc" class="flow-chart">',
-        f'<title id="chart-title">{escape(_("Flow chart of the case procedure"))}</title>',
+        '<title id="chart-title">' + escape(_("Flow chart of the case procedure")) + "</title>",
     ]
     desc = "; ".join(
         f"{label_of(Status(a))} → {label_of(Status(b))} ({', '.join(map(str, e['numbers']))})"

@@ -26,10 +26,11 @@ def clock_keys():
     from cases.engine import tables
 
     out = []
+    emergency = _("emergency")  # outside the f-string, where makemessages finds it
     for clock in (c for t in tables() for c in t.clocks):
         out.append((clock.key, str(clock.label)))
         if clock.emergency_hours is not None:
-            out.append((f"{clock.key}.emergency", f"{clock.label}: {_('emergency')}"))
+            out.append((f"{clock.key}.emergency", f"{clock.label}: {emergency}"))
     return out
 
 

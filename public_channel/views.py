@@ -397,7 +397,8 @@ def intake_starter(request, places):
     kinds = ["violence"] if sub.kind == Submission.Kind.VIOLENCE else ["social_protection"]
     narrative = sub.text
     if sub.place:
-        narrative = f"{narrative}\n\n{_('Where')}: {sub.place}".strip()
+        where = _("Where")
+        narrative = f"{narrative}\n\n{where}: {sub.place}".strip()
     contact = sub.contact_value
     if sub.contact_when:
         contact = f"{contact} ({sub.contact_when})".strip()

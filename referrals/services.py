@@ -56,7 +56,8 @@ def referral_event(
     with translation.override("id"):
         label = str(wf.EVENT_LABELS.get(action, action))
         state = str(State(to_state).label) if to_state else ""
-        head = f"{_('Referral')} {referral.agency.name}: {label}" + (f" ({state})" if state else "")
+        word = _("Referral")
+        head = f"{word} {referral.agency.name}: {label}" + (f" ({state})" if state else "")
     return CaseEvent.objects.create(
         case_id=referral.case_id,
         kelurahan_id=referral.kelurahan_id,

@@ -276,6 +276,22 @@ def letter_download(request, pk):
 
 QUEUE_PAGE = 25
 INBOX_PAGE = 25
+QUEUE_COLUMNS = (
+    "id",
+    "kind",
+    "state",
+    "is_emergency",
+    "ratified_at",
+    "case__id",
+    "case__number",
+    "case__is_roleplay",
+    "agency__id",
+    "agency__name",
+    "requested_by__id",
+    "requested_by__username",
+    "requested_by__first_name",
+    "requested_by__last_name",
+)
 
 
 @require_GET
@@ -292,7 +308,9 @@ def queue(request):
             Q(state=State.REQUESTED)
             | Q(is_emergency=True, state=State.SENT, ratified_at__isnull=True)
         )
-        .select_related("case", "agency", "kelurahan", "requested_by", "victim")
+        .select_related("case", "agency", "requested_by")
+        # What a line shows (referrals/_queue_table.html), not the whole case and user rows.
+        .only(*QUEUE_COLUMNS)
     ).order_by(
         Case(When(state=State.SENT, then=Value(0)), default=Value(1)),
         F("due").asc(nulls_last=True),

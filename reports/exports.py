@@ -38,7 +38,7 @@ def report_sheets(report) -> list[Sheet]:
         header = [_("Category"), *[str(c) for c in t.columns]]
         rows: list[list[object]] = [[str(label), *values] for label, values in t.rows]
         if t.total:
-            label = _("Total") + (f" ({_('rounded')})" if report.protected else "")
+            label = _("Total") + (" (" + _("rounded") + ")" if report.protected else "")
             rows.append([label, *t.total])
         sheets.append((str(t.title), header, rows))
     return sheets

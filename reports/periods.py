@@ -43,7 +43,8 @@ class Period:
         if self.kind == "month":
             return date_format(self.first, "F Y")
         if self.kind == "quarter":
-            return f"{_('Quarter')} {(self.first.month - 1) // 3 + 1} {self.first.year}"
+            word = _("Quarter")
+            return f"{word} {(self.first.month - 1) // 3 + 1} {self.first.year}"
         if self.kind == "year":
             return str(self.first.year)
         return f"{date_format(self.first, 'F Y')} – {date_format(self.last, 'F Y')}"

@@ -92,3 +92,19 @@ def test_when_asks_kapan_on_forms():
     with translation.override("id"):
         assert [str(f.label) for f in fields] == ["Kapan"] * 4
         assert translation.pgettext("column heading: time of a log entry", "When") == "Waktu"
+
+
+def test_no_translation_call_inside_an_f_string():
+    """makemessages (xgettext) does not look inside f-strings: a gettext call there is never in
+    the catalogue, and the page shows English (it happened to the navigation's name)."""
+    import re
+
+    call = re.compile(r"""\bf(["']).*?\{[^}]*\b(_|gettext|gettext_lazy|pgettext|ngettext)\(""")
+    found = []
+    for path in ROOT.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if call.search(line):
+                found.append(f"{path.relative_to(ROOT)}:{n}")
+    assert not found, found

@@ -48,6 +48,30 @@ def test_seed_cases_is_realistic_and_idempotent(personas):
     assert Case.objects.count() == 40
 
 
+def test_demo_role_play_session_is_planned_and_ready(personas):
+    from accounts.models import Role
+    from ops.demo.roleplay import TITLE, seed_roleplay
+    from roleplay.models import Session
+
+    assert seed_roleplay() == 1
+    session = Session.objects.get(title=TITLE)
+    assert session.state == Session.State.PLANNED
+    assert session.facilitator.username == "ws.koordinator"
+    assert session.version.kelurahan.code == "WS" and session.minutes_per_day == 10
+    played = {(p.user.username, p.role) for p in session.participants.all()}
+    assert played == {
+        ("ws.relawan", Role.RELAWAN),
+        ("ws.pendamping", Role.PENDAMPING),
+        ("ws.kasikesra", Role.KASI_KESRA),
+        ("uptdppa.petugas", Role.PETUGAS),
+    }
+    assert not Case.objects.filter(roleplay_session=session).exists()  # nothing runs yet
+    # Its page opens for the coordinator and lists the participants.
+    page = personas.client("ws.koordinator").get(f"/simulasi/{session.pk}/").content.decode()
+    assert TITLE in page and "Syamsuddin" in page
+    assert seed_roleplay() == 0
+
+
 def test_demo_cases_in_every_state_and_rerun_changes_nothing(personas):
     seed_cases()
     states = set(Case.objects.values_list("status", flat=True))

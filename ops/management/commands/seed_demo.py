@@ -1,4 +1,5 @@
-"""Demo personas of ROLES.md (fictional names) and demo cases and referrals (ops/demo/).
+"""Demo personas of ROLES.md (fictional names), demo cases and referrals, and a planned role-play
+session (ops/demo/).
 Idempotent: a rerun adds nothing. Only this command creates them; fixtures hold master data only.
 """
 
@@ -10,6 +11,7 @@ from accounts.models import Kelurahan
 from ops.demo.cases import seed_cases
 from ops.demo.personas import USERNAMES, ensure_personas
 from ops.demo.referrals import seed_referrals
+from ops.demo.roleplay import seed_roleplay
 from ops.demo.story import worked
 
 
@@ -36,3 +38,4 @@ class Command(BaseCommand):
         if not opts["no_cases"]:
             self.stdout.write(f"demo cases: {seed_cases()} created")
             self.stdout.write(f"demo referrals: {seed_referrals()} created")
+            self.stdout.write(f"demo role-play sessions: {seed_roleplay()} created")
