@@ -68,6 +68,27 @@ def wg_threshold(v: Any) -> str:
     return "no" if any(answers) else "unknown"
 
 
+# The bands (upper edges, in hours) in which a duration is counted for the medians of the
+# quality and services sections: a median is read from the monthly rows of its period like
+# every other figure, estimated within its band (a quarter of an hour at first, a day after
+# two days, a month after two months), instead of sorting every case of a year on each request.
+DURATION_EDGES: tuple[float, ...] = (
+    0.25, 0.5, 1, 2, 3, 4, 6, 8, 12, 16, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720,
+    1080, 1440, 2160, 4320, 8760,
+)  # fmt: skip
+
+
+def duration_band(start: datetime.datetime | None, end: datetime.datetime | None) -> str:
+    """The band of end - start ("00", "01", ...), or "" when either is missing."""
+    if start is None or end is None:
+        return ""
+    hours = max((end - start).total_seconds(), 0) / 3600
+    for i, edge in enumerate(DURATION_EDGES):
+        if hours < edge:
+            return f"{i:02d}"
+    return f"{len(DURATION_EDGES):02d}"
+
+
 def contributions(case: Case) -> Counter[Key]:
     """What the case counts for, from its rows (a few queries: victims, perpetrators, links,
     planned actions, referrals)."""
@@ -86,6 +107,7 @@ def contributions(case: Case) -> Counter[Key]:
             out[(month, metric, category or "unknown", agency)] += 1
 
     add(reg, "case.new", "all")
+    _durations(case, reg, add)
     if case.is_violence:
         add(reg, "case.kind", "violence")
     if case.is_social_protection:
@@ -107,12 +129,34 @@ def contributions(case: Case) -> Counter[Key]:
     return out
 
 
+def _durations(case: Case, reg: datetime.date, add: Any) -> None:
+    """The bands of the case's times to first contact and to the plan, in its month."""
+    for metric, start, end in (
+        ("duration.first_contact", case.received_at, case.first_contact_at),
+        ("duration.plan", case.received_at, case.handling_started_at),
+    ):
+        band = duration_band(start, end)
+        if band:
+            add(reg, metric, band)
+
+
 def _clocks(case: Case, add: Any, month_of: Any) -> None:
+    agency_of = None
     for run in case.clock_runs.all():
         if run.stopped_at is None:
             continue
         met = run.stopped_at <= run.due_at
         add(month_of(run.stopped_at), "clock.met" if met else "clock.missed", run.key)
+        if run.key == "agency_ack" and run.referral_id:
+            # How long the agency took to acknowledge, per agency (the services section).
+            if agency_of is None:
+                agency_of = {r.pk: r.agency_id for r in case.referrals.all()}
+            add(
+                month_of(run.stopped_at),
+                "duration.agency_ack",
+                duration_band(run.started_at, run.stopped_at),
+                agency_of.get(run.referral_id, 0),
+            )
 
 
 def _services(case: Case, add: Any, month_of: Any) -> None:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -16,10 +15,10 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from accounts.models import Agency
 from cases import vocab
-from cases.models import Case, ClockRun
+from cases.models import ClockRun
 
 from . import charts
-from .figures import is_sensitive
+from .figures import DURATION_EDGES, is_sensitive
 from .models import MonthlyCount
 from .periods import Period, add_months
 from .protect import shown
@@ -389,7 +388,7 @@ def _social(b: Builder, r: Report) -> None:
 
 
 def _services(b: Builder, r: Report) -> None:
-    metrics = ["referral.agency", "referral.kind", "referral.outcome"]
+    metrics = ["referral.agency", "referral.kind", "referral.outcome", "duration.agency_ack"]
     if b.scope.agency_id is None:
         metrics += ["service.planned", "service.done"]
     b.load(metrics)
@@ -399,57 +398,29 @@ def _services(b: Builder, r: Report) -> None:
     r.tables.append(b.one("referral.agency", _("Referrals by agency")))
     r.tables.append(b.one("referral.kind", _("Referrals by kind")))
     r.tables.append(b.one("referral.outcome", _("Referrals by outcome")))
-    runs = ClockRun.objects.filter(
-        kelurahan_id__in=b.place.kelurahan_ids,
-        is_roleplay=b.roleplay,
-        key="agency_ack",
-        stopped_at__gte=b.period.start_dt(b.place.tzinfo),
-        stopped_at__lt=b.period.end_dt(b.place.tzinfo),
-    )
-    if b.scope.agency_id is not None:
-        from referrals.models import Referral
-
-        runs = runs.filter(
-            referral_id__in=Referral.objects.filter(agency_id=b.scope.agency_id).values("pk")
-        )
     r.figures.append(
-        (
-            _("Median time to the agency's acknowledgement"),
-            _median(b, runs, "started_at", "stopped_at"),
-        )
+        (_("Median time to the agency's acknowledgement"), _median(b, "duration.agency_ack"))
     )
 
 
-class _Median(Aggregate):
-    """PostgreSQL's median of an interval column (the mean of the two middle values)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
-def _median(b: Builder, qs, start: str, end: str) -> object:
-    """The median of end - start over the rows; for protected readers only over 5 or more rows.
-    PostgreSQL: count and median in one aggregate query (no rows sent back); elsewhere two
-    queries (count, then the middle rows)."""
-    d = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    qs = qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
-    if connection.vendor == "postgresql":
-        got = qs.aggregate(n=Count("pk"), median=_Median(d))
-        n, value = got["n"], got["median"]
-        if n == 0 or value is None or (b.protected and n < 5):
-            return "–"
-        return _duration(value)
-    qs = qs.annotate(d=d)
-    n = qs.count()
-    # The middle rows are read even when none is shown: the page's queries never depend on data.
-    mid = list(qs.order_by("d").values_list("d", flat=True)[max(n - 1, 0) // 2 : n // 2 + 1])
-    if n == 0 or not mid or (b.protected and n < 5):
+def _median(b: Builder, metric: str) -> object:
+    """The median of a duration counted in bands (reports.figures.DURATION_EDGES) by the
+    monthly rows of the period (loaded by the section), estimated within its band and shown
+    with "≈"; for protected readers only over 5 or more cases."""
+    edges = DURATION_EDGES
+    bands = sorted((int(k), n) for k, n in b.data.get(metric, {}).items() if k.isdigit() and n)
+    total = sum(n for _k, n in bands)
+    if total == 0 or (b.protected and total < 5):
         return "–"
-    if mid and not isinstance(mid[0], datetime.timedelta):  # SQLite may give microseconds
-        mid = [datetime.timedelta(microseconds=int(x)) for x in mid]
-    value = sum(mid, datetime.timedelta()) / len(mid)
-    return _duration(value)
+    half, seen = total / 2, 0
+    for k, n in bands:
+        if seen + n >= half:
+            low = edges[k - 1] if 0 < k <= len(edges) else 0.0
+            high = edges[k] if k < len(edges) else low
+            hours = low + (high - low) * (half - seen) / n
+            return "≈ " + _duration(datetime.timedelta(hours=hours))
+        seen += n
+    return "–"  # not reached: the bands sum to the total
 
 
 def _duration(td: datetime.timedelta) -> str:
@@ -466,7 +437,7 @@ def _quality(b: Builder, r: Report) -> None:
     labels = {c.key: str(c.label) for c in (*CASE_CLOCKS, *REFERRAL_CLOCKS)}
     # Met and missed per clock from the monthly rows (reports/figures.py), not by counting the
     # period's runs: the page's work does not grow with the data.
-    b.load(["clock.met", "clock.missed"])
+    b.load(["clock.met", "clock.missed", "duration.first_contact", "duration.plan"])
     got = {}
     for key in labels:
         met, missed = b.n("clock.met", key), b.n("clock.missed", key)
@@ -486,23 +457,11 @@ def _quality(b: Builder, r: Report) -> None:
             rows=rows,
         )
     )
-    cases = Case.objects.filter(
-        kelurahan_id__in=b.place.kelurahan_ids,
-        is_roleplay=b.roleplay,
-        registered_at__gte=b.period.start_dt(b.place.tzinfo),
-        registered_at__lt=b.period.end_dt(b.place.tzinfo),
+    r.figures.append(
+        (_("Median time from complaint to first contact"), _median(b, "duration.first_contact"))
     )
     r.figures.append(
-        (
-            _("Median time from complaint to first contact"),
-            _median(b, cases, "received_at", "first_contact_at"),
-        )
-    )
-    r.figures.append(
-        (
-            _("Median time from complaint to the case plan"),
-            _median(b, cases, "received_at", "handling_started_at"),
-        )
+        (_("Median time from complaint to the case plan"), _median(b, "duration.plan"))
     )
     overdue = ClockRun.objects.filter(
         kelurahan_id__in=b.place.kelurahan_ids,

@@ -274,3 +274,43 @@ def test_trend_line_chart_with_its_table(data):
     ksection = kota.split('id="trend-h"', 1)[1].split("</section>", 1)[0]
     assert '<td class="text-end">&lt;5</td>' in ksection
     assert not re.search(r'<td class="text-end">[1-4]</td>', ksection)
+
+
+def test_medians_from_duration_bands(personas):
+    """The quality section's medians come from the monthly rows (bands of hours), estimated
+    within the band, and follow a change of the case; the bands themselves."""
+    from cases.models import Case
+    from reports import figures
+    from reports.sections import _median
+
+    assert figures.duration_band(None, DEC) == ""
+    assert figures.duration_band(DEC, DEC) == "00"
+    assert figures.duration_band(DEC, DEC + datetime.timedelta(hours=1, minutes=30)) == "03"
+    assert figures.duration_band(DEC, DEC + datetime.timedelta(days=400)) == "26"
+    with time_machine.travel(DEC, tick=False):
+        cases = [make_case(personas) for _ in range(3)]
+    # First contact 1.5, 2.5 and 30 hours after the complaint: the median is in the 2-3 h band.
+    for case, hours in zip(cases, (1.5, 2.5, 30), strict=True):
+        Case.objects.filter(pk=case.pk).update(
+            received_at=DEC, first_contact_at=DEC + datetime.timedelta(hours=hours)
+        )
+        figures.refresh_case(case.pk)
+    body = (
+        personas.client("ws.koordinator")
+        .get(PAGE.format(section="quality"))
+        .content.decode()
+    )
+    assert "≈ 2.5 jam" in body
+    # Estimated within the band: half of three cases is 1.5, the middle of the 2-3 h band.
+
+    class B:
+        protected = False
+        data = {"m": {"03": 1, "04": 1, "13": 1}}
+
+    assert _median(B, "m") == "≈ 2.5 hours" or _median(B, "m") == "≈ 2.5 jam"
+    B.data = {"m": {}}
+    assert _median(B, "m") == "–"
+    B.protected, B.data = True, {"m": {"03": 4}}
+    assert _median(B, "m") == "–"  # fewer than five for a protected reader
+    B.data = {"m": {"26": 5}}
+    assert "365.0" in str(_median(B, "m"))  # past the last edge: its lower edge, a year
