@@ -50,8 +50,11 @@ from ..workflow import CASE, actor_roles
 from .filters import filter_fields
 from .rows import Words, case_row
 
-SEARCH_COUNT_LIMIT = 100
 PAGE_SIZE = 25
+# A search counts its matches up to one page: past that it says "more than 25, narrow the
+# search". Counting further cost more than the page itself (a frequent first name: 100 matches
+# meant probing thousands of victims at 100,000 cases) and told the user nothing more to do.
+SEARCH_COUNT_LIMIT = PAGE_SIZE
 LOG_PAGE_SIZE = 50
 
 
@@ -431,9 +434,8 @@ def case_list(request):
             searched = [int(d["kelurahan"])] if d.get("kelurahan") else kel_ids
             for kel_id in searched:
                 log_access(request, "search", kelurahan_id=kel_id, detail=f"q={q}")
-    # One query of ids gives the page and the count: a search says "more than 100, narrow the
-    # search" rather than counting further (past that a count costs more than the page it
-    # describes), a list "more than 1,000".
+    # One query of ids gives the page and the count: a search says "more than 25, narrow the
+    # search" (SEARCH_COUNT_LIMIT), a list "more than 1,000".
     page_obj, found, more = counted_ids(
         qs, request.GET.get("page"), PAGE_SIZE, SEARCH_COUNT_LIMIT if q else COUNT_LIMIT
     )

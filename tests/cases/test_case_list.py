@@ -96,3 +96,17 @@ def test_list_queries_do_not_grow_with_the_rows(personas, master):
         make_case(p, victims=3)
     assert count_get(c, "/cases/") == small
     assert small <= 7, small
+
+
+def test_a_search_counts_up_to_one_page(personas, master, monkeypatch):
+    from cases.views import records
+
+    assert records.SEARCH_COUNT_LIMIT == records.PAGE_SIZE
+    monkeypatch.setattr(records, "PAGE_SIZE", 2)
+    monkeypatch.setattr(records, "SEARCH_COUNT_LIMIT", 2)
+    for i in range(3):
+        make_case(personas, victims=[{"full_name": f"Nurhayati Uji{i}", "sex": "F"}])
+    c = personas.client("ws.koordinator")
+    body = c.get("/cases/?q=nurhayati").content.decode()
+    assert "Lebih dari 2 kasus ditemukan" in body and len(numbers(body)) == 2
+    assert len(numbers(c.get("/cases/?q=nurhayati&page=2").content.decode())) == 1

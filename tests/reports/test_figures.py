@@ -295,11 +295,7 @@ def test_medians_from_duration_bands(personas):
             received_at=DEC, first_contact_at=DEC + datetime.timedelta(hours=hours)
         )
         figures.refresh_case(case.pk)
-    body = (
-        personas.client("ws.koordinator")
-        .get(PAGE.format(section="quality"))
-        .content.decode()
-    )
+    body = personas.client("ws.koordinator").get(PAGE.format(section="quality")).content.decode()
     assert "≈ 2.5 jam" in body
     # Estimated within the band: half of three cases is 1.5, the middle of the 2-3 h band.
 
