@@ -80,6 +80,11 @@ def counted_ids(qs, number: Any, per_page: int, limit: int = COUNT_LIMIT) -> tup
     own."""
     n = _page_number(number)
     start = (n - 1) * per_page
+    if start == 0 and per_page >= limit:
+        # The first page reads past the bound already: it is the count (a search's first page).
+        ids = list(qs.values_list("pk", flat=True)[: per_page + 1])
+        page = Page(ids[:per_page], n, len(ids) > per_page, per_page)
+        return page, min(len(ids), limit), len(ids) > limit
     bounded = qs.order_by().values("pk")[: limit + 1]
     sql, params = bounded.query.get_compiler(qs.db).as_sql()
     counted = qs.annotate(
