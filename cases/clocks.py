@@ -432,7 +432,9 @@ class Task:
 # Tasks that are not deadlines (a best-interest decision to confirm, a returned referral to
 # correct): provider(user, roles, now) -> [Task], each one bounded query.
 TASK_PROVIDERS: list[Callable[..., list[Task]]] = []
-OTHER_TASKS_LIMIT = 50
+# At most a page's worth of each kind (the oldest first): more of them asks nothing new of the
+# reader, who works through these and sees the next ones (Tugas Saya stays a page, issue 12).
+OTHER_TASKS_LIMIT = 25
 
 
 def other_tasks(user, now=None) -> list[Task]:

@@ -25,6 +25,7 @@ from ..models import Assessment, Consent, PlannedAction, Visit
 from ..page import Section, register_prefetch, register_section_provider
 from ..services.procedure import case_advance
 from ..vocab import RECOVERY_ITEMS, RISK_QUESTIONS, NeedDomain, SharedField
+from .rows import TaskWords, other_task_item, task_row
 
 # In which case-page section each step's form appears.
 SECTION_OF = {
@@ -217,12 +218,18 @@ def tasks(request):
         request.GET.get("page"),
         TASKS_PAGE,
     )
-    runs = clocks.task_lines_of(page.object_list, now)
+    words = TaskWords()
+    runs = [task_row(t, words) for t in clocks.task_lines_of(page.object_list, now)]
     others = clocks.other_tasks(request.user, now) if page.number == 1 else []
     return render(
         request,
         "cases/procedure/tasks.html",
-        {"tasks": runs, "others": others, "page_obj": page, "now": now},
+        {
+            "tasks": runs,
+            "others": [other_task_item(t, words) for t in others],
+            "page_obj": page,
+            "now": now,
+        },
     )
 
 

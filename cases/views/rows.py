@@ -125,3 +125,43 @@ def case_row(c: dict, w: Words, show_kelurahan: bool) -> SafeString:
         f'<td data-label="{w.registered}">{w.date(c["registered_at"])}</td>'
         "</tr>"
     )
+
+
+class TaskWords:
+    """The words of Tugas Saya's lines, translated once per page."""
+
+    def __init__(self):
+        self.case = e(_("Case"))
+        self.kelurahan = e(_("Kelurahan"))
+        self.waiting = e(_("Waiting for"))
+        self.due = e(_("Due"))
+        self.simulation = e(_("SIMULATION"))
+        self.overdue = e(_("OVERDUE"))
+
+
+def task_row(t, w: TaskWords) -> SafeString:
+    """A line of the deadlines' table (cases.clocks.task_lines)."""
+    sim = f'<span class="badge text-bg-secondary">{w.simulation}</span>' if t.is_roleplay else ""
+    when = e(date_format(timezone.localtime(t.due), "j M Y H:i")) if t.due else ""
+    late = f'<strong class="overdue">{w.overdue}</strong>' if t.overdue else ""
+    # Every value here is escaped by e() or is a label escaped once in TaskWords.
+    return mark_safe(  # noqa: S308  # nosec B308 B703
+        "<tr>"
+        f'<td data-label="{w.case}"><a href="{e(t.url)}">{e(t.title)}</a>{sim}</td>'
+        f'<td data-label="{w.kelurahan}">{e(t.kelurahan.name)}</td>'
+        f'<td data-label="{w.waiting}">{e(t.label)}</td>'
+        f'<td data-label="{w.due}">{when} {late}</td>'
+        "</tr>"
+    )
+
+
+def other_task_item(t, w: TaskWords) -> SafeString:
+    """A line of "also waiting for you" (cases.clocks.other_tasks)."""
+    sim = (
+        f' <span class="badge text-bg-secondary">{w.simulation}</span>'
+        if t.case.is_roleplay
+        else ""
+    )
+    return mark_safe(  # noqa: S308  # nosec B308 B703: escaped as above
+        f'<li><a href="{e(t.url)}">{e(t.case.number)}</a>: {e(t.label)}{sim}</li>'
+    )
