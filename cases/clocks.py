@@ -492,8 +492,10 @@ def _waiting_decision_cases(user, roles) -> list[CaseRef]:
         )
         .exclude(recorded_by=user)
         .order_by("given_at", "pk")
+        # The 200 oldest, as before the list was cut to a page: a decision left waiting on a
+        # case that was closed still sits in the partial index and is skipped below.
         .values_list("case_id", "case__number", "case__is_roleplay", "case__status")[
-            : OTHER_TASKS_LIMIT * 4
+            : OTHER_TASKS_LIMIT * 8
         ]
     )
     out: dict[int, CaseRef] = {}
