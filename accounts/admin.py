@@ -10,7 +10,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from lbk.forms import NoNullCharacters
 
 from .grants import can_grant_at
-from .models import Agency, Kelurahan, Membership, Role, SecondFactorPolicy, User
+from .models import Agency, Kelurahan, Membership, SecondFactorPolicy, User
+from .people_service import role_refusals
 
 admin.site.site_header = _("Posko LBK administration")
 admin.site.site_title = _("Posko LBK")
@@ -88,19 +89,14 @@ class MembershipForm(NoNullCharacters, forms.ModelForm):
         role = data.get("role")
         place = data.get("kelurahan") or data.get("agency") or kota
         if u is not None and not u.is_superuser and role and place is not None:
-            label = dict(Role.choices).get(role, role)
-            if not can_grant_at(u, role, place):
-                raise ValidationError(
-                    {
-                        "role": _("You may not give the role %(role)s here (see the grant table).")
-                        % {"role": label}
-                    }
-                )
+            refused = role_refusals(u, role, place)
+            if refused:
+                raise ValidationError({"role": refused})
             old = self.instance
-            if old.pk and not can_grant_at(u, old.role, old.place):
+            if old.pk and not can_grant_at(u, old.role, old):
                 raise ValidationError(
                     _("You may not end the role %(role)s here (see the grant table).")
-                    % {"role": dict(Role.choices).get(old.role, old.role)}
+                    % {"role": old.get_role_display()}
                 )
         return data
 

@@ -97,7 +97,9 @@ def _lock_place(place) -> None:
         list(Agency.objects.select_for_update().filter(pk=p.pk).values_list("pk"))
 
 
-def _role_refusals(actor, role: str, place) -> list[str]:
+def role_refusals(actor, role: str, place) -> list[str]:
+    """Why `actor` may not give `role` at `place` (the grant table), or [] (also the Django
+    admin's membership form, accounts/admin.py)."""
     p = grants.place_of(place)
     if role not in {r.value for r in Role}:
         return [_("This is not a role of the app.")]
@@ -167,7 +169,7 @@ def give_refusals(actor, subject, role, place, valid_from, valid_until) -> list[
         return [_("Nobody changes their own memberships: ask someone else.")]
     if subject.is_lbk_admin or not subject.is_active:
         return [_("This person cannot be given a membership here.")]
-    reasons = _role_refusals(actor, role, place)
+    reasons = role_refusals(actor, role, place)
     if reasons:
         return reasons
     if not _belongs(subject, place) and not _admin_covers_all_places_of(actor, subject):
@@ -375,7 +377,7 @@ def deactivate(*, actor, subject) -> User:
 
 
 def invite_refusals(actor, role, place, email, valid_until) -> list[str]:
-    reasons = _role_refusals(actor, role, place)
+    reasons = role_refusals(actor, role, place)
     if valid_until is not None and valid_until < timezone.localdate():
         reasons.append(_("The end date is in the past."))
     if email and User.objects.filter(email__iexact=email, is_active=True).exists():

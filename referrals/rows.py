@@ -5,13 +5,10 @@ most of the queue's cost once its page was full (issue 12)."""
 
 from __future__ import annotations
 
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from cases.views.rows import e
+from cases.views.rows import e, link_pattern, moment_text
 
 from .models import Kind
 
@@ -27,11 +24,7 @@ class QueueWords:
         self.overdue = e(_("overdue"))
         self.review = e(_("Review"))
         self.kinds = {k: e(v) for k, v in Kind.choices}
-        marker = 987654321
-        self._detail = reverse("referrals:detail", args=[marker]).split(str(marker))
-
-    def detail(self, pk) -> str:
-        return f"{self._detail[0]}{int(pk)}{self._detail[1]}"
+        self.detail = link_pattern("referrals:detail")
 
 
 def queue_row(r: dict, w: QueueWords, now) -> SafeString:
@@ -44,7 +37,7 @@ def queue_row(r: dict, w: QueueWords, now) -> SafeString:
     due = ""
     if r["due"]:
         overdue = r["due"] < now
-        when = e(date_format(timezone.localtime(r["due"]), "j M Y H:i"))
+        when = moment_text(r["due"])
         late = f" ({w.overdue})" if overdue else ""
         due = f'<span class="{"overdue" if overdue else ""}">{when}{late}</span>'
     # Every value here is escaped by e() or is a label escaped once in QueueWords.

@@ -41,15 +41,11 @@ class Words:
         self.overdue = e(_("OVERDUE"))
         self.risk_labels = {k: e(v) for k, v in vocab.RiskLevel.choices}
         self.status_labels = {k: e(v) for k, v in vocab.Status.choices}
-        marker = 987654321
-        self._detail = reverse("cases:detail", args=[marker]).split(str(marker))
+        self.detail = link_pattern("cases:detail")
         self._dates = {}
         self.language = get_language()
         self.now = timezone.now()
         self.today = timezone.localdate(self.now)
-
-    def detail(self, pk) -> str:
-        return f"{self._detail[0]}{int(pk)}{self._detail[1]}"
 
     def date(self, dt) -> str:
         """The day in the current time zone (the kelurahan's), as the template's date filter
@@ -59,6 +55,18 @@ class Words:
         if out is None:
             out = self._dates[day] = _day_text(day, self.language)
         return out
+
+
+def link_pattern(name: str):
+    """pk -> the URL of the named view for that pk, reversed once (not once per row)."""
+    marker = 987654321
+    head, tail = reverse(name, args=[marker]).split(str(marker))
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
+def moment_text(dt) -> str:
+    """An aware time in the current zone as the lists show it ("5 Des 2026 14:35"), escaped."""
+    return e(date_format(timezone.localtime(dt), "j M Y H:i"))
 
 
 @lru_cache(maxsize=4096)
@@ -142,7 +150,7 @@ class TaskWords:
 def task_row(t, w: TaskWords) -> SafeString:
     """A line of the deadlines' table (cases.clocks.task_lines)."""
     sim = f'<span class="badge text-bg-secondary">{w.simulation}</span>' if t.is_roleplay else ""
-    when = e(date_format(timezone.localtime(t.due), "j M Y H:i")) if t.due else ""
+    when = moment_text(t.due) if t.due else ""
     late = f'<strong class="overdue">{w.overdue}</strong>' if t.overdue else ""
     # Every value here is escaped by e() or is a label escaped once in TaskWords.
     return mark_safe(  # noqa: S308  # nosec B308 B703
